@@ -1,0 +1,177 @@
+//! The two float types every sampler, initializer and kernel supports, behind one sealed trait.
+
+use core::fmt::{Debug, Display};
+use core::ops::{Add, AddAssign, Div, Mul, MulAssign, Neg, Sub, SubAssign};
+
+use rand_core::Rng;
+
+use crate::sample::{box_muller, uniform, ziggurat};
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for f32 {}
+    impl Sealed for f64 {}
+}
+
+/// `f32` or `f64`. Each sampler has a native path per type (an `f32` is never an `f64` sample cast down,
+/// except where a method's documentation says so).
+pub trait Float:
+    sealed::Sealed
+    + Copy
+    + Default
+    + PartialOrd
+    + Debug
+    + Display
+    + Send
+    + Sync
+    + 'static
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Mul<Output = Self>
+    + Div<Output = Self>
+    + Neg<Output = Self>
+    + AddAssign
+    + SubAssign
+    + MulAssign
+{
+    /// 0.
+    const ZERO: Self;
+    /// 1.
+    const ONE: Self;
+    /// Name of the type (`"f32"`, `"f64"`).
+    const NAME: &'static str;
+    /// Largest finite value.
+    const MAX: Self;
+    /// Converts exactly to `f64`.
+    fn to_f64(self) -> f64;
+    /// Converts from `f64`, rounding to nearest (overflow gives infinity).
+    fn from_f64(x: f64) -> Self;
+    /// Converts from `usize` (rounding).
+    fn from_usize(x: usize) -> Self;
+    /// True unless NaN or infinite.
+    fn is_finite(self) -> bool;
+    /// True if NaN.
+    fn is_nan(self) -> bool;
+    /// The largest value below `self` (for finite `self`).
+    fn next_down(self) -> Self;
+    /// The smallest value above `self` (for finite `self`).
+    fn next_up(self) -> Self;
+    /// The raw bits, widened to `u64`.
+    fn to_bits_u64(self) -> u64;
+    /// Square root (libm, identical on every target).
+    fn sqrt(self) -> Self;
+    /// exp (libm).
+    fn exp(self) -> Self;
+    /// Larger of two values (NaN-ignoring as `f32::max`).
+    fn max(self, other: Self) -> Self;
+    /// Smaller of two values.
+    fn min(self, other: Self) -> Self;
+    /// Absolute value.
+    fn abs(self) -> Self;
+    /// Uniform on `[0, 1)` from the native number of bits (24 for f32 from one 32-bit draw, 53 for f64 from
+    /// one 64-bit draw).
+    fn unit<R: Rng + ?Sized>(rng: &mut R) -> Self;
+    /// A standard normal by the ziggurat, native path.
+    fn ziggurat<R: Rng + ?Sized>(rng: &mut R) -> Self;
+    /// A pair of independent standard normals by Box-Muller.
+    fn box_muller<R: Rng + ?Sized>(rng: &mut R) -> (Self, Self);
+    /// Random words one Box-Muller pair consumes (f32: one 64-bit word, f64: two).
+    const BOX_MULLER_WORDS: usize;
+}
+
+macro_rules! impl_float {
+    ($t:ty, $name:literal, $unit:path, $zig:path, $bm:path, $bm_words:expr, $sqrt:path, $exp:path) => {
+        impl Float for $t {
+            const ZERO: Self = 0.0;
+            const ONE: Self = 1.0;
+            const NAME: &'static str = $name;
+            const MAX: Self = <$t>::MAX;
+            const BOX_MULLER_WORDS: usize = $bm_words;
+            #[inline(always)]
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
+            #[inline(always)]
+            fn from_f64(x: f64) -> Self {
+                x as $t
+            }
+            #[inline(always)]
+            fn from_usize(x: usize) -> Self {
+                x as $t
+            }
+            #[inline(always)]
+            fn is_finite(self) -> bool {
+                <$t>::is_finite(self)
+            }
+            #[inline(always)]
+            fn is_nan(self) -> bool {
+                <$t>::is_nan(self)
+            }
+            #[inline(always)]
+            fn next_down(self) -> Self {
+                <$t>::next_down(self)
+            }
+            #[inline(always)]
+            fn next_up(self) -> Self {
+                <$t>::next_up(self)
+            }
+            #[inline(always)]
+            fn to_bits_u64(self) -> u64 {
+                self.to_bits() as u64
+            }
+            #[inline(always)]
+            fn sqrt(self) -> Self {
+                $sqrt(self)
+            }
+            #[inline(always)]
+            fn exp(self) -> Self {
+                $exp(self)
+            }
+            #[inline(always)]
+            fn max(self, other: Self) -> Self {
+                <$t>::max(self, other)
+            }
+            #[inline(always)]
+            fn min(self, other: Self) -> Self {
+                <$t>::min(self, other)
+            }
+            #[inline(always)]
+            fn abs(self) -> Self {
+                <$t>::abs(self)
+            }
+            #[inline(always)]
+            fn unit<R: Rng + ?Sized>(rng: &mut R) -> Self {
+                $unit(rng)
+            }
+            #[inline(always)]
+            fn ziggurat<R: Rng + ?Sized>(rng: &mut R) -> Self {
+                $zig(rng)
+            }
+            #[inline(always)]
+            fn box_muller<R: Rng + ?Sized>(rng: &mut R) -> (Self, Self) {
+                $bm(rng)
+            }
+        }
+    };
+}
+
+impl_float!(
+    f32,
+    "f32",
+    uniform::unit_f32,
+    ziggurat::standard_normal_f32,
+    box_muller::pair_f32,
+    1,
+    libm::sqrtf,
+    libm::expf
+);
+impl_float!(
+    f64,
+    "f64",
+    uniform::unit_f64,
+    ziggurat::standard_normal_f64,
+    box_muller::pair_f64,
+    2,
+    libm::sqrt,
+    libm::exp
+);

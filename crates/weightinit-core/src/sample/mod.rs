@@ -1,0 +1,41 @@
+//! Samplers: uniform, normal (Box-Muller and ziggurat) and truncated normal, in `f32` and `f64`.
+//!
+//! Every sampler works over any [`rand_core::Rng`] (bring your own generator) through [`Distribution`], and
+//! over the position-addressed blocks of a [`Stream`](crate::Stream) through
+//! [`Distribution::fill_block`].
+
+pub mod box_muller;
+pub mod normal;
+pub mod truncated;
+pub mod uniform;
+pub mod ziggurat;
+/// Generated ziggurat tables (by `tools/`, checked against the generator in its tests).
+#[rustfmt::skip]
+#[allow(clippy::all, clippy::unreadable_literal, clippy::excessive_precision)]
+pub mod ziggurat_tables;
+
+pub use normal::{Normal, NormalMethod};
+pub use truncated::{TruncBounds, TruncatedNormal};
+pub use uniform::Uniform;
+
+use rand_core::Rng;
+
+/// A probability distribution over `T` that can be sampled one value at a time from any generator, and
+/// can fill consecutive values of a stream block.
+pub trait Distribution<T> {
+    /// Draws one value.
+    fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> T;
+
+    /// Writes values `skip .. skip + out.len()` of the sequence this distribution draws from a generator
+    /// freshly positioned at the start of a block. The default draws and discards `skip` values; samplers
+    /// with a fixed consumption per value override it to skip faster, always with the same result.
+    #[inline]
+    fn fill_block<R: Rng + ?Sized>(&self, rng: &mut R, skip: usize, out: &mut [T]) {
+        for _ in 0..skip {
+            let _ = self.sample(rng);
+        }
+        for o in out.iter_mut() {
+            *o = self.sample(rng);
+        }
+    }
+}

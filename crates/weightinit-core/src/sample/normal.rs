@@ -1,0 +1,111 @@
+//! The normal distribution N(mean, std^2) by a named method.
+
+use rand_core::Rng;
+
+use crate::error::{Error, Result};
+use crate::float::Float;
+use crate::sample::Distribution;
+
+/// How standard normals are produced. Both are exact; they give different values for the same stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum NormalMethod {
+    /// The ziggurat ([`ziggurat`](crate::sample::ziggurat)): fastest scalar method, variable consumption.
+    #[default]
+    Ziggurat,
+    /// Box-Muller ([`box_muller`](crate::sample::box_muller)): a fixed number of bits per pair of values.
+    BoxMuller,
+}
+
+/// The normal distribution: `mean + std * z`, `z` a standard normal drawn by `method`.
+///
+/// ```
+/// use weightinit_core::sample::{Distribution, Normal, NormalMethod};
+/// use rand_xoshiro::Xoshiro256PlusPlus;
+/// use rand_core::SeedableRng;
+/// let n = Normal::new(0.0f64, 0.05, NormalMethod::Ziggurat).unwrap();
+/// let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+/// let x: f64 = n.sample(&mut rng);
+/// assert!(x.abs() < 1.0);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Normal<T> {
+    mean: T,
+    std: T,
+    method: NormalMethod,
+}
+
+impl<T: Float> Normal<T> {
+    /// N(mean, std^2). Errors: `mean` not finite, `std` negative, NaN or infinite. `std = 0` is allowed
+    /// and gives `mean` (as PyTorch's `normal_`).
+    pub fn new(mean: T, std: T, method: NormalMethod) -> Result<Self> {
+        if !mean.is_finite() {
+            return Err(Error::InvalidParameter { name: "mean", reason: "must be finite" });
+        }
+        if !(std.is_finite() && std >= T::ZERO) {
+            return Err(Error::InvalidParameter { name: "std", reason: "must be finite and >= 0" });
+        }
+        Ok(Normal { mean, std, method })
+    }
+
+    /// The mean.
+    pub fn mean(&self) -> T {
+        self.mean
+    }
+
+    /// The standard deviation.
+    pub fn std(&self) -> T {
+        self.std
+    }
+
+    /// The method.
+    pub fn method(&self) -> NormalMethod {
+        self.method
+    }
+}
+
+impl<T: Float> Distribution<T> for Normal<T> {
+    /// One value. With Box-Muller the second value of the pair is discarded (use
+    /// [`fill_block`](Distribution::fill_block) or a stream fill to use both).
+    #[inline]
+    fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> T {
+        let z = match self.method {
+            NormalMethod::Ziggurat => T::ziggurat(rng),
+            NormalMethod::BoxMuller => T::box_muller(rng).0,
+        };
+        self.mean + self.std * z
+    }
+
+    fn fill_block<R: Rng + ?Sized>(&self, rng: &mut R, skip: usize, out: &mut [T]) {
+        match self.method {
+            NormalMethod::Ziggurat => {
+                for _ in 0..skip {
+                    let _ = T::ziggurat(rng);
+                }
+                for o in out.iter_mut() {
+                    *o = self.mean + self.std * T::ziggurat(rng);
+                }
+            }
+            NormalMethod::BoxMuller => {
+                // Value 2k and 2k + 1 are the cosine and sine of pair k.
+                for _ in 0..(skip / 2) * T::BOX_MULLER_WORDS {
+                    let _ = rng.next_u64();
+                }
+                let mut out = out;
+                if skip % 2 == 1 && !out.is_empty() {
+                    let (_, b) = T::box_muller(rng);
+                    out[0] = self.mean + self.std * b;
+                    out = &mut out[1..];
+                }
+                let mut pairs = out.chunks_exact_mut(2);
+                for p in &mut pairs {
+                    let (a, b) = T::box_muller(rng);
+                    p[0] = self.mean + self.std * a;
+                    p[1] = self.mean + self.std * b;
+                }
+                if let [last] = pairs.into_remainder() {
+                    *last = self.mean + self.std * T::box_muller(rng).0;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! # weightinit
+//!
+//! Correct, fast and reproducible neural-network weight initialization. This facade re-exports the
+//! `no_std` core ([`weightinit_core`]: streams, samplers, initializers, kernels) and the std trainer
+//! ([`train`]).
+//!
+//! ```
+//! use weightinit::Stream;
+//! let mut w = vec![0.0f32; 1000];
+//! Stream::new(1, 2).fill_uniform(0, &mut w, -0.1, 0.1).unwrap();
+//! assert!(w.iter().all(|x| (-0.1..0.1).contains(x)));
+//! ```
+
+#![forbid(unsafe_code)]
+
+pub use weightinit_core::*;
+pub use weightinit_train as train;
