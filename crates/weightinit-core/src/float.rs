@@ -6,6 +6,7 @@ use core::ops::{Add, AddAssign, Div, Mul, MulAssign, Neg, Sub, SubAssign};
 use rand_core::Rng;
 
 use crate::sample::{box_muller, uniform, ziggurat};
+use crate::stream::BlockRng;
 
 mod sealed {
     pub trait Sealed {}
@@ -73,6 +74,9 @@ pub trait Float:
     fn unit<R: Rng + ?Sized>(rng: &mut R) -> Self;
     /// A standard normal by the ziggurat, native path.
     fn ziggurat<R: Rng + ?Sized>(rng: &mut R) -> Self;
+    /// The same value as [`Float::ziggurat`], for bulk fills that keep the generator in registers.
+    #[doc(hidden)]
+    fn ziggurat_local(rng: &mut BlockRng) -> Self;
     /// A pair of independent standard normals by Box-Muller.
     fn box_muller<R: Rng + ?Sized>(rng: &mut R) -> (Self, Self);
     /// Random words one Box-Muller pair consumes (f32: one 64-bit word, f64: two).
@@ -80,7 +84,7 @@ pub trait Float:
 }
 
 macro_rules! impl_float {
-    ($t:ty, $name:literal, $unit:path, $zig:path, $bm:path, $bm_words:expr, $sqrt:path, $exp:path) => {
+    ($t:ty, $name:literal, $unit:path, $zig:path, $zig_local:path, $bm:path, $bm_words:expr, $sqrt:path, $exp:path) => {
         impl Float for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
@@ -148,6 +152,10 @@ macro_rules! impl_float {
                 $zig(rng)
             }
             #[inline(always)]
+            fn ziggurat_local(rng: &mut BlockRng) -> Self {
+                $zig_local(rng)
+            }
+            #[inline(always)]
             fn box_muller<R: Rng + ?Sized>(rng: &mut R) -> (Self, Self) {
                 $bm(rng)
             }
@@ -160,6 +168,7 @@ impl_float!(
     "f32",
     uniform::unit_f32,
     ziggurat::standard_normal_f32,
+    ziggurat::standard_normal_f32_local,
     box_muller::pair_f32,
     1,
     libm::sqrtf,
@@ -170,6 +179,7 @@ impl_float!(
     "f64",
     uniform::unit_f64,
     ziggurat::standard_normal_f64,
+    ziggurat::standard_normal_f64_local,
     box_muller::pair_f64,
     2,
     libm::sqrt,

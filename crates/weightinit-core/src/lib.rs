@@ -30,7 +30,7 @@
 //! 4. **Values.** Each block's values are produced in order from its generator's start:
 //!    * uniform `[low, high)`: f32 `low + (high - low) * (x32 >> 8) 2^-24` per 32-bit draw; f64 the same with
 //!      `(x64 >> 11) 2^-53`; a result equal to `high` becomes the float below it;
-//!    * normal, ziggurat (default): see [`sample::ziggurat`] (f32: 32-bit draws, 128 layers; f64: 64-bit
+//!    * normal, ziggurat (default): see [`sample::ziggurat`] (f32: 32-bit draws, 256 layers; f64: 64-bit
 //!      draws, 256 layers), then `mean + std * z`;
 //!    * normal, Box-Muller: values `2k, 2k + 1` are the cosine and sine halves of pair `k`
 //!      ([`sample::box_muller`]; f32 one 64-bit draw per pair, f64 two);

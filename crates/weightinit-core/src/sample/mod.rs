@@ -20,22 +20,27 @@ pub use uniform::Uniform;
 
 use rand_core::Rng;
 
+use crate::stream::BlockRng;
+
 /// A probability distribution over `T` that can be sampled one value at a time from any generator, and
 /// can fill consecutive values of a stream block.
 pub trait Distribution<T> {
     /// Draws one value.
     fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> T;
 
-    /// Writes values `skip .. skip + out.len()` of the sequence this distribution draws from a generator
-    /// freshly positioned at the start of a block. The default draws and discards `skip` values; samplers
-    /// with a fixed consumption per value override it to skip faster, always with the same result.
+    /// Writes values `skip .. skip + out.len()` of the sequence this distribution draws from a stream
+    /// block's generator positioned at the block's start. The default draws and discards `skip` values,
+    /// then samples in order (keeping the generator in a local); samplers with a fixed consumption per
+    /// value override it to skip faster, always with the same result.
     #[inline]
-    fn fill_block<R: Rng + ?Sized>(&self, rng: &mut R, skip: usize, out: &mut [T]) {
+    fn fill_block(&self, rng: &mut BlockRng, skip: usize, out: &mut [T]) {
+        let mut local = rng.clone();
         for _ in 0..skip {
-            let _ = self.sample(rng);
+            let _ = self.sample(&mut local);
         }
         for o in out.iter_mut() {
-            *o = self.sample(rng);
+            *o = self.sample(&mut local);
         }
+        *rng = local;
     }
 }

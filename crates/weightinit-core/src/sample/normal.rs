@@ -5,6 +5,7 @@ use rand_core::Rng;
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::sample::Distribution;
+use crate::stream::BlockRng;
 
 /// How standard normals are produced. Both are exact; they give different values for the same stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -35,14 +36,28 @@ pub struct Normal<T> {
 }
 
 impl<T: Float> Normal<T> {
-    /// N(mean, std^2). Errors: `mean` not finite, `std` negative, NaN or infinite. `std = 0` is allowed
-    /// and gives `mean` (as PyTorch's `normal_`).
+    /// N(mean, std^2). Errors: `mean` not finite, `std` negative, NaN or infinite, or `|mean| + 16 std`
+    /// beyond the type's range (a standard normal from either method never exceeds 16 in magnitude:
+    /// the ziggurat's tail reaches at most R + 53 ln 2 / R < 13.7, Box-Muller sqrt(106 ln 2) < 8.6), so
+    /// every output is finite. `std = 0` is allowed and gives `mean` (as PyTorch's `normal_`).
     pub fn new(mean: T, std: T, method: NormalMethod) -> Result<Self> {
         if !mean.is_finite() {
-            return Err(Error::InvalidParameter { name: "mean", reason: "must be finite" });
+            return Err(Error::InvalidParameter {
+                name: "mean",
+                reason: "must be finite",
+            });
         }
         if !(std.is_finite() && std >= T::ZERO) {
-            return Err(Error::InvalidParameter { name: "std", reason: "must be finite and >= 0" });
+            return Err(Error::InvalidParameter {
+                name: "std",
+                reason: "must be finite and >= 0",
+            });
+        }
+        if mean.to_f64().abs() + 16.0 * std.to_f64() > T::MAX.to_f64() {
+            return Err(Error::InvalidParameter {
+                name: "std",
+                reason: "too large: |mean| + 16 std must stay inside the float type's range",
+            });
         }
         Ok(Normal { mean, std, method })
     }
@@ -75,15 +90,17 @@ impl<T: Float> Distribution<T> for Normal<T> {
         self.mean + self.std * z
     }
 
-    fn fill_block<R: Rng + ?Sized>(&self, rng: &mut R, skip: usize, out: &mut [T]) {
+    fn fill_block(&self, rng: &mut BlockRng, skip: usize, out: &mut [T]) {
         match self.method {
             NormalMethod::Ziggurat => {
+                let mut local = rng.clone();
                 for _ in 0..skip {
-                    let _ = T::ziggurat(rng);
+                    let _ = T::ziggurat_local(&mut local);
                 }
                 for o in out.iter_mut() {
-                    *o = self.mean + self.std * T::ziggurat(rng);
+                    *o = self.mean + self.std * T::ziggurat_local(&mut local);
                 }
+                *rng = local;
             }
             NormalMethod::BoxMuller => {
                 // Value 2k and 2k + 1 are the cosine and sine of pair k.

@@ -9,8 +9,10 @@
 //!   53-bit integer `j`. Accept `x = j * W[i]` at once if `j < K[i]` (the point lies in the rectangle under
 //!   the next layer); otherwise layer 0 samples the tail, other layers do the wedge test
 //!   `F[i] + u (F[i+1] - F[i]) < exp(-x^2/2)` with `u` from a fresh 64-bit draw.
-//! * **f32**: 128 layers, one 32-bit draw per attempt: bits 0..7 index, bit 7 sign, bits 8..32 a 24-bit `j`;
-//!   arithmetic in f32 (libm `expf`, `logf`), wedge and tail uniforms from fresh 32-bit draws.
+//! * **f32**: 256 layers (tables rounded to f32), one 32-bit draw per attempt: bits 0..8 index, bit 8 sign,
+//!   bits 9..32 a 23-bit `j`; arithmetic in f32 (libm `expf`, `logf`), wedge and tail uniforms from fresh
+//!   32-bit draws. Two attempts per 64-bit generator output make this path about twice as cheap in random
+//!   bits as an f64 sample cast down.
 //!
 //! The tail beyond `R` is exact (Marsaglia 1964): `x = -ln(u1) / R`, `y = -ln(u2)`, accept when
 //! `2y > x^2`, return `R + x`, with `u1, u2` in `(0, 1]`.
@@ -23,10 +25,24 @@ use crate::sample::uniform::{
 use crate::sample::ziggurat_tables::{F32, F64, INV_R32, INV_R64, K32, K64, R32, R64, W32, W64};
 
 /// A standard normal `f64` by the 256-layer ziggurat.
-#[inline]
+#[inline(always)]
 pub fn standard_normal_f64<R: Rng + ?Sized>(rng: &mut R) -> f64 {
+    let bits = rng.next_u64();
+    let i = (bits & 0xff) as usize;
+    let j = bits >> 11;
+    if j < K64[i] {
+        // Fast path (98.8% of draws): the point is in the rectangle under the next layer.
+        return f64::from_bits((j as f64 * W64[i]).to_bits() ^ ((bits & 0x100) << 55));
+    }
+    slow_f64(rng, bits)
+}
+
+/// The rest of an attempt that missed the rectangle (wedge or tail), then fresh attempts until one is
+/// accepted.
+#[cold]
+#[inline(never)]
+fn slow_f64<R: Rng + ?Sized>(rng: &mut R, mut bits: u64) -> f64 {
     loop {
-        let bits = rng.next_u64();
         let i = (bits & 0xff) as usize;
         let sign = (bits & 0x100) << 55;
         let j = bits >> 11;
@@ -41,17 +57,60 @@ pub fn standard_normal_f64<R: Rng + ?Sized>(rng: &mut R) -> f64 {
         if y < libm::exp(-0.5 * x * x) {
             return f64::from_bits(x.to_bits() ^ sign);
         }
+        bits = rng.next_u64();
     }
 }
 
-/// A standard normal `f32` by the 128-layer ziggurat, computed natively in `f32`.
-#[inline]
+/// A standard normal `f32` by the 256-layer ziggurat, computed natively in `f32`.
+#[inline(always)]
 pub fn standard_normal_f32<R: Rng + ?Sized>(rng: &mut R) -> f32 {
+    let bits = rng.next_u32();
+    let i = (bits & 0xff) as usize;
+    let j = bits >> 9;
+    if j < K32[i] {
+        return f32::from_bits((j as f32 * W32[i]).to_bits() ^ ((bits & 0x100) << 23));
+    }
+    slow_f32(rng, bits)
+}
+
+/// As [`standard_normal_f32`], for a generator the caller keeps in registers: the cold path runs on a copy,
+/// so the generator's address never escapes the caller's loop (worth ~15% in bulk fills).
+#[inline(always)]
+pub(crate) fn standard_normal_f32_local<R: Rng + Clone>(rng: &mut R) -> f32 {
+    let bits = rng.next_u32();
+    let i = (bits & 0xff) as usize;
+    let j = bits >> 9;
+    if j < K32[i] {
+        return f32::from_bits((j as f32 * W32[i]).to_bits() ^ ((bits & 0x100) << 23));
+    }
+    let mut copy = rng.clone();
+    let z = slow_f32(&mut copy, bits);
+    *rng = copy;
+    z
+}
+
+/// As [`standard_normal_f64`], for a generator kept in registers (see [`standard_normal_f32_local`]).
+#[inline(always)]
+pub(crate) fn standard_normal_f64_local<R: Rng + Clone>(rng: &mut R) -> f64 {
+    let bits = rng.next_u64();
+    let i = (bits & 0xff) as usize;
+    let j = bits >> 11;
+    if j < K64[i] {
+        return f64::from_bits((j as f64 * W64[i]).to_bits() ^ ((bits & 0x100) << 55));
+    }
+    let mut copy = rng.clone();
+    let z = slow_f64(&mut copy, bits);
+    *rng = copy;
+    z
+}
+
+#[cold]
+#[inline(never)]
+fn slow_f32<R: Rng + ?Sized>(rng: &mut R, mut bits: u32) -> f32 {
     loop {
-        let bits = rng.next_u32();
-        let i = (bits & 0x7f) as usize;
-        let sign = (bits & 0x80) << 24;
-        let j = bits >> 8;
+        let i = (bits & 0xff) as usize;
+        let sign = (bits & 0x100) << 23;
+        let j = bits >> 9;
         let x = j as f32 * W32[i];
         if j < K32[i] {
             return f32::from_bits(x.to_bits() ^ sign);
@@ -63,6 +122,7 @@ pub fn standard_normal_f32<R: Rng + ?Sized>(rng: &mut R) -> f32 {
         if y < libm::expf(-0.5 * x * x) {
             return f32::from_bits(x.to_bits() ^ sign);
         }
+        bits = rng.next_u32();
     }
 }
 
