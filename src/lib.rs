@@ -15,3 +15,8 @@
 
 pub use weightinit_core::*;
 pub use weightinit_train as train;
+
+/// The README's code blocks, compiled and run as doc tests so the README stays true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
