@@ -48,6 +48,11 @@ pub enum Error {
         /// Length given.
         actual: usize,
     },
+    /// The operation does not apply to this case (e.g. a range fill of a structured scheme).
+    Unsupported {
+        /// What was asked.
+        what: &'static str,
+    },
     /// A buffer (output, workspace) is shorter than needed.
     BufferTooSmall {
         /// Elements needed.
@@ -85,6 +90,7 @@ impl fmt::Display for Error {
                     "buffer holds {actual} elements, the shape needs exactly {expected}"
                 )
             }
+            Error::Unsupported { what } => write!(f, "unsupported: {what}"),
             Error::BufferTooSmall { needed, actual } => {
                 write!(
                     f,

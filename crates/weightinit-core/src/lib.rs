@@ -54,6 +54,7 @@ extern crate std;
 
 pub mod error;
 mod float;
+pub mod init;
 pub mod sample;
 pub mod stats;
 pub mod stream;

@@ -1,0 +1,12 @@
+//! Initializers, fans, layouts and gains.
+
+pub mod fan;
+pub mod gain;
+pub mod orthogonal;
+pub mod scheme;
+
+pub use fan::{FanMode, Fans, Layout, fans, numel};
+pub use gain::{Nonlinearity, gain};
+pub use scheme::{
+    Explanation, FLAX_DENSE, Init, KERAS_DENSE, LayerDefaults, Values, VsDistribution, torch_layer,
+};

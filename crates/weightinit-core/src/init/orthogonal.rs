@@ -1,0 +1,174 @@
+//! (Semi-)orthogonal matrices as PyTorch's `orthogonal_` (Saxe et al. 2013): a Gaussian matrix, its QR
+//! decomposition by Householder reflections, the sign fix `Q *= sign(diag R)`, times `gain`.
+
+use crate::error::{Error, Result};
+use crate::float::Float;
+use crate::init::fan::numel;
+use crate::stream::Stream;
+
+/// `(rows, cols)` of the flattened matrix: `rows = shape[0]`, `cols = numel / rows` (PyTorch).
+pub fn flat_dims(shape: &[usize]) -> Result<(usize, usize)> {
+    if shape.len() < 2 {
+        return Err(Error::RankTooSmall {
+            rank: shape.len(),
+            min: 2,
+        });
+    }
+    let n = numel(shape)?;
+    Ok((shape[0], n / shape[0]))
+}
+
+/// `f64` workspace elements [`fill_orthogonal`] needs for `shape`: `rows * cols + min(rows, cols)`. No
+/// `m x m` temporary is formed for a tall `m x n` matrix: Q is built in place from its reflectors.
+pub fn workspace_len(shape: &[usize]) -> Result<usize> {
+    let (r, c) = flat_dims(shape)?;
+    r.checked_mul(c)
+        .and_then(|rc| rc.checked_add(r.min(c)))
+        .ok_or(Error::SizeOverflow)
+}
+
+/// Fills `out` (row-major `shape`) with a semi-orthogonal matrix times `gain`: rows orthonormal when
+/// `rows <= cols` (`W W^T = gain^2 I`), columns orthonormal otherwise (`W^T W = gain^2 I`).
+///
+/// The Gaussian matrix is `stream`'s normal fill of `out` (element `r * cols + c` at stream index
+/// `r * cols + c`, in `T`); the QR runs in `f64` in `workspace` (at least [`workspace_len`] elements).
+pub fn fill_orthogonal<T: Float>(
+    stream: &Stream,
+    shape: &[usize],
+    gain: f64,
+    out: &mut [T],
+    workspace: &mut [f64],
+) -> Result<()> {
+    if !gain.is_finite() {
+        return Err(Error::InvalidParameter {
+            name: "gain",
+            reason: "must be finite",
+        });
+    }
+    let (rows, cols) = flat_dims(shape)?;
+    let n_el = rows * cols;
+    if out.len() != n_el {
+        return Err(Error::LengthMismatch {
+            expected: n_el,
+            actual: out.len(),
+        });
+    }
+    let need = workspace_len(shape)?;
+    if workspace.len() < need {
+        return Err(Error::BufferTooSmall {
+            needed: need,
+            actual: workspace.len(),
+        });
+    }
+    stream.fill_normal(0, out, T::ZERO, T::ONE)?;
+    // A is m x n with m >= n, stored column-major in the workspace: A(i, j) at j * m + i.
+    let wide = rows < cols;
+    let (m, n) = if wide { (cols, rows) } else { (rows, cols) };
+    let (a, rest) = workspace.split_at_mut(m * n);
+    let diag = &mut rest[..n];
+    if wide {
+        // A = F^T: A(i = c, j = r) = F[r][c] sits at r * cols + c, exactly F's row-major position.
+        for (w, x) in a.iter_mut().zip(out.iter()) {
+            *w = x.to_f64();
+        }
+    } else {
+        for r in 0..rows {
+            for c in 0..cols {
+                a[c * m + r] = out[r * cols + c].to_f64();
+            }
+        }
+    }
+    householder_qr(a, m, n, diag);
+    form_q(a, m, n, diag);
+    // Row-major W from column-major Q (m x n): wide W = Q^T, W[r][c] = Q(c, r) at r * m + c = r * cols + c;
+    // tall W = Q, W[r][c] = Q(r, c) at c * m + r.
+    if wide {
+        for (o, q) in out.iter_mut().zip(a.iter()) {
+            *o = T::from_f64(gain * q);
+        }
+    } else {
+        for r in 0..rows {
+            for c in 0..cols {
+                out[r * cols + c] = T::from_f64(gain * a[c * m + r]);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Householder QR of the column-major `m x n` matrix `a` (m >= n), in place: on return the strict lower
+/// part of column k holds reflector k's tail `v[1..]` (with `v[0] = 1`), the diagonal holds R's diagonal,
+/// and `tau[k]` holds `tau_k` (`H_k = I - tau_k v v^T`) with the sign of `R_kk`, for `form_q`.
+fn householder_qr(a: &mut [f64], m: usize, n: usize, tau: &mut [f64]) {
+    for k in 0..n {
+        let (left, right) = a.split_at_mut((k + 1) * m);
+        let col = &mut left[k * m + k..];
+        let alpha = col[0];
+        let sigma: f64 = col[1..].iter().map(|x| x * x).sum();
+        if sigma == 0.0 {
+            // Already upper triangular in this column: H = I (tau 0), R_kk = alpha.
+            tau[k] = if alpha < 0.0 { -0.0 } else { 0.0 };
+            continue;
+        }
+        let norm = libm::sqrt(alpha * alpha + sigma);
+        let beta = if alpha >= 0.0 { -norm } else { norm };
+        let scale = 1.0 / (alpha - beta);
+        for x in col[1..].iter_mut() {
+            *x *= scale;
+        }
+        // R_kk = beta; tau = (beta - alpha) / beta in (1, 2]. Store tau with R_kk's sign so form_q can apply
+        // the sign fix without another array (tau > 0 always, so its sign is free).
+        let t = (beta - alpha) / beta;
+        col[0] = beta;
+        tau[k] = if beta < 0.0 { -t } else { t };
+        let v = &col[1..];
+        for j in 0..n - k - 1 {
+            let cj = &mut right[j * m + k..(j + 1) * m];
+            let w = cj[0] + v.iter().zip(&cj[1..]).map(|(a, b)| a * b).sum::<f64>();
+            let tw = t * w;
+            cj[0] -= tw;
+            for (c, vi) in cj[1..].iter_mut().zip(v) {
+                *c -= tw * vi;
+            }
+        }
+    }
+}
+
+/// Overwrites the reflectors in `a` with the thin Q (m x n) = H_0 ... H_{n-1} I[:, :n] (LAPACK dorg2r's
+/// backward accumulation), then multiplies column k by sign(R_kk) (carried in `tau`'s sign).
+fn form_q(a: &mut [f64], m: usize, n: usize, tau: &mut [f64]) {
+    for k in (0..n).rev() {
+        let t = libm::fabs(tau[k]);
+        let (left, right) = a.split_at_mut((k + 1) * m);
+        let col = &mut left[k * m..];
+        // Apply H_k to columns k+1.. of Q (rows k.., where the reflector acts).
+        if t != 0.0 {
+            let v = &col[k + 1..];
+            for j in 0..n - k - 1 {
+                let cj = &mut right[j * m + k..(j + 1) * m];
+                let w = cj[0] + v.iter().zip(&cj[1..]).map(|(a, b)| a * b).sum::<f64>();
+                let tw = t * w;
+                cj[0] -= tw;
+                for (c, vi) in cj[1..].iter_mut().zip(v) {
+                    *c -= tw * vi;
+                }
+            }
+        }
+        // Column k of Q: H_k e_k = e_k - t v.
+        for x in col[..k].iter_mut() {
+            *x = 0.0;
+        }
+        col[k] = 1.0 - t;
+        for x in col[k + 1..].iter_mut() {
+            *x *= -t;
+        }
+    }
+    // Sign fix: Q[:, k] *= sign(R_kk) (PyTorch: q *= d.sign(), so R has a positive diagonal).
+    for k in 0..n {
+        if tau[k].is_sign_negative() {
+            for x in a[k * m..(k + 1) * m].iter_mut() {
+                *x = -*x;
+            }
+        }
+    }
+}

@@ -1,0 +1,819 @@
+//! Initializers: every scheme users know from PyTorch, Keras/TF, JAX/Flax and the classic NumPy code, each
+//! filling a tensor from a [`Stream`] and able to explain itself.
+
+use core::fmt;
+
+use crate::error::{Error, Result};
+use crate::float::Float;
+use crate::init::fan::{FanMode, Fans, Layout, fans, numel};
+use crate::init::gain::{Nonlinearity, gain};
+use crate::init::orthogonal;
+use crate::sample::truncated::STD_OF_STANDARD_NORMAL_TRUNCATED_AT_2;
+use crate::sample::{Normal, NormalMethod, TruncBounds, TruncatedNormal, Uniform};
+use crate::stats::{normal_cdf, normal_sf};
+use crate::stream::Stream;
+
+/// The distribution of a variance-scaling initializer. Frameworks disagree on what "normal" means here:
+/// Keras 2 / TF1 `distribution="normal"` is truncated, JAX's `"normal"` is untruncated. Both are named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum VsDistribution {
+    /// `U(-limit, limit)`, `limit = sqrt(3 scale / fan)`.
+    Uniform,
+    /// `N(0, scale / fan)` (JAX `"normal"`, Keras 3 `"untruncated_normal"`).
+    UntruncatedNormal,
+    /// Normal truncated at ±2 std, with std `sqrt(scale / fan) / 0.87962566103423978` so the variance is
+    /// still `scale / fan` (Keras/JAX `"truncated_normal"`).
+    TruncatedNormal,
+}
+
+/// An initializer and its parameters. Parameters are `f64` and converted once to the tensor's type.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Init {
+    /// All zeros.
+    Zeros,
+    /// All ones.
+    Ones,
+    /// Every element `value`.
+    Constant {
+        /// The value.
+        value: f64,
+    },
+    /// `U[low, high)`.
+    Uniform {
+        /// Lower bound (inclusive).
+        low: f64,
+        /// Upper bound (exclusive).
+        high: f64,
+    },
+    /// `N(mean, std^2)`.
+    Normal {
+        /// Mean.
+        mean: f64,
+        /// Standard deviation.
+        std: f64,
+    },
+    /// `N(mean, std^2)` truncated to `bounds` (absolute: PyTorch `trunc_normal_`; std units: Keras/JAX).
+    TruncatedNormal {
+        /// Mean.
+        mean: f64,
+        /// Standard deviation of the untruncated normal.
+        std: f64,
+        /// Where to cut.
+        bounds: TruncBounds<f64>,
+    },
+    /// Glorot & Bengio (2010), PyTorch `xavier_uniform_`: `U(-a, a)`, `a = gain sqrt(6 / (fan_in + fan_out))`.
+    XavierUniform {
+        /// Gain (1 for linear layers).
+        gain: f64,
+    },
+    /// PyTorch `xavier_normal_`: `N(0, std^2)`, `std = gain sqrt(2 / (fan_in + fan_out))` (untruncated;
+    /// Keras `glorot_normal` is the truncated [`Init::VarianceScaling`] with scale 1, fan_avg).
+    XavierNormal {
+        /// Gain.
+        gain: f64,
+    },
+    /// He et al. (2015), PyTorch `kaiming_uniform_`: `U(-b, b)`, `b = gain(nonlinearity) sqrt(3 / fan)`.
+    /// PyTorch's default is `LeakyRelu(0)` (gain sqrt 2) and fan_in.
+    KaimingUniform {
+        /// Which fan.
+        mode: FanMode,
+        /// Nonlinearity whose gain to use; PyTorch's `a` is the `LeakyRelu` slope.
+        nonlinearity: Nonlinearity,
+    },
+    /// PyTorch `kaiming_normal_`: `N(0, std^2)`, `std = gain(nonlinearity) / sqrt(fan)` (untruncated;
+    /// Keras `he_normal` is the truncated [`Init::VarianceScaling`] with scale 2, fan_in).
+    KaimingNormal {
+        /// Which fan.
+        mode: FanMode,
+        /// Nonlinearity whose gain to use.
+        nonlinearity: Nonlinearity,
+    },
+    /// LeCun uniform (Keras/JAX): `U(-l, l)`, `l = sqrt(3 / fan_in)`.
+    LecunUniform,
+    /// LeCun normal as Keras and JAX/Flax define it: truncated normal (±2 std) with variance `1 / fan_in`.
+    LecunNormal,
+    /// The general variance-scaling initializer (Keras `VarianceScaling`, JAX `variance_scaling`):
+    /// variance `scale / fan(mode)` with the given distribution.
+    VarianceScaling {
+        /// Variance scale (> 0).
+        scale: f64,
+        /// Which fan.
+        mode: FanMode,
+        /// Distribution.
+        distribution: VsDistribution,
+    },
+    /// Saxe et al. (2013), PyTorch `orthogonal_`: a (semi-)orthogonal matrix times `gain`, flattened as
+    /// `[shape[0], numel / shape[0]]`. Needs a workspace ([`Init::workspace_len`]).
+    Orthogonal {
+        /// Gain.
+        gain: f64,
+    },
+    /// The identity (PyTorch `eye_`): rank 2, ones on the main diagonal.
+    Eye,
+    /// PyTorch `dirac_`: conv weights (rank 3-5) that pass input channels through (per group).
+    Dirac {
+        /// Number of groups (divides `shape[0]`).
+        groups: usize,
+    },
+    /// Martens (2010), PyTorch `sparse_`: rank 2 `[rows, cols]`, `N(0, std^2)` with exactly
+    /// `ceil(sparsity * rows)` zeros in every column.
+    Sparse {
+        /// Fraction of zeros per column, in `[0, 1]`.
+        sparsity: f64,
+        /// Std of the non-zero entries.
+        std: f64,
+    },
+    /// PyTorch's default for `nn.Linear` / `nn.ConvNd` weights: `kaiming_uniform_(a = sqrt 5)`, i.e.
+    /// `U(-1/sqrt(fan_in), 1/sqrt(fan_in))` with [`Layout::Torch`] fans.
+    TorchDefaultWeight,
+    /// PyTorch's default bias: `U(-1/sqrt(fan_in), 1/sqrt(fan_in))` with the weight's `fan_in` (0 gives 0).
+    TorchDefaultBias {
+        /// fan_in of the layer's weight.
+        fan_in: usize,
+    },
+}
+
+/// The values an initializer produces, with their parameters after fans and gains are applied.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Values {
+    /// Every element equal.
+    Constant {
+        /// The value.
+        value: f64,
+    },
+    /// `U[low, high)`.
+    Uniform {
+        /// Lower bound.
+        low: f64,
+        /// Upper bound (exclusive).
+        high: f64,
+    },
+    /// `N(mean, std^2)`.
+    Normal {
+        /// Mean.
+        mean: f64,
+        /// Std.
+        std: f64,
+    },
+    /// `N(mean, std^2)` truncated to `[a, b]`.
+    TruncatedNormal {
+        /// Mean of the untruncated normal.
+        mean: f64,
+        /// Std of the untruncated normal.
+        std: f64,
+        /// Lower bound.
+        a: f64,
+        /// Upper bound.
+        b: f64,
+    },
+    /// Semi-orthogonal times `gain`.
+    Orthogonal {
+        /// Gain.
+        gain: f64,
+    },
+    /// Identity matrix.
+    Eye,
+    /// Dirac delta conv weight.
+    Dirac {
+        /// Groups.
+        groups: usize,
+    },
+    /// `N(0, std^2)` with `zeros_per_column` zeros in each column.
+    Sparse {
+        /// Std of the non-zeros.
+        std: f64,
+        /// Exact zeros in each column.
+        zeros_per_column: usize,
+    },
+}
+
+/// What an initializer does for a given shape and layout: the init report.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Explanation {
+    /// Scheme name, kebab case (`"he-normal"`), as the CLI spells it.
+    pub scheme: &'static str,
+    /// The fans, when the scheme uses them.
+    pub fans: Option<Fans>,
+    /// Which fan, when the scheme uses one.
+    pub mode: Option<FanMode>,
+    /// The fan's value.
+    pub fan: Option<f64>,
+    /// The gain, when the scheme has one.
+    pub gain: Option<f64>,
+    /// The distribution of the values.
+    pub values: Values,
+    /// Standard deviation of the values (exact, from the distribution; for sparse including the zeros).
+    pub std: f64,
+    /// `|x| <= bound` for every value, when the distribution is bounded.
+    pub bound: Option<f64>,
+    /// The formula and the framework function it follows.
+    pub formula: &'static str,
+}
+
+impl fmt::Display for Explanation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "scheme       {}", self.scheme)?;
+        if let Some(fans) = self.fans {
+            writeln!(f, "fan_in       {}", fans.fan_in)?;
+            writeln!(f, "fan_out      {}", fans.fan_out)?;
+        }
+        if let (Some(mode), Some(fan)) = (self.mode, self.fan) {
+            writeln!(f, "mode         {} = {}", mode_name(mode), fan)?;
+        }
+        if let Some(g) = self.gain {
+            writeln!(f, "gain         {g}")?;
+        }
+        writeln!(f, "distribution {}", self.values)?;
+        writeln!(f, "std          {}", self.std)?;
+        if let Some(b) = self.bound {
+            writeln!(f, "bound        {b}")?;
+        }
+        write!(f, "formula      {}", self.formula)
+    }
+}
+
+impl fmt::Display for Values {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Values::Constant { value } => write!(f, "constant {value}"),
+            Values::Uniform { low, high } => write!(f, "uniform [{low}, {high})"),
+            Values::Normal { mean, std } => write!(f, "normal(mean {mean}, std {std})"),
+            Values::TruncatedNormal { mean, std, a, b } => {
+                write!(f, "truncated normal(mean {mean}, std {std}) on [{a}, {b}]")
+            }
+            Values::Orthogonal { gain } => write!(f, "orthogonal x {gain}"),
+            Values::Eye => f.write_str("identity"),
+            Values::Dirac { groups } => write!(f, "dirac ({groups} groups)"),
+            Values::Sparse {
+                std,
+                zeros_per_column,
+            } => {
+                write!(
+                    f,
+                    "sparse normal(0, {std}) with {zeros_per_column} zeros per column"
+                )
+            }
+        }
+    }
+}
+
+/// Kebab-case name of a fan mode (`fan-in`, ...).
+pub fn mode_name(mode: FanMode) -> &'static str {
+    match mode {
+        FanMode::FanIn => "fan-in",
+        FanMode::FanOut => "fan-out",
+        FanMode::FanAvg => "fan-avg",
+        FanMode::FanGeoAvg => "fan-geo-avg",
+    }
+}
+
+/// Standard deviation of N(mean, std^2) truncated to [a, b].
+pub fn truncated_normal_std(mean: f64, std: f64, a: f64, b: f64) -> f64 {
+    let (al, be) = ((a - mean) / std, (b - mean) / std);
+    let pdf = |x: f64| libm::exp(-0.5 * x * x) / libm::sqrt(core::f64::consts::TAU);
+    // Z computed on the side of zero that keeps precision.
+    let z = if al >= 0.0 {
+        normal_sf(al) - normal_sf(be)
+    } else {
+        normal_cdf(be) - normal_cdf(al)
+    };
+    let (pa, pb) = (pdf(al), pdf(be));
+    let m = (pa - pb) / z;
+    let var = 1.0 + (al * pa - be * pb) / z - m * m;
+    std * libm::sqrt(var.max(0.0))
+}
+
+fn check_finite(name: &'static str, x: f64) -> Result<()> {
+    if x.is_finite() {
+        Ok(())
+    } else {
+        Err(Error::InvalidParameter {
+            name,
+            reason: "must be finite",
+        })
+    }
+}
+
+fn check_positive(name: &'static str, x: f64) -> Result<()> {
+    if x.is_finite() && x > 0.0 {
+        Ok(())
+    } else {
+        Err(Error::InvalidParameter {
+            name,
+            reason: "must be finite and > 0",
+        })
+    }
+}
+
+fn check_non_negative(name: &'static str, x: f64) -> Result<()> {
+    if x.is_finite() && x >= 0.0 {
+        Ok(())
+    } else {
+        Err(Error::InvalidParameter {
+            name,
+            reason: "must be finite and >= 0",
+        })
+    }
+}
+
+fn uniform_explained(bound: f64) -> (Values, f64, Option<f64>) {
+    (
+        Values::Uniform {
+            low: -bound,
+            high: bound,
+        },
+        bound / libm::sqrt(3.0),
+        Some(bound),
+    )
+}
+
+fn vs_values(variance: f64, distribution: VsDistribution) -> (Values, f64, Option<f64>) {
+    let target = libm::sqrt(variance);
+    match distribution {
+        VsDistribution::Uniform => uniform_explained(libm::sqrt(3.0 * variance)),
+        VsDistribution::UntruncatedNormal => (
+            Values::Normal {
+                mean: 0.0,
+                std: target,
+            },
+            target,
+            None,
+        ),
+        VsDistribution::TruncatedNormal => {
+            let s = target / STD_OF_STANDARD_NORMAL_TRUNCATED_AT_2;
+            (
+                Values::TruncatedNormal {
+                    mean: 0.0,
+                    std: s,
+                    a: -2.0 * s,
+                    b: 2.0 * s,
+                },
+                target,
+                Some(2.0 * s),
+            )
+        }
+    }
+}
+
+impl Init {
+    /// Kebab-case name, as the CLI spells it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Init::Zeros => "zeros",
+            Init::Ones => "ones",
+            Init::Constant { .. } => "constant",
+            Init::Uniform { .. } => "uniform",
+            Init::Normal { .. } => "normal",
+            Init::TruncatedNormal { .. } => "truncated-normal",
+            Init::XavierUniform { .. } => "xavier-uniform",
+            Init::XavierNormal { .. } => "xavier-normal",
+            Init::KaimingUniform { .. } => "he-uniform",
+            Init::KaimingNormal { .. } => "he-normal",
+            Init::LecunUniform => "lecun-uniform",
+            Init::LecunNormal => "lecun-normal",
+            Init::VarianceScaling { .. } => "variance-scaling",
+            Init::Orthogonal { .. } => "orthogonal",
+            Init::Eye => "eye",
+            Init::Dirac { .. } => "dirac",
+            Init::Sparse { .. } => "sparse",
+            Init::TorchDefaultWeight => "torch-linear",
+            Init::TorchDefaultBias { .. } => "torch-bias",
+        }
+    }
+
+    /// He/Kaiming normal with PyTorch's defaults for a ReLU network: fan_in, gain sqrt 2.
+    pub const HE_NORMAL: Init = Init::KaimingNormal {
+        mode: FanMode::FanIn,
+        nonlinearity: Nonlinearity::Relu,
+    };
+    /// Xavier/Glorot normal with gain 1.
+    pub const XAVIER_NORMAL: Init = Init::XavierNormal { gain: 1.0 };
+
+    /// The init report for `shape` and `layout`: fans, gain, distribution, std, bound and formula. Checks
+    /// every parameter and the shape, so a `fill` with the same arguments can only fail on buffers.
+    ///
+    /// ```
+    /// use weightinit_core::init::{Init, Layout, Values};
+    /// let e = Init::HE_NORMAL.explain(&[100, 784], Layout::Torch).unwrap();
+    /// assert_eq!(e.fan, Some(784.0));
+    /// assert_eq!(e.values, Values::Normal { mean: 0.0, std: (2.0f64 / 784.0).sqrt() });
+    /// ```
+    pub fn explain(&self, shape: &[usize], layout: Layout) -> Result<Explanation> {
+        numel(shape)?;
+        let mut e = Explanation {
+            scheme: self.name(),
+            fans: None,
+            mode: None,
+            fan: None,
+            gain: None,
+            values: Values::Constant { value: 0.0 },
+            std: 0.0,
+            bound: None,
+            formula: "",
+        };
+        let with_fans = |e: &mut Explanation, mode: FanMode| -> Result<f64> {
+            let f = fans(shape, layout)?;
+            let fan = f.get(mode);
+            e.fans = Some(f);
+            e.mode = Some(mode);
+            e.fan = Some(fan);
+            Ok(fan)
+        };
+        match *self {
+            Init::Zeros | Init::Ones | Init::Constant { .. } => {
+                let value = match *self {
+                    Init::Zeros => 0.0,
+                    Init::Ones => 1.0,
+                    Init::Constant { value } => value,
+                    _ => unreachable!(),
+                };
+                check_finite("value", value)?;
+                e.values = Values::Constant { value };
+                e.bound = Some(libm::fabs(value));
+                e.formula = "w = value (torch.nn.init.constant_)";
+            }
+            Init::Uniform { low, high } => {
+                Uniform::new(low, high)?;
+                e.values = Values::Uniform { low, high };
+                e.std = (high - low) / libm::sqrt(12.0);
+                e.bound = Some(libm::fabs(low).max(libm::fabs(high)));
+                e.formula = "w ~ U[low, high) (torch.nn.init.uniform_)";
+            }
+            Init::Normal { mean, std } => {
+                Normal::new(mean, std, NormalMethod::Ziggurat)?;
+                e.values = Values::Normal { mean, std };
+                e.std = std;
+                e.formula = "w ~ N(mean, std^2) (torch.nn.init.normal_)";
+            }
+            Init::TruncatedNormal { mean, std, bounds } => {
+                let t = TruncatedNormal::new(mean, std, bounds)?;
+                let (a, b) = (t.low(), t.high());
+                e.values = Values::TruncatedNormal { mean, std, a, b };
+                e.std = truncated_normal_std(mean, std, a, b);
+                e.bound = Some(libm::fabs(a).max(libm::fabs(b)));
+                e.formula = match bounds {
+                    TruncBounds::Absolute { .. } => {
+                        "w ~ N(mean, std^2) | a <= w <= b, absolute bounds (torch.nn.init.trunc_normal_)"
+                    }
+                    TruncBounds::StdUnits { .. } => {
+                        "w ~ N(mean, std^2) | mean + low std <= w <= mean + high std (Keras/JAX TruncatedNormal)"
+                    }
+                };
+            }
+            Init::XavierUniform { gain: g } | Init::XavierNormal { gain: g } => {
+                check_finite("gain", g)?;
+                let fan = with_fans(&mut e, FanMode::FanAvg)?;
+                e.gain = Some(g);
+                if let Init::XavierUniform { .. } = self {
+                    (e.values, e.std, e.bound) = uniform_explained(g * libm::sqrt(3.0 / fan));
+                    e.formula = "a = gain * sqrt(6 / (fan_in + fan_out)), w ~ U(-a, a) (torch.nn.init.xavier_uniform_)";
+                } else {
+                    let std = g * libm::sqrt(1.0 / fan);
+                    (e.values, e.std) = (Values::Normal { mean: 0.0, std }, std);
+                    e.formula = "std = gain * sqrt(2 / (fan_in + fan_out)), w ~ N(0, std^2) (torch.nn.init.xavier_normal_)";
+                }
+            }
+            Init::KaimingUniform { mode, nonlinearity }
+            | Init::KaimingNormal { mode, nonlinearity } => {
+                let g = gain(nonlinearity)?;
+                let fan = with_fans(&mut e, mode)?;
+                e.gain = Some(g);
+                let std = g / libm::sqrt(fan);
+                if let Init::KaimingUniform { .. } = self {
+                    (e.values, e.std, e.bound) = uniform_explained(libm::sqrt(3.0) * std);
+                    e.formula = "bound = gain * sqrt(3 / fan), w ~ U(-bound, bound) (torch.nn.init.kaiming_uniform_)";
+                } else {
+                    (e.values, e.std) = (Values::Normal { mean: 0.0, std }, std);
+                    e.formula =
+                        "std = gain / sqrt(fan), w ~ N(0, std^2) (torch.nn.init.kaiming_normal_)";
+                }
+            }
+            Init::LecunUniform => {
+                let fan = with_fans(&mut e, FanMode::FanIn)?;
+                (e.values, e.std, e.bound) = vs_values(1.0 / fan, VsDistribution::Uniform);
+                e.formula = "limit = sqrt(3 / fan_in), w ~ U(-limit, limit) (keras lecun_uniform, jax lecun_uniform)";
+            }
+            Init::LecunNormal => {
+                let fan = with_fans(&mut e, FanMode::FanIn)?;
+                (e.values, e.std, e.bound) = vs_values(1.0 / fan, VsDistribution::TruncatedNormal);
+                e.formula = "std = sqrt(1 / fan_in) / 0.87962566103423978, truncated at +-2 std (keras lecun_normal, jax/flax lecun_normal)";
+            }
+            Init::VarianceScaling {
+                scale,
+                mode,
+                distribution,
+            } => {
+                check_positive("scale", scale)?;
+                let fan = with_fans(&mut e, mode)?;
+                (e.values, e.std, e.bound) = vs_values(scale / fan, distribution);
+                e.formula = match distribution {
+                    VsDistribution::Uniform => {
+                        "limit = sqrt(3 scale / fan), w ~ U(-limit, limit) (keras VarianceScaling, jax variance_scaling 'uniform')"
+                    }
+                    VsDistribution::UntruncatedNormal => {
+                        "std = sqrt(scale / fan), w ~ N(0, std^2) (jax variance_scaling 'normal', keras 'untruncated_normal')"
+                    }
+                    VsDistribution::TruncatedNormal => {
+                        "std = sqrt(scale / fan) / 0.87962566103423978, truncated at +-2 std (keras/jax 'truncated_normal')"
+                    }
+                };
+            }
+            Init::Orthogonal { gain: g } => {
+                check_finite("gain", g)?;
+                let (rows, cols) = orthogonal::flat_dims(shape)?;
+                e.gain = Some(g);
+                e.values = Values::Orthogonal { gain: g };
+                // Each row (wide) or column (tall) has norm |gain|; the mean square of the elements is
+                // gain^2 min(rows, cols) / (rows cols).
+                e.std =
+                    libm::fabs(g) * libm::sqrt(rows.min(cols) as f64 / (rows as f64 * cols as f64));
+                e.bound = Some(libm::fabs(g));
+                e.formula = "Q of the QR of a Gaussian [rows, numel/rows] matrix, Q *= sign(diag R), w = gain Q (torch.nn.init.orthogonal_)";
+            }
+            Init::Eye => {
+                if shape.len() != 2 {
+                    return Err(Error::InvalidShape {
+                        reason: "eye needs a rank-2 shape",
+                    });
+                }
+                let n = (shape[0] * shape[1]) as f64;
+                let k = shape[0].min(shape[1]) as f64;
+                e.values = Values::Eye;
+                e.std = libm::sqrt(k / n - (k / n) * (k / n));
+                e.bound = Some(1.0);
+                e.formula = "w[i][i] = 1, else 0 (torch.nn.init.eye_)";
+            }
+            Init::Dirac { groups } => {
+                if !(3..=5).contains(&shape.len()) {
+                    return Err(Error::InvalidShape {
+                        reason: "dirac needs a rank 3, 4 or 5 shape",
+                    });
+                }
+                if groups == 0 || !shape[0].is_multiple_of(groups) {
+                    return Err(Error::InvalidShape {
+                        reason: "groups must be >= 1 and divide shape[0]",
+                    });
+                }
+                let ones = groups * (shape[0] / groups).min(shape[1]);
+                let p = ones as f64 / numel(shape)? as f64;
+                e.values = Values::Dirac { groups };
+                e.std = libm::sqrt(p - p * p);
+                e.bound = Some(1.0);
+                e.formula = "w[g*out_g + d][d][center] = 1 for d < min(out_g, in), else 0 (torch.nn.init.dirac_)";
+            }
+            Init::Sparse { sparsity, std } => {
+                if !(0.0..=1.0).contains(&sparsity) {
+                    return Err(Error::InvalidParameter {
+                        name: "sparsity",
+                        reason: "must be in [0, 1]",
+                    });
+                }
+                check_non_negative("std", std)?;
+                if shape.len() != 2 {
+                    return Err(Error::InvalidShape {
+                        reason: "sparse needs a rank-2 shape",
+                    });
+                }
+                let zeros = libm::ceil(sparsity * shape[0] as f64) as usize;
+                e.values = Values::Sparse {
+                    std,
+                    zeros_per_column: zeros.min(shape[0]),
+                };
+                e.std = std * libm::sqrt(1.0 - zeros.min(shape[0]) as f64 / shape[0] as f64);
+                e.formula = "w ~ N(0, std^2), then ceil(sparsity * rows) random rows of each column set to 0 (torch.nn.init.sparse_)";
+            }
+            Init::TorchDefaultWeight => {
+                let f = fans(shape, Layout::Torch)?;
+                e.fans = Some(f);
+                e.mode = Some(FanMode::FanIn);
+                e.fan = Some(f.fan_in as f64);
+                e.gain = Some(gain(Nonlinearity::LeakyRelu(libm::sqrt(5.0)))?);
+                (e.values, e.std, e.bound) = uniform_explained(1.0 / libm::sqrt(f.fan_in as f64));
+                e.formula = "kaiming_uniform_(a=sqrt(5)): bound = 1 / sqrt(fan_in), w ~ U(-bound, bound) (nn.Linear / nn.ConvNd default)";
+            }
+            Init::TorchDefaultBias { fan_in } => {
+                if fan_in == 0 {
+                    e.values = Values::Constant { value: 0.0 };
+                    e.bound = Some(0.0);
+                } else {
+                    (e.values, e.std, e.bound) = uniform_explained(1.0 / libm::sqrt(fan_in as f64));
+                }
+                e.formula = "bound = 1 / sqrt(fan_in of the weight), b ~ U(-bound, bound) (nn.Linear / nn.ConvNd default bias)";
+            }
+        }
+        Ok(e)
+    }
+
+    /// `f64` workspace elements [`Init::fill`] needs (non-zero only for orthogonal).
+    pub fn workspace_len(&self, shape: &[usize]) -> Result<usize> {
+        match self {
+            Init::Orthogonal { .. } => orthogonal::workspace_len(shape),
+            _ => numel(shape).map(|_| 0),
+        }
+    }
+
+    /// Fills `out` (the whole tensor of `shape`, row-major) from `stream`; `workspace` is used by
+    /// orthogonal only (pass `&mut []` otherwise). Element-wise schemes give element `i` = stream element
+    /// `i`, so [`Init::fill_range`] of any window matches. Returns the init report.
+    ///
+    /// Errors: bad parameters or shape (as [`Init::explain`]), `out.len()` not the shape's element count,
+    /// a workspace shorter than [`Init::workspace_len`].
+    ///
+    /// ```
+    /// use weightinit_core::{Stream, init::{Init, Layout}};
+    /// let mut w = vec![0.0f32; 64 * 32 * 3 * 3];
+    /// let report = Init::HE_NORMAL
+    ///     .fill(&Stream::new(1, 0), &[64, 32, 3, 3], Layout::Torch, &mut w, &mut [])
+    ///     .unwrap();
+    /// assert_eq!(report.fan, Some(288.0));
+    /// ```
+    pub fn fill<T: Float>(
+        &self,
+        stream: &Stream,
+        shape: &[usize],
+        layout: Layout,
+        out: &mut [T],
+        workspace: &mut [f64],
+    ) -> Result<Explanation> {
+        let e = self.explain(shape, layout)?;
+        let n = numel(shape)?;
+        if out.len() != n {
+            return Err(Error::LengthMismatch {
+                expected: n,
+                actual: out.len(),
+            });
+        }
+        match e.values {
+            Values::Orthogonal { gain } => {
+                orthogonal::fill_orthogonal(stream, shape, gain, out, workspace)?
+            }
+            Values::Eye => {
+                out.fill(T::ZERO);
+                let cols = shape[1];
+                for i in 0..shape[0].min(cols) {
+                    out[i * cols + i] = T::ONE;
+                }
+            }
+            Values::Dirac { groups } => fill_dirac(shape, groups, out),
+            Values::Sparse {
+                std,
+                zeros_per_column,
+            } => fill_sparse(stream, shape, std, zeros_per_column, out)?,
+            _ => fill_values(stream, e.values, 0, out)?,
+        }
+        Ok(e)
+    }
+
+    /// Fills elements `offset .. offset + out.len()` of the tensor, for element-wise schemes (everything but
+    /// orthogonal, eye, dirac and sparse), so shards or threads can each produce their part with the same
+    /// bits as a whole [`Init::fill`]. Errors: as [`Init::explain`], a range past the end of the tensor, or
+    /// [`Error::Unsupported`] for the structured schemes.
+    pub fn fill_range<T: Float>(
+        &self,
+        stream: &Stream,
+        shape: &[usize],
+        layout: Layout,
+        offset: usize,
+        out: &mut [T],
+    ) -> Result<Explanation> {
+        let e = self.explain(shape, layout)?;
+        let n = numel(shape)?;
+        match offset.checked_add(out.len()) {
+            Some(end) if end <= n => {}
+            _ => {
+                return Err(Error::BufferTooSmall {
+                    needed: offset.saturating_add(out.len()),
+                    actual: n,
+                });
+            }
+        }
+        fill_values(stream, e.values, offset as u64, out)?;
+        Ok(e)
+    }
+}
+
+fn fill_values<T: Float>(
+    stream: &Stream,
+    values: Values,
+    offset: u64,
+    out: &mut [T],
+) -> Result<()> {
+    let t = |x: f64, name: &'static str| -> Result<T> {
+        let v = T::from_f64(x);
+        if v.is_finite() {
+            Ok(v)
+        } else {
+            Err(Error::InvalidParameter {
+                name,
+                reason: "outside the float type's range",
+            })
+        }
+    };
+    match values {
+        Values::Constant { value } => out.fill(t(value, "value")?),
+        Values::Uniform { low, high } => {
+            stream.fill_uniform(offset, out, t(low, "low")?, t(high, "high")?)?
+        }
+        Values::Normal { mean, std } => {
+            stream.fill_normal(offset, out, t(mean, "mean")?, t(std, "std")?)?
+        }
+        Values::TruncatedNormal { mean, std, a, b } => {
+            let bounds = TruncBounds::Absolute {
+                a: t(a, "a")?,
+                b: t(b, "b")?,
+            };
+            stream.fill_truncated_normal(offset, out, t(mean, "mean")?, t(std, "std")?, bounds)?
+        }
+        _ => {
+            return Err(Error::Unsupported {
+                what: "a range fill of a structured (non element-wise) scheme",
+            });
+        }
+    }
+    Ok(())
+}
+
+fn fill_dirac<T: Float>(shape: &[usize], groups: usize, out: &mut [T]) {
+    out.fill(T::ZERO);
+    let out_per_group = shape[0] / groups;
+    let k = &shape[2..];
+    let kernel: usize = k.iter().product();
+    // Offset of the kernel's centre (k // 2 on each axis) within one [*k] block, row-major.
+    let mut centre = 0;
+    for &d in k {
+        centre = centre * d + d / 2;
+    }
+    for g in 0..groups {
+        for d in 0..out_per_group.min(shape[1]) {
+            let o = g * out_per_group + d;
+            out[(o * shape[1] + d) * kernel + centre] = T::ONE;
+        }
+    }
+}
+
+/// Sparse: normals at stream elements `0..rows*cols`; column `c`'s zero rows chosen by selection sampling
+/// (Knuth's Algorithm S) with the f64 uniforms at stream elements `numel + c * rows + i`.
+fn fill_sparse<T: Float>(
+    stream: &Stream,
+    shape: &[usize],
+    std: f64,
+    zeros: usize,
+    out: &mut [T],
+) -> Result<()> {
+    let (rows, cols) = (shape[0], shape[1]);
+    stream.fill_normal(0, out, T::ZERO, T::from_f64(std))?;
+    let base = (rows * cols) as u64;
+    let mut u = [0.0f64; 256];
+    for c in 0..cols {
+        let mut needed = zeros;
+        let mut i = 0;
+        while i < rows && needed > 0 {
+            let chunk = (rows - i).min(u.len());
+            stream.fill_uniform(base + (c * rows + i) as u64, &mut u[..chunk], 0.0, 1.0)?;
+            for &ui in &u[..chunk] {
+                // Select row i with probability needed / (rows - i): exactly `zeros` rows, uniformly.
+                if ((rows - i) as f64) * ui < needed as f64 {
+                    out[i * cols + c] = T::ZERO;
+                    needed -= 1;
+                }
+                i += 1;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The default initializers of common layers in each framework.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LayerDefaults {
+    /// The weight's initializer.
+    pub weight: Init,
+    /// The bias's initializer.
+    pub bias: Init,
+}
+
+/// PyTorch `nn.Linear` / `nn.ConvNd` defaults for a weight of `weight_shape` (`[out, in, *k]`):
+/// weight `kaiming_uniform_(a = sqrt 5)` = `U(±1/sqrt(fan_in))`, bias `U(±1/sqrt(fan_in))`.
+pub fn torch_layer(weight_shape: &[usize]) -> Result<LayerDefaults> {
+    let f = fans(weight_shape, Layout::Torch)?;
+    Ok(LayerDefaults {
+        weight: Init::TorchDefaultWeight,
+        bias: Init::TorchDefaultBias { fan_in: f.fan_in },
+    })
+}
+
+/// Keras `Dense` / `Conv` defaults: kernel `glorot_uniform` (variance scaling 1, fan_avg, uniform), bias zeros.
+pub const KERAS_DENSE: LayerDefaults = LayerDefaults {
+    weight: Init::VarianceScaling {
+        scale: 1.0,
+        mode: FanMode::FanAvg,
+        distribution: VsDistribution::Uniform,
+    },
+    bias: Init::Zeros,
+};
+
+/// Flax `nn.Dense` defaults: kernel `lecun_normal` (truncated normal, variance 1 / fan_in), bias zeros.
+pub const FLAX_DENSE: LayerDefaults = LayerDefaults {
+    weight: Init::LecunNormal,
+    bias: Init::Zeros,
+};
