@@ -666,6 +666,31 @@ impl Init {
         Ok(e)
     }
 
+    /// Allocating convenience (feature `alloc`): a new row-major tensor of `shape`, filled as
+    /// [`Init::fill`] does, with the workspace allocated internally.
+    ///
+    /// ```
+    /// use weightinit_core::{Stream, init::{Init, Layout}};
+    /// let (w, report) = Init::Orthogonal { gain: 1.0 }
+    ///     .fill_vec::<f32>(&Stream::new(3, 0), &[4, 6], Layout::Torch)
+    ///     .unwrap();
+    /// assert_eq!(w.len(), 24);
+    /// assert_eq!(report.scheme, "orthogonal");
+    /// ```
+    #[cfg(feature = "alloc")]
+    pub fn fill_vec<T: Float>(
+        &self,
+        stream: &Stream,
+        shape: &[usize],
+        layout: Layout,
+    ) -> Result<(alloc::vec::Vec<T>, Explanation)> {
+        self.explain(shape, layout)?;
+        let mut out = alloc::vec![T::ZERO; numel(shape)?];
+        let mut ws = alloc::vec![0.0f64; self.workspace_len(shape)?];
+        let e = self.fill(stream, shape, layout, &mut out, &mut ws)?;
+        Ok((out, e))
+    }
+
     /// Fills elements `offset .. offset + out.len()` of the tensor, for element-wise schemes (everything but
     /// orthogonal, eye, dirac and sparse), so shards or threads can each produce their part with the same
     /// bits as a whole [`Init::fill`]. Errors: as [`Init::explain`], a range past the end of the tensor, or

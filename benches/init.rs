@@ -1,0 +1,63 @@
+//! Filling whole tensors with initializers, beside a NumPy-style reference loop
+//! (`np.random.randn(*shape) * std`: rand_distr StandardNormal per element, then scale) in the same run.
+//!
+//! `cargo bench --bench init`. Throughput is in bytes written (f32).
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use rand_core::SeedableRng;
+use rand_distr::{Distribution as _, StandardNormal};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use weightinit::init::{Init, Layout, VsDistribution};
+use weightinit::{Stream, init::FanMode};
+
+fn big(c: &mut Criterion) {
+    let shape = [4096usize, 4096];
+    let n = shape[0] * shape[1];
+    let mut w = vec![0.0f32; n];
+    let s = Stream::new(1, 0);
+    let mut g = c.benchmark_group("init [4096, 4096] f32");
+    g.throughput(Throughput::Bytes(4 * n as u64));
+    g.sample_size(10);
+    g.bench_function("reference: randn * std loop (rand_distr)", |b| {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+        let std = (2.0f32 / 4096.0).sqrt();
+        b.iter(|| {
+            for x in w.iter_mut() {
+                let z: f32 = StandardNormal.sample(&mut rng);
+                *x = z * std;
+            }
+            black_box(&w);
+        })
+    });
+    let schemes = [
+        ("he-normal", Init::HE_NORMAL),
+        ("xavier-uniform", Init::XavierUniform { gain: 1.0 }),
+        (
+            "truncated normal (keras he_normal)",
+            Init::VarianceScaling { scale: 2.0, mode: FanMode::FanIn, distribution: VsDistribution::TruncatedNormal },
+        ),
+    ];
+    for (name, init) in schemes {
+        g.bench_function(name, |b| b.iter(|| init.fill(&s, &shape, Layout::Torch, &mut w, &mut []).unwrap()));
+    }
+    g.finish();
+}
+
+fn orthogonal(c: &mut Criterion) {
+    let shape = [1024usize, 1024];
+    let n = shape[0] * shape[1];
+    let mut w = vec![0.0f32; n];
+    let init = Init::Orthogonal { gain: 1.0 };
+    let mut ws = vec![0.0f64; init.workspace_len(&shape).unwrap()];
+    let s = Stream::new(1, 0);
+    let mut g = c.benchmark_group("init [1024, 1024] f32");
+    g.throughput(Throughput::Bytes(4 * n as u64));
+    g.sample_size(10);
+    g.bench_function("orthogonal", |b| b.iter(|| init.fill(&s, &shape, Layout::Torch, &mut w, &mut ws).unwrap()));
+    g.finish();
+}
+
+criterion_group!(benches, big, orthogonal);
+criterion_main!(benches);
