@@ -8,10 +8,138 @@ use rand_core::Rng;
 use crate::sample::{box_muller, uniform, ziggurat};
 use crate::stream::BlockRng;
 
-mod sealed {
-    pub trait Sealed {}
-    impl Sealed for f32 {}
-    impl Sealed for f64 {}
+pub(crate) mod sealed {
+    use crate::kernels::gemm::{Kernel, portable_kernel};
+    #[cfg(feature = "std")]
+    use crate::kernels::mat::{MatMut, MatRef};
+    use crate::kernels::simd::{self, Isa};
+
+    /// Per-type kernel plumbing, private to the crate.
+    pub trait Sealed: Sized + 'static {
+        /// The gemm microkernel for `isa` (falls back to the portable one).
+        fn kernel(isa: Isa) -> Kernel<Self>;
+        /// `y += s * x`.
+        fn axpy(s: Self, x: &[Self], y: &mut [Self]);
+        /// Dot product.
+        fn dot(x: &[Self], y: &[Self]) -> Self;
+        /// Runs `f` on a scratch buffer of at least `len` elements, reused per thread (contents unspecified).
+        #[cfg(feature = "std")]
+        fn with_pack_buffer<R>(len: usize, f: impl FnOnce(&mut [Self]) -> R) -> R;
+        /// `matrixmultiply`'s gemm on the views.
+        #[cfg(feature = "std")]
+        fn matrixmultiply(
+            alpha: Self,
+            a: MatRef<'_, Self>,
+            b: MatRef<'_, Self>,
+            beta: Self,
+            c: MatMut<'_, Self>,
+        );
+    }
+
+    const PORTABLE_F64: Kernel<f64> = Kernel {
+        isa: Isa::Portable,
+        mr: 4,
+        nr: 8,
+        run: portable_kernel::<f64>,
+    };
+    const PORTABLE_F32: Kernel<f32> = Kernel {
+        isa: Isa::Portable,
+        mr: 4,
+        nr: 8,
+        run: portable_kernel::<f32>,
+    };
+
+    impl Sealed for f32 {
+        #[cfg(feature = "std")]
+        fn with_pack_buffer<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
+            std::thread_local! {
+                static BUF: core::cell::RefCell<std::vec::Vec<f32>> = const { core::cell::RefCell::new(std::vec::Vec::new()) };
+            }
+            BUF.with(|cell| match cell.try_borrow_mut() {
+                Ok(mut buf) => {
+                    if buf.len() < len {
+                        buf.resize(len, 0.0);
+                    }
+                    f(&mut buf[..len])
+                }
+                // Re-entered on this thread (not done by this crate): use a fresh buffer.
+                Err(_) => f(&mut std::vec![0.0; len]),
+            })
+        }
+        fn kernel(isa: Isa) -> Kernel<f32> {
+            match isa {
+                #[cfg(target_arch = "x86_64")]
+                Isa::Avx512 => Kernel {
+                    isa,
+                    mr: 16,
+                    nr: 16,
+                    run: simd::x86::sgemm_16x16,
+                },
+                #[cfg(target_arch = "x86_64")]
+                Isa::Avx2 => Kernel {
+                    isa,
+                    mr: 6,
+                    nr: 16,
+                    run: simd::x86::sgemm_6x16,
+                },
+                _ => PORTABLE_F32,
+            }
+        }
+        fn axpy(s: f32, x: &[f32], y: &mut [f32]) {
+            simd::axpy(s, x, y)
+        }
+        fn dot(x: &[f32], y: &[f32]) -> f32 {
+            simd::dot(x, y)
+        }
+        #[cfg(feature = "std")]
+        fn matrixmultiply(
+            alpha: f32,
+            a: MatRef<'_, f32>,
+            b: MatRef<'_, f32>,
+            beta: f32,
+            c: MatMut<'_, f32>,
+        ) {
+            simd::matrixmultiply_f32(alpha, a, b, beta, c)
+        }
+    }
+
+    impl Sealed for f64 {
+        #[cfg(feature = "std")]
+        fn with_pack_buffer<R>(len: usize, f: impl FnOnce(&mut [f64]) -> R) -> R {
+            std::thread_local! {
+                static BUF: core::cell::RefCell<std::vec::Vec<f64>> = const { core::cell::RefCell::new(std::vec::Vec::new()) };
+            }
+            BUF.with(|cell| match cell.try_borrow_mut() {
+                Ok(mut buf) => {
+                    if buf.len() < len {
+                        buf.resize(len, 0.0);
+                    }
+                    f(&mut buf[..len])
+                }
+                // Re-entered on this thread (not done by this crate): use a fresh buffer.
+                Err(_) => f(&mut std::vec![0.0; len]),
+            })
+        }
+        fn kernel(_isa: Isa) -> Kernel<f64> {
+            PORTABLE_F64
+        }
+        fn axpy(s: f64, x: &[f64], y: &mut [f64]) {
+            simd::axpy(s, x, y)
+        }
+        fn dot(x: &[f64], y: &[f64]) -> f64 {
+            simd::dot(x, y)
+        }
+        #[cfg(feature = "std")]
+        fn matrixmultiply(
+            alpha: f64,
+            a: MatRef<'_, f64>,
+            b: MatRef<'_, f64>,
+            beta: f64,
+            c: MatMut<'_, f64>,
+        ) {
+            simd::matrixmultiply_f64(alpha, a, b, beta, c)
+        }
+    }
 }
 
 /// `f32` or `f64`. Each sampler has a native path per type (an `f32` is never an `f64` sample cast down,

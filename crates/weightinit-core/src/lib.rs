@@ -44,7 +44,7 @@
 //! * `std`: hosted targets (runtime CPU detection, the `matrixmultiply` gemm path). Implies `alloc`.
 
 #![no_std]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 #[cfg(feature = "alloc")]
@@ -55,6 +55,7 @@ extern crate std;
 pub mod error;
 mod float;
 pub mod init;
+pub mod kernels;
 pub mod sample;
 pub mod stats;
 pub mod stream;

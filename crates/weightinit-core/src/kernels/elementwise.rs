@@ -1,0 +1,187 @@
+//! Element-wise kernels of an MLP trainer: bias, ReLU and leaky ReLU both ways, softmax cross-entropy with
+//! its gradient, column sums for bias gradients, and SGD with momentum. Every function checks its lengths
+//! and returns [`Error::LengthMismatch`] instead of panicking.
+
+use crate::error::{Error, Result};
+use crate::float::Float;
+
+fn same_len(expected: usize, actual: usize) -> Result<()> {
+    if expected == actual {
+        Ok(())
+    } else {
+        Err(Error::LengthMismatch { expected, actual })
+    }
+}
+
+fn matrix_len(rows: usize, cols: usize) -> Result<usize> {
+    rows.checked_mul(cols).ok_or(Error::SizeOverflow)
+}
+
+/// `x[i][j] += bias[j]` for a row-major `rows x cols` matrix.
+pub fn bias_add<T: Float>(x: &mut [T], rows: usize, cols: usize, bias: &[T]) -> Result<()> {
+    same_len(matrix_len(rows, cols)?, x.len())?;
+    same_len(cols, bias.len())?;
+    for row in x.chunks_exact_mut(cols.max(1)) {
+        for (v, b) in row.iter_mut().zip(bias) {
+            *v += *b;
+        }
+    }
+    Ok(())
+}
+
+/// `y = if x > 0 { x } else { 0 }` (so a NaN input gives 0; the trainer detects divergence from the loss).
+pub fn relu<T: Float>(x: &[T], y: &mut [T]) -> Result<()> {
+    same_len(x.len(), y.len())?;
+    for (yi, &xi) in y.iter_mut().zip(x) {
+        *yi = if xi > T::ZERO { xi } else { T::ZERO };
+    }
+    Ok(())
+}
+
+/// `grad_in = grad_out` where `pre_activation > 0`, else 0 (the subgradient 0 at 0, as PyTorch).
+pub fn relu_backward<T: Float>(
+    pre_activation: &[T],
+    grad_out: &[T],
+    grad_in: &mut [T],
+) -> Result<()> {
+    same_len(pre_activation.len(), grad_out.len())?;
+    same_len(pre_activation.len(), grad_in.len())?;
+    for ((g, &z), &d) in grad_in.iter_mut().zip(pre_activation).zip(grad_out) {
+        *g = if z > T::ZERO { d } else { T::ZERO };
+    }
+    Ok(())
+}
+
+/// `y = x` where `x > 0`, else `slope * x`.
+pub fn leaky_relu<T: Float>(x: &[T], y: &mut [T], slope: T) -> Result<()> {
+    same_len(x.len(), y.len())?;
+    for (yi, &xi) in y.iter_mut().zip(x) {
+        *yi = if xi > T::ZERO { xi } else { slope * xi };
+    }
+    Ok(())
+}
+
+/// `grad_in = grad_out` where `pre_activation > 0`, else `slope * grad_out`.
+pub fn leaky_relu_backward<T: Float>(
+    pre_activation: &[T],
+    grad_out: &[T],
+    grad_in: &mut [T],
+    slope: T,
+) -> Result<()> {
+    same_len(pre_activation.len(), grad_out.len())?;
+    same_len(pre_activation.len(), grad_in.len())?;
+    for ((g, &z), &d) in grad_in.iter_mut().zip(pre_activation).zip(grad_out) {
+        *g = if z > T::ZERO { d } else { slope * d };
+    }
+    Ok(())
+}
+
+/// `sums[j] = sum_i x[i][j]` for a row-major `rows x cols` matrix (summed in row order).
+pub fn col_sums<T: Float>(x: &[T], rows: usize, cols: usize, sums: &mut [T]) -> Result<()> {
+    same_len(matrix_len(rows, cols)?, x.len())?;
+    same_len(cols, sums.len())?;
+    sums.fill(T::ZERO);
+    for row in x.chunks_exact(cols.max(1)) {
+        for (s, &v) in sums.iter_mut().zip(row) {
+            *s += v;
+        }
+    }
+    Ok(())
+}
+
+/// Softmax cross-entropy of a row-major `rows x classes` matrix of logits against integer labels:
+/// returns the mean loss `-(1/rows) sum_i log softmax(logits_i)[label_i]` and writes its gradient with
+/// respect to the logits, `grad[i][j] = (softmax(logits_i)[j] - [j == label_i]) / rows`.
+///
+/// Numerically stable: each row is shifted by its maximum before `exp`, and the log-probability is
+/// `z_label - max - ln(sum exp(z - max))`, so no logit overflows. Errors: lengths, a label `>= classes`,
+/// `rows == 0`.
+pub fn softmax_cross_entropy<T: Float>(
+    logits: &[T],
+    rows: usize,
+    classes: usize,
+    labels: &[u8],
+    grad: &mut [T],
+) -> Result<T> {
+    same_len(matrix_len(rows, classes)?, logits.len())?;
+    same_len(logits.len(), grad.len())?;
+    same_len(rows, labels.len())?;
+    if rows == 0 || classes == 0 {
+        return Err(Error::InvalidShape {
+            reason: "softmax cross-entropy needs rows > 0 and classes > 0",
+        });
+    }
+    if labels.iter().any(|&l| l as usize >= classes) {
+        return Err(Error::InvalidParameter {
+            name: "labels",
+            reason: "every label must be < classes",
+        });
+    }
+    let inv_rows = 1.0 / rows as f64;
+    let mut loss = 0.0f64;
+    for ((z, g), &label) in logits
+        .chunks_exact(classes)
+        .zip(grad.chunks_exact_mut(classes))
+        .zip(labels)
+    {
+        let max = z.iter().fold(z[0], |m, &v| if v > m { v } else { m });
+        let mut sum = T::ZERO;
+        for (gj, &zj) in g.iter_mut().zip(z) {
+            let e = (zj - max).exp();
+            *gj = e;
+            sum += e;
+        }
+        let inv = T::ONE / sum;
+        let scale = T::from_f64(inv_rows);
+        for gj in g.iter_mut() {
+            *gj = *gj * inv * scale;
+        }
+        g[label as usize] -= scale;
+        loss -= (z[label as usize] - max).to_f64() - libm::log(sum.to_f64());
+    }
+    Ok(T::from_f64(loss * inv_rows))
+}
+
+/// SGD with momentum (PyTorch's convention): `v = momentum * v + grad`, `w -= lr * v`.
+pub fn sgd_momentum<T: Float>(
+    w: &mut [T],
+    grad: &[T],
+    velocity: &mut [T],
+    lr: T,
+    momentum: T,
+) -> Result<()> {
+    same_len(w.len(), grad.len())?;
+    same_len(w.len(), velocity.len())?;
+    for ((wi, &gi), vi) in w.iter_mut().zip(grad).zip(velocity.iter_mut()) {
+        *vi = momentum * *vi + gi;
+        *wi -= lr * *vi;
+    }
+    Ok(())
+}
+
+/// Adam (Kingma & Ba 2015) step `t >= 1`: `m = b1 m + (1 - b1) g`, `v = b2 v + (1 - b2) g^2`,
+/// `w -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)`.
+#[allow(clippy::too_many_arguments)]
+pub fn adam<T: Float>(
+    w: &mut [T],
+    grad: &[T],
+    m: &mut [T],
+    v: &mut [T],
+    t: u32,
+    lr: T,
+    betas: (T, T),
+    eps: T,
+) -> Result<()> {
+    same_len(w.len(), grad.len())?;
+    same_len(w.len(), m.len())?;
+    same_len(w.len(), v.len())?;
+    let (b1, b2) = betas;
+    let c1 = T::ONE - T::from_f64(libm::pow(b1.to_f64(), t as f64));
+    let c2 = T::ONE - T::from_f64(libm::pow(b2.to_f64(), t as f64));
+    for (((wi, &gi), mi), vi) in w.iter_mut().zip(grad).zip(m.iter_mut()).zip(v.iter_mut()) {
+        *mi = b1 * *mi + (T::ONE - b1) * gi;
+        *vi = b2 * *vi + (T::ONE - b2) * gi * gi;
+        *wi -= lr * (*mi / c1) / ((*vi / c2).sqrt() + eps);
+    }
+    Ok(())
+}

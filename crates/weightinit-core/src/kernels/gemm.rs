@@ -1,0 +1,657 @@
+//! General matrix multiply `C = alpha * A * B + beta * C` (transposes and strides through [`MatRef`] views),
+//! with an optional fused epilogue (bias, bias + ReLU) on the write-back.
+//!
+//! Paths ([`GemmPath`]):
+//! * **Blocked** (portable, every target): the Goto/BLIS loop nest — `jc` over `NC`-column panels of B,
+//!   `pc` over `KC`-deep slices, `ic` over `MC`-row blocks of A, packing both operands into contiguous
+//!   micro-panels, then `jr`/`ir` over `MR x NR` register tiles computed by a microkernel. The microkernel
+//!   is chosen once: AVX-512F (16 x 16 f32) or AVX2+FMA (6 x 16 f32) on x86-64 (runtime detection under
+//!   `std`, `cfg(target_feature)` otherwise), or the portable 4 x 8 kernel the compiler vectorizes.
+//! * **Gemv**: a `1 x n` or `m x 1` product streams the other operand once with no packing (the batch-1
+//!   inference case).
+//! * **MatrixMultiply**: the `matrixmultiply` crate (feature `std`).
+//! * **Naive**: the triple loop, as a reference.
+//!
+//! [`GemmPath::Auto`] takes Gemv for vector shapes; under `std`, matrixmultiply when a dimension is below 32
+//! (our 16-wide tiles would be mostly padding) or when the CPU has no SIMD microkernel; Blocked otherwise
+//! (and always on `no_std` targets).
+
+use crate::error::{Error, Result};
+use crate::float::Float;
+use crate::kernels::mat::{MatMut, MatRef};
+use crate::kernels::simd;
+
+/// Which implementation [`gemm_with`] uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum GemmPath {
+    /// The dispatch rule (see the module docs).
+    #[default]
+    Auto,
+    /// The blocked kernel with the best microkernel this CPU has.
+    Blocked,
+    /// The blocked kernel with the microkernel of this ISA ([`Isa::Portable`] is what embedded targets run).
+    /// Errors with [`Error::Unsupported`] when the CPU lacks it.
+    BlockedIsa(simd::Isa),
+    /// Vector-shaped products without packing (requires `m == 1` or `n == 1`).
+    Gemv,
+    /// The `matrixmultiply` crate (feature `std`).
+    MatrixMultiply,
+    /// The naive triple loop.
+    Naive,
+}
+
+/// Applied to each element of `C` after `alpha * A B + beta * C`, in the same pass.
+#[derive(Debug, Clone, Copy)]
+pub enum Epilogue<'a, T> {
+    /// Nothing.
+    None,
+    /// `c[i][j] += bias[j]` (one bias per column; `bias.len() == n`).
+    Bias(&'a [T]),
+    /// `c[i][j] = max(c[i][j] + bias[j], 0)`.
+    BiasRelu(&'a [T]),
+    /// `c[i][j] = max(c[i][j], 0)`.
+    Relu,
+}
+
+impl<T: Float> Epilogue<'_, T> {
+    #[inline(always)]
+    fn apply(&self, j: usize, x: T) -> T {
+        match *self {
+            Epilogue::None => x,
+            Epilogue::Bias(b) => x + b[j],
+            Epilogue::BiasRelu(b) => {
+                let y = x + b[j];
+                if y > T::ZERO { y } else { T::ZERO }
+            }
+            Epilogue::Relu => {
+                if x > T::ZERO {
+                    x
+                } else {
+                    T::ZERO
+                }
+            }
+        }
+    }
+}
+
+/// `C = alpha * A * B + beta * C` by the [`GemmPath::Auto`] rule. When `beta == 0`, `C` is not read (NaNs
+/// in it do not propagate), as in BLAS.
+///
+/// ```
+/// use weightinit_core::kernels::{gemm, MatMut, MatRef};
+/// let a = [1.0f32, 2.0, 3.0, 4.0]; // [[1, 2], [3, 4]]
+/// let b = [5.0f32, 6.0, 7.0, 8.0];
+/// let mut c = [0.0f32; 4];
+/// gemm(1.0, MatRef::row_major(&a, 2, 2, 2).unwrap(), MatRef::row_major(&b, 2, 2, 2).unwrap().t(),
+///      0.0, MatMut::row_major(&mut c, 2, 2, 2).unwrap()).unwrap();
+/// assert_eq!(c, [17.0, 23.0, 39.0, 53.0]); // A * B^T
+/// ```
+pub fn gemm<T: Float>(
+    alpha: T,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    beta: T,
+    c: MatMut<'_, T>,
+) -> Result<()> {
+    gemm_with(GemmPath::Auto, alpha, a, b, beta, c, Epilogue::None)
+}
+
+/// [`gemm`] with an explicit path and a fused epilogue. Errors: `A.cols != B.rows`, `C` not
+/// `A.rows x B.cols`, a bias whose length is not `n`, or a path that is not available here.
+pub fn gemm_with<T: Float>(
+    path: GemmPath,
+    alpha: T,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    beta: T,
+    mut c: MatMut<'_, T>,
+    epilogue: Epilogue<'_, T>,
+) -> Result<()> {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    if b.rows != k {
+        return Err(Error::InvalidShape {
+            reason: "gemm: A's columns differ from B's rows",
+        });
+    }
+    if c.rows != m || c.cols != n {
+        return Err(Error::InvalidShape {
+            reason: "gemm: C must be A's rows x B's columns",
+        });
+    }
+    if let Epilogue::Bias(bias) | Epilogue::BiasRelu(bias) = epilogue
+        && bias.len() != n
+    {
+        return Err(Error::LengthMismatch {
+            expected: n,
+            actual: bias.len(),
+        });
+    }
+    if m == 0 || n == 0 {
+        return Ok(());
+    }
+    let path = match path {
+        GemmPath::Auto => auto_path::<T>(m, k, n),
+        p => p,
+    };
+    match path {
+        GemmPath::Naive => naive(alpha, a, b, beta, c.rb(), epilogue),
+        GemmPath::Gemv => {
+            if m != 1 && n != 1 {
+                return Err(Error::Unsupported {
+                    what: "the gemv path needs m == 1 or n == 1",
+                });
+            }
+            gemv(alpha, a, b, beta, c.rb(), epilogue)
+        }
+        GemmPath::Blocked => blocked(T::kernel(simd::best()), alpha, a, b, beta, c.rb(), epilogue),
+        GemmPath::BlockedIsa(isa) => {
+            if !simd::available(isa) {
+                return Err(Error::Unsupported {
+                    what: "this CPU lacks the requested instruction set",
+                });
+            }
+            blocked(T::kernel(isa), alpha, a, b, beta, c.rb(), epilogue)
+        }
+        GemmPath::MatrixMultiply => {
+            #[cfg(feature = "std")]
+            {
+                T::matrixmultiply(alpha, a, b, beta, c.rb());
+                finish_epilogue(c.rb(), epilogue);
+            }
+            #[cfg(not(feature = "std"))]
+            return Err(Error::Unsupported {
+                what: "the matrixmultiply path needs the `std` feature",
+            });
+        }
+        GemmPath::Auto => unreachable!(),
+    }
+    Ok(())
+}
+
+/// The path [`GemmPath::Auto`] takes for an `m x k` by `k x n` product of `T`.
+pub fn auto_path<T: Float>(m: usize, k: usize, n: usize) -> GemmPath {
+    if m == 1 || n == 1 {
+        return GemmPath::Gemv;
+    }
+    #[cfg(feature = "std")]
+    {
+        // Measured (examples/gemm_shapes.rs): with a dimension below 32 our 16 x 16 tiles are mostly
+        // padding and matrixmultiply's 8 x 8 kernel wins; without a SIMD microkernel it wins everywhere
+        // but on tiny products.
+        let simd = T::kernel(simd::best()).isa != simd::Isa::Portable;
+        if (simd && m.min(n).min(k) < 32) || (!simd && m * n * k >= 16 * 16 * 16) {
+            return GemmPath::MatrixMultiply;
+        }
+    }
+    let _ = k;
+    GemmPath::Blocked
+}
+
+/// The naive reference: `c = alpha * sum_p a[i][p] b[p][j] + beta * c`, summed in order of `p`.
+fn naive<T: Float>(
+    alpha: T,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    beta: T,
+    mut c: MatMut<'_, T>,
+    ep: Epilogue<'_, T>,
+) {
+    for i in 0..a.rows {
+        for j in 0..b.cols {
+            let mut s = T::ZERO;
+            for p in 0..a.cols {
+                s += *a.at(i, p) * *b.at(p, j);
+            }
+            let old = if beta == T::ZERO {
+                T::ZERO
+            } else {
+                beta * *c.at_mut(i, j)
+            };
+            *c.at_mut(i, j) = ep.apply(j, alpha * s + old);
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+fn finish_epilogue<T: Float>(mut c: MatMut<'_, T>, ep: Epilogue<'_, T>) {
+    if let Epilogue::None = ep {
+        return;
+    }
+    for i in 0..c.rows {
+        for j in 0..c.cols {
+            let x = *c.at_mut(i, j);
+            *c.at_mut(i, j) = ep.apply(j, x);
+        }
+    }
+}
+
+/// `m == 1` or `n == 1`: stream the matrix operand once, no packing.
+fn gemv<T: Float>(
+    alpha: T,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    beta: T,
+    mut c: MatMut<'_, T>,
+    ep: Epilogue<'_, T>,
+) {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    if m == 1 {
+        // c[0][j] = alpha * sum_p a[0][p] b[p][j]
+        if b.cs == 1 && c.cs == 1 {
+            // Rows of B are contiguous: accumulate axpys into a row of C.
+            for j in 0..n {
+                let old = if beta == T::ZERO {
+                    T::ZERO
+                } else {
+                    beta * *c.at_mut(0, j)
+                };
+                *c.at_mut(0, j) = old;
+            }
+            let row = &mut c.data[..n];
+            for p in 0..k {
+                let s = alpha * *a.at(0, p);
+                let bp = &b.data[p * b.rs..p * b.rs + n];
+                T::axpy(s, bp, row);
+            }
+            for (j, x) in row.iter_mut().enumerate() {
+                *x = ep.apply(j, *x);
+            }
+        } else if b.rs == 1 && a.cs == 1 {
+            // Columns of B are contiguous: dot products.
+            let av = &a.data[..k];
+            for j in 0..n {
+                let s = T::dot(av, &b.data[j * b.cs..j * b.cs + k]);
+                let old = if beta == T::ZERO {
+                    T::ZERO
+                } else {
+                    beta * *c.at_mut(0, j)
+                };
+                *c.at_mut(0, j) = ep.apply(j, alpha * s + old);
+            }
+        } else {
+            naive(alpha, a, b, beta, c, ep);
+        }
+    } else {
+        // n == 1: c[i][0] = alpha * sum_p a[i][p] b[p][0]; the transpose of the m == 1 case.
+        let bt = b.t();
+        let at = a.t();
+        let ct = MatMut {
+            data: c.data,
+            rows: 1,
+            cols: m,
+            rs: c.cs,
+            cs: c.rs,
+        };
+        match ep {
+            Epilogue::None | Epilogue::Relu => gemv(alpha, bt, at, beta, ct, ep),
+            Epilogue::Bias(bias) | Epilogue::BiasRelu(bias) => {
+                // The bias is per column of C (one value): apply it after.
+                let mut ct = ct;
+                gemv(alpha, bt, at, beta, ct.rb(), Epilogue::None);
+                let relu = matches!(ep, Epilogue::BiasRelu(_));
+                for j in 0..m {
+                    let x = *ct.at_mut(0, j) + bias[0];
+                    *ct.at_mut(0, j) = if relu && x <= T::ZERO { T::ZERO } else { x };
+                }
+            }
+        }
+    }
+}
+
+/// A microkernel: `tile[i * nr + j] = sum_p pa[p * mr + i] * pb[p * nr + j]` for `p < k`.
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub struct Kernel<T> {
+    #[cfg_attr(not(feature = "std"), allow(dead_code))]
+    pub(crate) isa: simd::Isa,
+    pub(crate) mr: usize,
+    pub(crate) nr: usize,
+    pub(crate) run: fn(usize, &[T], &[T], &mut [T]),
+}
+
+/// Depth of a packed slice (A micro-panels of `MR x KC` and B micro-panels of `KC x NR` stay in L1).
+const KC: usize = if cfg!(feature = "std") { 256 } else { 64 };
+/// Rows of A packed at once (a multiple of every MR: 4, 6, 16; the `MC x KC` block stays in L2).
+const MC: usize = if cfg!(feature = "std") { 192 } else { 48 };
+/// Columns of B packed at once (a multiple of every NR: 8, 16). Hosted targets pack up to 2048 columns
+/// (heap, reused per thread), so A is packed once for the shapes a trainer sees; embedded targets use
+/// small stack buffers.
+const NC: usize = if cfg!(feature = "std") { 2048 } else { 64 };
+/// Largest MR * NR.
+const MAX_TILE: usize = 256;
+
+/// The portable microkernel, 4 x 8, written so the compiler keeps the tile in vector registers.
+pub(crate) fn portable_kernel<T: Float>(k: usize, pa: &[T], pb: &[T], tile: &mut [T]) {
+    const MR: usize = 4;
+    const NR: usize = 8;
+    let mut acc = [[T::ZERO; NR]; MR];
+    for (a, b) in pa[..k * MR]
+        .chunks_exact(MR)
+        .zip(pb[..k * NR].chunks_exact(NR))
+    {
+        for i in 0..MR {
+            for j in 0..NR {
+                acc[i][j] += a[i] * b[j];
+            }
+        }
+    }
+    for i in 0..MR {
+        tile[i * NR..(i + 1) * NR].copy_from_slice(&acc[i]);
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn blocked<T: Float>(
+    kern: Kernel<T>,
+    alpha: T,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    beta: T,
+    c: MatMut<'_, T>,
+    ep: Epilogue<'_, T>,
+) {
+    let (k, n) = (a.cols, b.cols);
+    let a_len = MC * KC.min(k.max(1));
+    let b_len = KC.min(k.max(1)) * NC.min(n).div_ceil(kern.nr) * kern.nr;
+    #[cfg(feature = "std")]
+    T::with_pack_buffer(a_len + b_len, |buf| {
+        let (apack, bpack) = buf.split_at_mut(a_len);
+        blocked_in(kern, alpha, a, b, beta, c, ep, apack, bpack)
+    });
+    #[cfg(not(feature = "std"))]
+    {
+        let mut apack = [T::ZERO; MC * KC];
+        let mut bpack = [T::ZERO; KC * NC];
+        blocked_in(
+            kern,
+            alpha,
+            a,
+            b,
+            beta,
+            c,
+            ep,
+            &mut apack[..a_len],
+            &mut bpack[..b_len],
+        );
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn blocked_in<T: Float>(
+    kern: Kernel<T>,
+    alpha: T,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    beta: T,
+    mut c: MatMut<'_, T>,
+    ep: Epilogue<'_, T>,
+    apack: &mut [T],
+    bpack: &mut [T],
+) {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    let (mr, nr) = (kern.mr, kern.nr);
+    let mut tile = [T::ZERO; MAX_TILE];
+    if k == 0 {
+        // C = beta * C (+ epilogue).
+        for i in 0..m {
+            for j in 0..n {
+                let old = if beta == T::ZERO {
+                    T::ZERO
+                } else {
+                    beta * *c.at_mut(i, j)
+                };
+                *c.at_mut(i, j) = ep.apply(j, old);
+            }
+        }
+        return;
+    }
+    // Depth slices of equal size (a short last slice would pay a full write-back for little work).
+    let kc_step = k.div_ceil(k.div_ceil(KC));
+    // Loop 5: panels of B's columns.
+    for jc in (0..n).step_by(NC) {
+        let nc = NC.min(n - jc);
+        // Loop 4: depth slices.
+        for pc in (0..k).step_by(kc_step) {
+            let kc = kc_step.min(k - pc);
+            let first = pc == 0;
+            let last = pc + kc == k;
+            pack_b(b, pc, kc, jc, nc, nr, bpack);
+            // Loop 3: blocks of A's rows.
+            for ic in (0..m).step_by(MC) {
+                let mc = MC.min(m - ic);
+                pack_a(a, ic, mc, pc, kc, mr, apack);
+                // Loop 2: micro-panels of B.
+                for jr in (0..nc).step_by(nr) {
+                    let nv = nr.min(nc - jr);
+                    let pb = &bpack[jr * kc..(jr + nr) * kc];
+                    // Loop 1: micro-panels of A.
+                    for ir in (0..mc).step_by(mr) {
+                        let mv = mr.min(mc - ir);
+                        let pa = &apack[ir * kc..(ir + mr) * kc];
+                        (kern.run)(kc, pa, pb, &mut tile[..mr * nr]);
+                        let wb = WriteBack {
+                            alpha,
+                            beta,
+                            first,
+                            last,
+                            ep,
+                        };
+                        wb.tile(&tile[..mr * nr], nr, c.rb(), ic + ir, mv, jc + jr, nv);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// How a computed tile lands in C: the first depth slice applies beta, later ones accumulate, the last
+/// applies the epilogue.
+struct WriteBack<'e, T> {
+    alpha: T,
+    beta: T,
+    first: bool,
+    last: bool,
+    ep: Epilogue<'e, T>,
+}
+
+impl<T: Float> WriteBack<'_, T> {
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn tile(
+        &self,
+        tile: &[T],
+        nr: usize,
+        c: MatMut<'_, T>,
+        i0: usize,
+        mv: usize,
+        j0: usize,
+        nv: usize,
+    ) {
+        let (alpha, beta) = (self.alpha, self.beta);
+        if c.cs == 1 {
+            // Rows of C are contiguous: vectorizable row updates.
+            for i in 0..mv {
+                let start = (i0 + i) * c.rs + j0;
+                let row = &mut c.data[start..start + nv];
+                let t = &tile[i * nr..i * nr + nv];
+                if !self.first {
+                    for (r, &x) in row.iter_mut().zip(t) {
+                        *r += alpha * x;
+                    }
+                } else if beta == T::ZERO {
+                    for (r, &x) in row.iter_mut().zip(t) {
+                        *r = alpha * x;
+                    }
+                } else {
+                    for (r, &x) in row.iter_mut().zip(t) {
+                        *r = beta * *r + alpha * x;
+                    }
+                }
+                if self.last {
+                    match self.ep {
+                        Epilogue::None => {}
+                        Epilogue::Bias(b) => {
+                            for (r, &bj) in row.iter_mut().zip(&b[j0..j0 + nv]) {
+                                *r += bj;
+                            }
+                        }
+                        Epilogue::BiasRelu(b) => {
+                            for (r, &bj) in row.iter_mut().zip(&b[j0..j0 + nv]) {
+                                let y = *r + bj;
+                                *r = if y > T::ZERO { y } else { T::ZERO };
+                            }
+                        }
+                        Epilogue::Relu => {
+                            for r in row.iter_mut() {
+                                *r = if *r > T::ZERO { *r } else { T::ZERO };
+                            }
+                        }
+                    }
+                }
+            }
+            return;
+        }
+        let mut c = c;
+        for i in 0..mv {
+            for j in 0..nv {
+                let cij = c.at_mut(i0 + i, j0 + j);
+                let prev = if !self.first {
+                    *cij
+                } else if beta == T::ZERO {
+                    T::ZERO
+                } else {
+                    beta * *cij
+                };
+                let v = prev + alpha * tile[i * nr + j];
+                *cij = if self.last {
+                    self.ep.apply(j0 + j, v)
+                } else {
+                    v
+                };
+            }
+        }
+    }
+}
+
+/// Packs `A[ic..ic+mc, pc..pc+kc]` into `mr`-row micro-panels: panel `r` holds, for each `p`, the `mr`
+/// values `A[ic + r*mr + i, pc + p]` (zero past the last row).
+fn pack_a<T: Float>(
+    a: MatRef<'_, T>,
+    ic: usize,
+    mc: usize,
+    pc: usize,
+    kc: usize,
+    mr: usize,
+    out: &mut [T],
+) {
+    for (r, panel) in out[..mc.div_ceil(mr) * mr * kc]
+        .chunks_exact_mut(mr * kc)
+        .enumerate()
+    {
+        let i0 = ic + r * mr;
+        let rows = mr.min(ic + mc - i0);
+        if rows < mr {
+            panel.fill(T::ZERO);
+        }
+        if a.rs == 1 {
+            // Columns of A are contiguous: each step p copies a run of rows.
+            for p in 0..kc {
+                let start = i0 + (pc + p) * a.cs;
+                panel[p * mr..p * mr + rows].copy_from_slice(&a.data[start..start + rows]);
+            }
+        } else if a.cs == 1 && rows == mr && matches!(mr, 4 | 6 | 16) {
+            // Rows of A are contiguous: transpose 16-column blocks through registers.
+            let base = i0 * a.rs + pc;
+            match mr {
+                4 => pack_rows::<T, 4>(a.data, base, a.rs, kc, panel),
+                6 => pack_rows::<T, 6>(a.data, base, a.rs, kc, panel),
+                _ => pack_rows::<T, 16>(a.data, base, a.rs, kc, panel),
+            }
+        } else if a.cs == 1 {
+            // Rows of A are contiguous: read each row once, scatter into the panel.
+            for i in 0..rows {
+                let start = (i0 + i) * a.rs + pc;
+                let row = &a.data[start..start + kc];
+                for (dst, &v) in panel.chunks_exact_mut(mr).zip(row) {
+                    dst[i] = v;
+                }
+            }
+        } else {
+            for i in 0..rows {
+                let row = &a.data[(i0 + i) * a.rs + pc * a.cs..];
+                for p in 0..kc {
+                    panel[p * mr + i] = row[p * a.cs];
+                }
+            }
+        }
+    }
+}
+
+/// Packs `MR` full rows of a row-major A (`A[i][p] = data[base + i * rs + p]`, `p < kc`) into a panel
+/// (`panel[p * MR + i]`), transposing 16 columns at a time through a register block.
+#[inline(always)]
+fn pack_rows<T: Float, const MR: usize>(
+    data: &[T],
+    base: usize,
+    rs: usize,
+    kc: usize,
+    panel: &mut [T],
+) {
+    let mut p = 0;
+    while p + 16 <= kc {
+        let mut blk = [[T::ZERO; 16]; MR];
+        for (i, b) in blk.iter_mut().enumerate() {
+            let s = base + i * rs + p;
+            b.copy_from_slice(&data[s..s + 16]);
+        }
+        for (j, dst) in panel[p * MR..(p + 16) * MR]
+            .chunks_exact_mut(MR)
+            .enumerate()
+        {
+            for i in 0..MR {
+                dst[i] = blk[i][j];
+            }
+        }
+        p += 16;
+    }
+    for i in 0..MR {
+        let s = base + i * rs;
+        for q in p..kc {
+            panel[q * MR + i] = data[s + q];
+        }
+    }
+}
+
+/// Packs `B[pc..pc+kc, jc..jc+nc]` into `nr`-column micro-panels (zero past the last column).
+fn pack_b<T: Float>(
+    b: MatRef<'_, T>,
+    pc: usize,
+    kc: usize,
+    jc: usize,
+    nc: usize,
+    nr: usize,
+    out: &mut [T],
+) {
+    for (q, panel) in out[..nc.div_ceil(nr) * nr * kc]
+        .chunks_exact_mut(nr * kc)
+        .enumerate()
+    {
+        let j0 = jc + q * nr;
+        let cols = nr.min(jc + nc - j0);
+        for p in 0..kc {
+            let dst = &mut panel[p * nr..(p + 1) * nr];
+            if b.cs == 1 && cols == nr {
+                let start = (pc + p) * b.rs + j0;
+                dst.copy_from_slice(&b.data[start..start + nr]);
+            } else {
+                for (j, d) in dst.iter_mut().enumerate() {
+                    *d = if j < cols {
+                        *b.at(pc + p, j0 + j)
+                    } else {
+                        T::ZERO
+                    };
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,275 @@
+//! Instruction-set selection and the x86-64 SIMD microkernels. The only module with `unsafe`.
+//!
+//! Following matrixmultiply: each kernel is one `#[inline(always)]` body (or intrinsic loop) behind a thin
+//! `#[target_feature]` wrapper; the ISA is chosen once, at run time under `std`
+//! (`is_x86_feature_detected!`), at compile time (`cfg(target_feature)`) otherwise. The environment variable
+//! `WEIGHTINIT_ISA=portable|avx2|avx512` (std only) forces a lower path, so tests run every path.
+
+#![allow(unsafe_code)]
+
+/// An instruction set a kernel can use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Isa {
+    /// Plain Rust the compiler vectorizes for the target (every target; what embedded targets run).
+    Portable,
+    /// x86-64 AVX2 + FMA.
+    Avx2,
+    /// x86-64 AVX-512F.
+    Avx512,
+}
+
+impl Isa {
+    /// Name (`"portable"`, `"avx2"`, `"avx512"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Isa::Portable => "portable",
+            Isa::Avx2 => "avx2",
+            Isa::Avx512 => "avx512",
+        }
+    }
+}
+
+/// Whether this CPU can run `isa`.
+pub fn available(isa: Isa) -> bool {
+    match isa {
+        Isa::Portable => true,
+        #[cfg(all(target_arch = "x86_64", feature = "std"))]
+        Isa::Avx2 => std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma"),
+        #[cfg(all(target_arch = "x86_64", feature = "std"))]
+        Isa::Avx512 => std::is_x86_feature_detected!("avx512f"),
+        #[cfg(all(target_arch = "x86_64", not(feature = "std")))]
+        Isa::Avx2 => cfg!(all(target_feature = "avx2", target_feature = "fma")),
+        #[cfg(all(target_arch = "x86_64", not(feature = "std")))]
+        Isa::Avx512 => cfg!(target_feature = "avx512f"),
+        #[cfg(not(target_arch = "x86_64"))]
+        _ => false,
+    }
+}
+
+/// The best ISA available (and allowed by `WEIGHTINIT_ISA` under `std`), detected once.
+pub fn best() -> Isa {
+    #[cfg(feature = "std")]
+    {
+        use core::sync::atomic::{AtomicU8, Ordering};
+        static CACHE: AtomicU8 = AtomicU8::new(0);
+        let code = match CACHE.load(Ordering::Relaxed) {
+            0 => {
+                let isa = detect();
+                let c = match isa {
+                    Isa::Portable => 1,
+                    Isa::Avx2 => 2,
+                    Isa::Avx512 => 3,
+                };
+                CACHE.store(c, Ordering::Relaxed);
+                c
+            }
+            c => c,
+        };
+        match code {
+            3 => Isa::Avx512,
+            2 => Isa::Avx2,
+            _ => Isa::Portable,
+        }
+    }
+    #[cfg(not(feature = "std"))]
+    detect()
+}
+
+fn detect() -> Isa {
+    #[cfg(feature = "std")]
+    let cap = match std::env::var("WEIGHTINIT_ISA").as_deref() {
+        Ok("portable") => Isa::Portable,
+        Ok("avx2") => Isa::Avx2,
+        _ => Isa::Avx512,
+    };
+    #[cfg(not(feature = "std"))]
+    let cap = Isa::Avx512;
+    if cap == Isa::Avx512 && available(Isa::Avx512) {
+        Isa::Avx512
+    } else if cap != Isa::Portable && available(Isa::Avx2) {
+        Isa::Avx2
+    } else {
+        Isa::Portable
+    }
+}
+
+/// `y += s * x` (the shared body; `#[target_feature]` wrappers below widen its vectors).
+#[inline(always)]
+fn axpy_body<T: crate::Float>(s: T, x: &[T], y: &mut [T]) {
+    for (yi, &xi) in y.iter_mut().zip(x) {
+        *yi += s * xi;
+    }
+}
+
+/// `sum x[i] y[i]` with 16 independent partial sums, so the compiler can vectorize it.
+#[inline(always)]
+fn dot_body<T: crate::Float>(x: &[T], y: &[T]) -> T {
+    let mut acc = [T::ZERO; 16];
+    let mut xc = x.chunks_exact(16);
+    let mut yc = y.chunks_exact(16);
+    for (a, b) in (&mut xc).zip(&mut yc) {
+        for l in 0..16 {
+            acc[l] += a[l] * b[l];
+        }
+    }
+    let mut s = T::ZERO;
+    for (a, b) in xc.remainder().iter().zip(yc.remainder()) {
+        s += *a * *b;
+    }
+    for a in acc {
+        s += a;
+    }
+    s
+}
+
+/// `y += s * x`, vectorized for the best ISA.
+pub(crate) fn axpy<T: crate::Float>(s: T, x: &[T], y: &mut [T]) {
+    #[cfg(target_arch = "x86_64")]
+    match best() {
+        // SAFETY: `best()` only returns an ISA the CPU supports (detected or compiled in).
+        Isa::Avx512 => return unsafe { x86::axpy_avx512(s, x, y) },
+        // SAFETY: as above.
+        Isa::Avx2 => return unsafe { x86::axpy_avx2(s, x, y) },
+        Isa::Portable => {}
+    }
+    axpy_body(s, x, y)
+}
+
+/// `sum x[i] y[i]`, vectorized for the best ISA (16 partial sums, then their sum in order).
+pub(crate) fn dot<T: crate::Float>(x: &[T], y: &[T]) -> T {
+    #[cfg(target_arch = "x86_64")]
+    match best() {
+        // SAFETY: `best()` only returns an ISA the CPU supports.
+        Isa::Avx512 => return unsafe { x86::dot_avx512(x, y) },
+        // SAFETY: as above.
+        Isa::Avx2 => return unsafe { x86::dot_avx2(x, y) },
+        Isa::Portable => {}
+    }
+    dot_body(x, y)
+}
+
+macro_rules! matrixmultiply_call {
+    ($name:ident, $t:ty, $f:path) => {
+        /// `matrixmultiply`'s gemm over checked views.
+        #[cfg(feature = "std")]
+        pub(crate) fn $name(
+            alpha: $t,
+            a: crate::kernels::MatRef<'_, $t>,
+            b: crate::kernels::MatRef<'_, $t>,
+            beta: $t,
+            c: crate::kernels::MatMut<'_, $t>,
+        ) {
+            assert!(a.cols == b.rows && c.rows == a.rows && c.cols == b.cols);
+            // SAFETY: the views were bounds-checked at construction (every index they address lies inside
+            // their slices), C's strides do not alias (`MatMut::new`), the shapes agree (asserted above),
+            // and a slice index fits in isize (slices hold at most isize::MAX bytes).
+            unsafe {
+                $f(
+                    a.rows,
+                    a.cols,
+                    b.cols,
+                    alpha,
+                    a.data.as_ptr(),
+                    a.rs as isize,
+                    a.cs as isize,
+                    b.data.as_ptr(),
+                    b.rs as isize,
+                    b.cs as isize,
+                    beta,
+                    c.data.as_mut_ptr(),
+                    c.rs as isize,
+                    c.cs as isize,
+                )
+            }
+        }
+    };
+}
+
+matrixmultiply_call!(matrixmultiply_f32, f32, matrixmultiply::sgemm);
+matrixmultiply_call!(matrixmultiply_f64, f64, matrixmultiply::dgemm);
+
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod x86 {
+    use core::arch::x86_64::*;
+
+    use super::{axpy_body, dot_body};
+
+    #[target_feature(enable = "avx512f")]
+    pub(super) fn axpy_avx512<T: crate::Float>(s: T, x: &[T], y: &mut [T]) {
+        axpy_body(s, x, y)
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) fn axpy_avx2<T: crate::Float>(s: T, x: &[T], y: &mut [T]) {
+        axpy_body(s, x, y)
+    }
+
+    #[target_feature(enable = "avx512f")]
+    pub(super) fn dot_avx512<T: crate::Float>(x: &[T], y: &[T]) -> T {
+        dot_body(x, y)
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) fn dot_avx2<T: crate::Float>(x: &[T], y: &[T]) -> T {
+        dot_body(x, y)
+    }
+
+    /// AVX-512 f32 microkernel, 16 x 16: 16 zmm accumulators, one B row load and 16 broadcast-FMAs per step.
+    pub(crate) fn sgemm_16x16(k: usize, pa: &[f32], pb: &[f32], tile: &mut [f32]) {
+        assert!(pa.len() >= k * 16 && pb.len() >= k * 16 && tile.len() >= 256);
+        // SAFETY: this kernel is only selected when AVX-512F is available (`simd::best`), and the lengths
+        // were checked above, so every load and store below is in bounds.
+        unsafe { sgemm_16x16_avx512(k, pa.as_ptr(), pb.as_ptr(), tile.as_mut_ptr()) }
+    }
+
+    #[target_feature(enable = "avx512f")]
+    unsafe fn sgemm_16x16_avx512(k: usize, pa: *const f32, pb: *const f32, tile: *mut f32) {
+        let mut c = [_mm512_setzero_ps(); 16];
+        for p in 0..k {
+            // SAFETY: p < k and the caller checked pb holds k * 16 values, pa k * 16.
+            unsafe {
+                let b = _mm512_loadu_ps(pb.add(p * 16));
+                let a = pa.add(p * 16);
+                for (i, ci) in c.iter_mut().enumerate() {
+                    *ci = _mm512_fmadd_ps(_mm512_set1_ps(*a.add(i)), b, *ci);
+                }
+            }
+        }
+        for (i, ci) in c.iter().enumerate() {
+            // SAFETY: the caller checked tile holds 256 values.
+            unsafe { _mm512_storeu_ps(tile.add(i * 16), *ci) };
+        }
+    }
+
+    /// AVX2+FMA f32 microkernel, 6 x 16: 12 ymm accumulators.
+    pub(crate) fn sgemm_6x16(k: usize, pa: &[f32], pb: &[f32], tile: &mut [f32]) {
+        assert!(pa.len() >= k * 6 && pb.len() >= k * 16 && tile.len() >= 96);
+        // SAFETY: only selected when AVX2 and FMA are available; lengths checked above.
+        unsafe { sgemm_6x16_avx2(k, pa.as_ptr(), pb.as_ptr(), tile.as_mut_ptr()) }
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn sgemm_6x16_avx2(k: usize, pa: *const f32, pb: *const f32, tile: *mut f32) {
+        let mut c = [[_mm256_setzero_ps(); 2]; 6];
+        for p in 0..k {
+            // SAFETY: p < k; the caller checked pa holds k * 6 values and pb k * 16.
+            unsafe {
+                let b0 = _mm256_loadu_ps(pb.add(p * 16));
+                let b1 = _mm256_loadu_ps(pb.add(p * 16 + 8));
+                let a = pa.add(p * 6);
+                for (i, ci) in c.iter_mut().enumerate() {
+                    let ai = _mm256_set1_ps(*a.add(i));
+                    ci[0] = _mm256_fmadd_ps(ai, b0, ci[0]);
+                    ci[1] = _mm256_fmadd_ps(ai, b1, ci[1]);
+                }
+            }
+        }
+        for (i, ci) in c.iter().enumerate() {
+            // SAFETY: the caller checked tile holds 96 values.
+            unsafe {
+                _mm256_storeu_ps(tile.add(i * 16), ci[0]);
+                _mm256_storeu_ps(tile.add(i * 16 + 8), ci[1]);
+            }
+        }
+    }
+}

@@ -1,0 +1,484 @@
+//! Every kernel against a naive reference: gemm on odd shapes, both transposes, strides, alpha/beta and
+//! epilogues for every path; element-wise kernels against their definitions; and a finite-difference
+//! gradient check of a 2-layer ReLU network built from these kernels.
+
+use weightinit_core::kernels::{
+    Epilogue, GemmPath, Isa, MatMut, MatRef, bias_add, col_sums, gemm, gemm_with, leaky_relu,
+    leaky_relu_backward, relu, relu_backward, sgd_momentum, simd, softmax_cross_entropy,
+};
+use weightinit_core::{Error, Float, Stream};
+
+#[cfg(not(miri))]
+const DIMS: &[usize] = &[1, 2, 7, 8, 15, 16, 17, 63, 64, 65, 127, 129];
+#[cfg(miri)]
+const DIMS: &[usize] = &[1, 2, 7, 17];
+
+fn paths() -> Vec<GemmPath> {
+    let mut p = vec![
+        GemmPath::Auto,
+        GemmPath::Blocked,
+        GemmPath::BlockedIsa(Isa::Portable),
+        GemmPath::Naive,
+    ];
+    for isa in [Isa::Avx2, Isa::Avx512] {
+        if simd::available(isa) {
+            p.push(GemmPath::BlockedIsa(isa));
+        }
+    }
+    if cfg!(not(miri)) {
+        p.push(GemmPath::MatrixMultiply);
+    }
+    p
+}
+
+fn random<T: Float>(n: usize, key: u64) -> Vec<T> {
+    let mut v = vec![T::ZERO; n];
+    Stream::new(99, key)
+        .fill_uniform(0, &mut v, T::from_f64(-1.0), T::ONE)
+        .unwrap();
+    v
+}
+
+/// A stored matrix: `rows x cols` with strides, possibly transposed storage.
+struct Stored<T> {
+    data: Vec<T>,
+    rows: usize,
+    cols: usize,
+    rs: usize,
+    cs: usize,
+}
+
+/// A `rows x cols` operand stored row-major with padding (`ld = cols + pad`), column-major (`trans`), or with
+/// a column stride of 2.
+fn operand<T: Float>(rows: usize, cols: usize, layout: usize, key: u64) -> Stored<T> {
+    let (rs, cs, len) = match layout % 3 {
+        0 => (cols + 3, 1, (rows - 1) * (cols + 3) + cols),
+        1 => (1, rows + 1, (cols - 1) * (rows + 1) + rows),
+        _ => (
+            2 * cols + 1,
+            2,
+            (rows - 1) * (2 * cols + 1) + 2 * (cols - 1) + 1,
+        ),
+    };
+    Stored {
+        data: random(len, key),
+        rows,
+        cols,
+        rs,
+        cs,
+    }
+}
+
+impl<T: Float> Stored<T> {
+    fn view(&self) -> MatRef<'_, T> {
+        MatRef::new(&self.data, self.rows, self.cols, self.rs, self.cs).unwrap()
+    }
+    fn at(&self, i: usize, j: usize) -> f64 {
+        self.data[i * self.rs + j * self.cs].to_f64()
+    }
+}
+
+fn check_gemm<T: Float>(path: GemmPath, m: usize, n: usize, k: usize, case: usize, eps: f64) {
+    let a = operand::<T>(m, k, case, 1);
+    let b = operand::<T>(k, n, case / 3 + 1, 2);
+    let (alpha, beta) = [(1.0, 0.0), (0.5, 1.0), (-2.0, 0.25), (1.0, -1.0)][case % 4];
+    let bias: Vec<T> = random(n, 3);
+    let ep_kind = case % 3;
+    // C row-major with ld = n + 1, or column-major.
+    let c_col_major = case % 2 == 1;
+    let (crs, ccs) = if c_col_major { (1, m + 2) } else { (n + 1, 1) };
+    let clen = (m - 1) * crs + (n - 1) * ccs + 1;
+    let c0: Vec<T> = random(clen, 4);
+    let mut c = c0.clone();
+    let ep = match ep_kind {
+        0 => Epilogue::None,
+        1 => Epilogue::Bias(&bias),
+        _ => Epilogue::BiasRelu(&bias),
+    };
+    let r = gemm_with(
+        path,
+        T::from_f64(alpha),
+        a.view(),
+        b.view(),
+        T::from_f64(beta),
+        MatMut::new(&mut c, m, n, crs, ccs).unwrap(),
+        ep,
+    );
+    if path == GemmPath::Gemv && m != 1 && n != 1 {
+        assert!(matches!(r, Err(Error::Unsupported { .. })));
+        return;
+    }
+    r.unwrap();
+    for i in 0..m {
+        for j in 0..n {
+            let (mut s, mut sabs) = (0.0f64, 0.0f64);
+            for p in 0..k {
+                s += a.at(i, p) * b.at(p, j);
+                sabs += (a.at(i, p) * b.at(p, j)).abs();
+            }
+            let old = c0[i * crs + j * ccs].to_f64();
+            let mut want = alpha * s + if beta == 0.0 { 0.0 } else { beta * old };
+            if ep_kind >= 1 {
+                want += bias[j].to_f64();
+            }
+            if ep_kind == 2 {
+                want = want.max(0.0);
+            }
+            let got = c[i * crs + j * ccs].to_f64();
+            let tol = eps
+                * ((k as f64).sqrt() + 2.0)
+                * (alpha.abs() * sabs + beta.abs() * old.abs() + 1.0);
+            assert!(
+                (got - want).abs() <= tol,
+                "{path:?} {} m {m} n {n} k {k} case {case}: c[{i}][{j}] = {got}, want {want}",
+                T::NAME
+            );
+        }
+    }
+    // Elements of C's buffer outside the view are untouched.
+    for (idx, (x, y)) in c.iter().zip(&c0).enumerate() {
+        let (i, j) = if c_col_major {
+            (idx % (m + 2), idx / (m + 2))
+        } else {
+            (idx / (n + 1), idx % (n + 1))
+        };
+        if i >= m || j >= n {
+            assert_eq!(
+                x.to_f64(),
+                y.to_f64(),
+                "{path:?} wrote outside the view at {idx}"
+            );
+        }
+    }
+}
+
+#[test]
+fn gemm_matches_naive_on_odd_shapes_for_every_path() {
+    let mut case = 0;
+    for path in paths() {
+        for &m in DIMS {
+            for &n in DIMS {
+                for &k in &[1usize, 17, 129] {
+                    if cfg!(miri) && m * n * k > 300 {
+                        continue;
+                    }
+                    check_gemm::<f32>(path, m, n, k, case, 2e-7);
+                    case += 1;
+                }
+            }
+        }
+        for &k in DIMS {
+            check_gemm::<f32>(path, 17, 65, k, case, 2e-7);
+            check_gemm::<f64>(path, 7, 16, k, case, 1e-15);
+            case += 1;
+        }
+    }
+}
+
+#[test]
+fn gemv_path_on_vector_shapes() {
+    let mut case = 0;
+    for &k in DIMS {
+        for &n in DIMS {
+            check_gemm::<f32>(GemmPath::Gemv, 1, n, k, case, 2e-7);
+            check_gemm::<f32>(GemmPath::Gemv, n, 1, k, case + 1, 2e-7);
+            check_gemm::<f64>(GemmPath::Gemv, 1, n, k, case + 2, 1e-15);
+            case += 3;
+        }
+    }
+    check_gemm::<f32>(GemmPath::Gemv, 5, 5, 5, 0, 2e-7);
+}
+
+#[test]
+fn gemm_beta_zero_ignores_nan_in_c() {
+    let a = [1.0f32; 6];
+    let b = [1.0f32; 6];
+    for path in paths() {
+        let mut c = [f32::NAN; 4];
+        gemm_with(
+            path,
+            1.0,
+            MatRef::row_major(&a, 2, 3, 3).unwrap(),
+            MatRef::row_major(&b, 3, 2, 2).unwrap(),
+            0.0,
+            MatMut::row_major(&mut c, 2, 2, 2).unwrap(),
+            Epilogue::None,
+        )
+        .unwrap();
+        assert_eq!(c, [3.0; 4], "{path:?}");
+    }
+}
+
+#[test]
+fn gemm_rejects_bad_shapes() {
+    let a = [0.0f32; 6];
+    let mut c = [0.0f32; 4];
+    let av = MatRef::row_major(&a, 2, 3, 3).unwrap();
+    let r = gemm(
+        1.0,
+        av,
+        av,
+        0.0,
+        MatMut::row_major(&mut c, 2, 2, 2).unwrap(),
+    );
+    assert!(matches!(r, Err(Error::InvalidShape { .. })));
+    let r = gemm(
+        1.0,
+        av,
+        av.t(),
+        0.0,
+        MatMut::row_major(&mut c, 2, 1, 1).unwrap(),
+    );
+    assert!(matches!(r, Err(Error::InvalidShape { .. })));
+    assert!(matches!(
+        MatRef::row_major(&a, 2, 4, 4),
+        Err(Error::BufferTooSmall {
+            needed: 8,
+            actual: 6
+        })
+    ));
+    assert!(matches!(
+        MatRef::row_major(&a, 2, 3, 2),
+        Err(Error::InvalidShape { .. })
+    ));
+    assert!(matches!(
+        MatRef::new(&a, usize::MAX, 2, usize::MAX, 1),
+        Err(Error::SizeOverflow)
+    ));
+    assert!(
+        matches!(
+            MatMut::new(&mut c, 2, 2, 1, 1),
+            Err(Error::InvalidShape { .. })
+        ),
+        "aliasing strides"
+    );
+    assert!(
+        matches!(
+            MatMut::new(&mut c, 2, 1, 0, 1),
+            Err(Error::InvalidShape { .. })
+        ),
+        "zero stride"
+    );
+    let bias = [0.0f32; 3];
+    let r = gemm_with(
+        GemmPath::Auto,
+        1.0,
+        av,
+        av.t(),
+        0.0,
+        MatMut::row_major(&mut c, 2, 2, 2).unwrap(),
+        Epilogue::Bias(&bias),
+    );
+    assert!(matches!(
+        r,
+        Err(Error::LengthMismatch {
+            expected: 2,
+            actual: 3
+        })
+    ));
+}
+
+#[test]
+fn elementwise_kernels_match_definitions() {
+    let x: Vec<f32> = random(1000, 5);
+    let g: Vec<f32> = random(1000, 6);
+    let mut y = vec![0.0f32; 1000];
+    relu(&x, &mut y).unwrap();
+    assert!(x.iter().zip(&y).all(|(a, b)| *b == a.max(0.0)));
+    relu_backward(&x, &g, &mut y).unwrap();
+    assert!(
+        x.iter()
+            .zip(&g)
+            .zip(&y)
+            .all(|((a, d), r)| *r == if *a > 0.0 { *d } else { 0.0 })
+    );
+    leaky_relu(&x, &mut y, 0.1).unwrap();
+    assert!(
+        x.iter()
+            .zip(&y)
+            .all(|(a, b)| *b == if *a > 0.0 { *a } else { 0.1 * a })
+    );
+    leaky_relu_backward(&x, &g, &mut y, 0.1).unwrap();
+    assert!(
+        x.iter()
+            .zip(&g)
+            .zip(&y)
+            .all(|((a, d), r)| *r == if *a > 0.0 { *d } else { 0.1 * d })
+    );
+    let mut m = x.clone();
+    let bias: Vec<f32> = random(40, 7);
+    bias_add(&mut m, 25, 40, &bias).unwrap();
+    assert!((0..1000).all(|i| m[i] == x[i] + bias[i % 40]));
+    let mut sums = vec![0.0f32; 40];
+    col_sums(&x, 25, 40, &mut sums).unwrap();
+    for (j, &s) in sums.iter().enumerate() {
+        let want: f32 = (0..25).map(|i| x[i * 40 + j]).sum();
+        assert!((s - want).abs() < 1e-5);
+    }
+    let (mut w, mut v) = (x.clone(), vec![0.5f32; 1000]);
+    sgd_momentum(&mut w, &g, &mut v, 0.1, 0.9).unwrap();
+    assert!((0..1000).all(|i| v[i] == 0.9 * 0.5 + g[i] && w[i] == x[i] - 0.1 * v[i]));
+    // Length errors, never a panic.
+    assert!(matches!(
+        relu(&x, &mut y[..999]),
+        Err(Error::LengthMismatch { .. })
+    ));
+    assert!(matches!(
+        relu_backward(&x, &g[..3], &mut y),
+        Err(Error::LengthMismatch { .. })
+    ));
+    assert!(matches!(
+        bias_add(&mut m, 25, 40, &bias[..39]),
+        Err(Error::LengthMismatch { .. })
+    ));
+    assert!(matches!(
+        col_sums(&x, usize::MAX, 40, &mut sums),
+        Err(Error::SizeOverflow)
+    ));
+}
+
+#[test]
+fn softmax_cross_entropy_is_stable_and_correct() {
+    let (rows, classes) = (7, 10);
+    let logits: Vec<f64> = random::<f64>(rows * classes, 8)
+        .iter()
+        .map(|x| 5.0 * x)
+        .collect();
+    let labels: Vec<u8> = (0..rows as u8).map(|i| (i * 3) % 10).collect();
+    let mut grad = vec![0.0f64; rows * classes];
+    let loss = softmax_cross_entropy(&logits, rows, classes, &labels, &mut grad).unwrap();
+    let mut want = 0.0;
+    for i in 0..rows {
+        let z = &logits[i * classes..(i + 1) * classes];
+        let sum: f64 = z.iter().map(|v| v.exp()).sum();
+        want -= (z[labels[i] as usize].exp() / sum).ln();
+        for j in 0..classes {
+            let p = z[j].exp() / sum;
+            let g = (p - if j == labels[i] as usize { 1.0 } else { 0.0 }) / rows as f64;
+            assert!((grad[i * classes + j] - g).abs() < 1e-15);
+        }
+    }
+    assert!((loss - want / rows as f64).abs() < 1e-12);
+    // Huge logits do not overflow.
+    let big = [1000.0f32, -1000.0, 999.0];
+    let mut g = [0.0f32; 3];
+    let l = softmax_cross_entropy(&big, 1, 3, &[0], &mut g).unwrap();
+    assert!(
+        l.is_finite() && (l - (1.0f32 + (-1.0f32).exp()).ln()).abs() < 1e-6,
+        "{l}"
+    );
+    assert!(g.iter().all(|v| v.is_finite()));
+    assert!(matches!(
+        softmax_cross_entropy(&big, 1, 3, &[3], &mut g),
+        Err(Error::InvalidParameter { .. })
+    ));
+}
+
+/// Loss of a 2-layer ReLU network `softmax(relu(x W1 + b1) W2 + b2)` built from the kernels; fills the
+/// gradients of all parameters by backprop.
+#[allow(clippy::too_many_arguments)]
+fn two_layer(
+    x: &[f64],
+    labels: &[u8],
+    (batch, din, hid, dout): (usize, usize, usize, usize),
+    p: &[f64],
+    grad: &mut [f64],
+) -> f64 {
+    let (w1, rest) = p.split_at(din * hid);
+    let (b1, rest) = rest.split_at(hid);
+    let (w2, b2) = rest.split_at(hid * dout);
+    let mut z1 = vec![0.0; batch * hid];
+    let xv = MatRef::row_major(x, batch, din, din).unwrap();
+    gemm_with(
+        GemmPath::Auto,
+        1.0,
+        xv,
+        MatRef::row_major(w1, din, hid, hid).unwrap(),
+        0.0,
+        MatMut::row_major(&mut z1, batch, hid, hid).unwrap(),
+        Epilogue::Bias(b1),
+    )
+    .unwrap();
+    let mut h = vec![0.0; batch * hid];
+    relu(&z1, &mut h).unwrap();
+    let mut z2 = vec![0.0; batch * dout];
+    let hv = MatRef::row_major(&h, batch, hid, hid).unwrap();
+    gemm_with(
+        GemmPath::Auto,
+        1.0,
+        hv,
+        MatRef::row_major(w2, hid, dout, dout).unwrap(),
+        0.0,
+        MatMut::row_major(&mut z2, batch, dout, dout).unwrap(),
+        Epilogue::Bias(b2),
+    )
+    .unwrap();
+    let mut dz2 = vec![0.0; batch * dout];
+    let loss = softmax_cross_entropy(&z2, batch, dout, labels, &mut dz2).unwrap();
+    let (gw1, grest) = grad.split_at_mut(din * hid);
+    let (gb1, grest) = grest.split_at_mut(hid);
+    let (gw2, gb2) = grest.split_at_mut(hid * dout);
+    let dz2v = MatRef::row_major(&dz2, batch, dout, dout).unwrap();
+    gemm(
+        1.0,
+        hv.t(),
+        dz2v,
+        0.0,
+        MatMut::row_major(gw2, hid, dout, dout).unwrap(),
+    )
+    .unwrap();
+    col_sums(&dz2, batch, dout, gb2).unwrap();
+    let mut dh = vec![0.0; batch * hid];
+    gemm(
+        1.0,
+        dz2v,
+        MatRef::row_major(w2, hid, dout, dout).unwrap().t(),
+        0.0,
+        MatMut::row_major(&mut dh, batch, hid, hid).unwrap(),
+    )
+    .unwrap();
+    let mut dz1 = vec![0.0; batch * hid];
+    relu_backward(&z1, &dh, &mut dz1).unwrap();
+    let dz1v = MatRef::row_major(&dz1, batch, hid, hid).unwrap();
+    gemm(
+        1.0,
+        xv.t(),
+        dz1v,
+        0.0,
+        MatMut::row_major(gw1, din, hid, hid).unwrap(),
+    )
+    .unwrap();
+    col_sums(&dz1, batch, hid, gb1).unwrap();
+    loss
+}
+
+#[test]
+fn finite_difference_gradient_check_of_a_two_layer_relu_network() {
+    let dims = (9usize, 13usize, 17usize, 5usize);
+    let (batch, din, hid, dout) = dims;
+    let x: Vec<f64> = random(batch * din, 10);
+    let labels: Vec<u8> = (0..batch as u8).map(|i| i % dout as u8).collect();
+    let np = din * hid + hid + hid * dout + dout;
+    let p: Vec<f64> = random::<f64>(np, 11).iter().map(|v| 0.5 * v).collect();
+    let mut grad = vec![0.0; np];
+    two_layer(&x, &labels, dims, &p, &mut grad);
+    let h = 1e-6;
+    let mut scratch = vec![0.0; np];
+    let mut worst: f64 = 0.0;
+    for i in 0..np {
+        let mut q = p.clone();
+        q[i] = p[i] + h;
+        let lp = two_layer(&x, &labels, dims, &q, &mut scratch);
+        q[i] = p[i] - h;
+        let lm = two_layer(&x, &labels, dims, &q, &mut scratch);
+        let fd = (lp - lm) / (2.0 * h);
+        let err = (fd - grad[i]).abs() / (fd.abs() + grad[i].abs() + 1e-8);
+        if (fd - grad[i]).abs() > 1e-7 {
+            worst = worst.max(err);
+        }
+    }
+    assert!(
+        worst < 1e-5,
+        "worst relative error between backprop and finite differences: {worst}"
+    );
+}
