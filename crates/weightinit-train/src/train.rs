@@ -1,0 +1,328 @@
+//! Minibatch training, data-parallel over threads with results independent of the thread count.
+//!
+//! Each batch is cut into micro-shards of [`SHARD_ROWS`] rows, whatever the number of threads. Thread `t`
+//! computes the gradients of shards `t, t + T, ...` into per-shard buffers; the shards' gradients are then
+//! summed in shard order. The arithmetic is the same for 1 or 64 threads, so the bits are too.
+
+use std::time::Instant;
+
+use serde::Serialize;
+use weightinit_core::Stream;
+use weightinit_core::init::{Explanation, Init};
+use weightinit_core::kernels::{adam, sgd_momentum, softmax_cross_entropy};
+
+use crate::data::Dataset;
+use crate::model::{Activation, Mlp};
+
+/// Rows per micro-shard: the unit of parallel work and of the fixed-order gradient reduction.
+pub const SHARD_ROWS: usize = 32;
+
+/// The optimizer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Optimizer {
+    /// SGD with momentum (PyTorch convention: `v = mu v + g; w -= lr v`).
+    Sgd {
+        /// Momentum `mu`.
+        momentum: f32,
+    },
+    /// Adam with PyTorch's default betas (0.9, 0.999) and eps 1e-8.
+    Adam,
+}
+
+/// Everything a run needs.
+#[derive(Debug, Clone)]
+pub struct TrainConfig {
+    /// Layer widths.
+    pub layers: Vec<usize>,
+    /// Hidden activation.
+    pub act: Activation,
+    /// Weight initializer (name for reports, scheme).
+    pub init_name: String,
+    /// Weight initializer.
+    pub init: Init,
+    /// Bias initializer.
+    pub bias_init: Init,
+    /// Epochs.
+    pub epochs: usize,
+    /// Batch size.
+    pub batch: usize,
+    /// Learning rate.
+    pub lr: f32,
+    /// Optimizer.
+    pub optimizer: Optimizer,
+    /// Worker threads (>= 1).
+    pub threads: usize,
+    /// Seed of every stream (init, shuffling).
+    pub seed: u64,
+    /// Show a progress bar.
+    pub progress: bool,
+}
+
+/// One epoch's figures.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct EpochStat {
+    /// 1-based epoch.
+    pub epoch: usize,
+    /// Mean training loss over the epoch's batches.
+    pub train_loss: f64,
+    /// Validation accuracy after the epoch.
+    pub val_accuracy: f64,
+}
+
+/// Where a run diverged.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct Divergence {
+    /// 1-based epoch.
+    pub epoch: usize,
+    /// 0-based batch within the epoch.
+    pub step: usize,
+    /// The loss seen.
+    pub loss: f64,
+}
+
+/// The outcome of a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrainResult {
+    /// Initializer name.
+    pub init: String,
+    /// Per-epoch figures.
+    pub epochs: Vec<EpochStat>,
+    /// Test accuracy, when a test set was given and the run did not diverge.
+    pub test_accuracy: Option<f64>,
+    /// Training throughput (examples per second of training steps, excluding evaluation).
+    pub samples_per_second: f64,
+    /// Whether the loss became NaN, infinite or exploded.
+    pub diverged: bool,
+    /// Where.
+    pub divergence: Option<Divergence>,
+    /// Std of each layer's output (hidden activations, then logits) at initialization, on up to 1000
+    /// training examples.
+    pub activation_std_at_init: Vec<f64>,
+    /// Validation accuracy before training.
+    pub val_accuracy_at_init: f64,
+    /// The init report of each weight.
+    #[serde(skip)]
+    pub init_reports: Vec<Explanation>,
+    /// The trained model.
+    #[serde(skip)]
+    pub model: Option<Mlp>,
+}
+
+/// A loss above this (or NaN / infinite) is divergence: chance level is ln 10 = 2.3.
+pub const DIVERGENCE_LOSS: f64 = 1e4;
+
+struct ShardWork {
+    x: Vec<f32>,
+    labels: Vec<u8>,
+    acts: Vec<Vec<f32>>,
+    dlogits: Vec<f32>,
+    scratch: Vec<f32>,
+    grad: Vec<f32>,
+    loss: f64,
+}
+
+/// Accuracy of `model` on `data`, computed in chunks.
+pub fn accuracy(model: &Mlp, data: &Dataset) -> f64 {
+    let mut acts = vec![Vec::new(); model.layers()];
+    let mut correct = 0usize;
+    let chunk = 1000;
+    for start in (0..data.len()).step_by(chunk) {
+        let rows = chunk.min(data.len() - start);
+        let x = &data.images[start * data.features..(start + rows) * data.features];
+        let pred = model.predict(x, rows, &mut acts);
+        correct += pred.iter().zip(&data.labels[start..start + rows]).filter(|(p, l)| p == l).count();
+    }
+    correct as f64 / data.len() as f64
+}
+
+/// Std of each layer's output at `model`'s current parameters on the first (up to) 1000 examples.
+pub fn activation_stds(model: &Mlp, data: &Dataset) -> Vec<f64> {
+    let rows = data.len().min(1000);
+    let mut acts = vec![Vec::new(); model.layers()];
+    model.forward(&data.images[..rows * data.features], rows, &mut acts);
+    acts.iter()
+        .map(|a| {
+            let m = weightinit_core::stats::moments(a.iter().map(|&v| v as f64));
+            m.var.max(0.0).sqrt()
+        })
+        .collect()
+}
+
+/// A permutation of `0..n` for `epoch` (Fisher-Yates with uniforms from the stream `(seed, 2^32 + epoch)`).
+fn permutation(n: usize, seed: u64, epoch: usize) -> Vec<usize> {
+    let mut p: Vec<usize> = (0..n).collect();
+    let mut u = vec![0.0f64; n];
+    Stream::new(seed, (1u64 << 32) + epoch as u64).fill_uniform(0, &mut u, 0.0, 1.0).expect("valid range");
+    for i in (1..n).rev() {
+        let j = ((i + 1) as f64 * u[i]) as usize;
+        p.swap(i, j.min(i));
+    }
+    p
+}
+
+/// Trains from scratch. `test` is evaluated once at the end. Errors: bad configuration (message).
+pub fn train(cfg: &TrainConfig, train: &Dataset, val: &Dataset, test: Option<&Dataset>) -> Result<TrainResult, String> {
+    if cfg.layers.first() != Some(&train.features) {
+        return Err(format!("--layers starts with {:?} but the data has {} features per example", cfg.layers.first(), train.features));
+    }
+    if cfg.batch == 0 || cfg.threads == 0 {
+        return Err("batch size and thread count must be >= 1".into());
+    }
+    let (mut model, reports) = Mlp::new(&cfg.layers, cfg.act, cfg.init, cfg.bias_init, cfg.seed)?;
+    let act_std = activation_stds(&model, train);
+    let val_at_init = accuracy(&model, val);
+    let np = model.params.len();
+    let shards_per_batch = cfg.batch.div_ceil(SHARD_ROWS);
+    let mut work: Vec<ShardWork> = (0..shards_per_batch)
+        .map(|_| ShardWork {
+            x: Vec::new(),
+            labels: Vec::new(),
+            acts: vec![Vec::new(); model.layers()],
+            dlogits: Vec::new(),
+            scratch: Vec::new(),
+            grad: vec![0.0; np],
+            loss: 0.0,
+        })
+        .collect();
+    let mut grad = vec![0.0f32; np];
+    let mut m1 = vec![0.0f32; np];
+    let mut m2 = vec![0.0f32; if matches!(cfg.optimizer, Optimizer::Adam) { np } else { 0 }];
+    let mut epochs = Vec::new();
+    let mut divergence = None;
+    let mut train_time = 0.0f64;
+    let mut trained = 0usize;
+    let mut adam_t = 0u32;
+    let steps_per_epoch = train.len().div_ceil(cfg.batch);
+    let bar = progress_bar(cfg, steps_per_epoch * cfg.epochs);
+    'epochs: for epoch in 1..=cfg.epochs {
+        let perm = permutation(train.len(), cfg.seed, epoch);
+        let mut loss_sum = 0.0;
+        for (step, batch_idx) in perm.chunks(cfg.batch).enumerate() {
+            let t0 = Instant::now();
+            let rows = batch_idx.len();
+            let shards: Vec<&[usize]> = batch_idx.chunks(SHARD_ROWS).collect();
+            let used = &mut work[..shards.len()];
+            let model_ref = &model;
+            let run_shard = |w: &mut ShardWork, idx: &[usize]| shard_step(model_ref, train, idx, rows, w);
+            if cfg.threads == 1 || shards.len() == 1 {
+                for (w, idx) in used.iter_mut().zip(&shards) {
+                    run_shard(w, idx);
+                }
+            } else {
+                let t = cfg.threads.min(shards.len());
+                std::thread::scope(|s| {
+                    let mut per_thread: Vec<Vec<(&mut ShardWork, &[usize])>> = (0..t).map(|_| Vec::new()).collect();
+                    for (i, (w, idx)) in used.iter_mut().zip(shards.iter().copied()).enumerate() {
+                        per_thread[i % t].push((w, idx));
+                    }
+                    let mut it = per_thread.into_iter();
+                    let mine = it.next().expect("at least one thread");
+                    for jobs in it {
+                        s.spawn(move || {
+                            for (w, idx) in jobs {
+                                run_shard(w, idx);
+                            }
+                        });
+                    }
+                    for (w, idx) in mine {
+                        run_shard(w, idx);
+                    }
+                });
+            }
+            // Fixed-order reduction: shard 0 + shard 1 + ... for every parameter.
+            let batch_loss: f64 = used.iter().map(|w| w.loss).sum::<f64>() / rows as f64;
+            grad.copy_from_slice(&used[0].grad);
+            for w in &used[1..] {
+                for (g, &x) in grad.iter_mut().zip(&w.grad) {
+                    *g += x;
+                }
+            }
+            if !batch_loss.is_finite() || batch_loss > DIVERGENCE_LOSS || grad.iter().any(|g| !g.is_finite()) {
+                divergence = Some(Divergence { epoch, step, loss: batch_loss });
+                break 'epochs;
+            }
+            match cfg.optimizer {
+                Optimizer::Sgd { momentum } => sgd_momentum(&mut model.params, &grad, &mut m1, cfg.lr, momentum),
+                Optimizer::Adam => {
+                    adam_t += 1;
+                    adam(&mut model.params, &grad, &mut m1, &mut m2, adam_t, cfg.lr, (0.9, 0.999), 1e-8)
+                }
+            }
+            .map_err(|e| e.to_string())?;
+            if model.params.iter().any(|p| !p.is_finite()) {
+                divergence = Some(Divergence { epoch, step, loss: batch_loss });
+                break 'epochs;
+            }
+            loss_sum += batch_loss;
+            train_time += t0.elapsed().as_secs_f64();
+            trained += rows;
+            if let Some(b) = &bar {
+                b.inc(1);
+            }
+        }
+        let stat = EpochStat { epoch, train_loss: loss_sum / steps_per_epoch as f64, val_accuracy: accuracy(&model, val) };
+        if let Some(b) = &bar {
+            b.set_message(format!("epoch {epoch}: loss {:.4} val {:.2}%", stat.train_loss, 100.0 * stat.val_accuracy));
+        }
+        epochs.push(stat);
+    }
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let diverged = divergence.is_some();
+    let test_accuracy = match (test, diverged) {
+        (Some(t), false) => Some(accuracy(&model, t)),
+        _ => None,
+    };
+    Ok(TrainResult {
+        init: cfg.init_name.clone(),
+        epochs,
+        test_accuracy,
+        samples_per_second: if train_time > 0.0 { trained as f64 / train_time } else { 0.0 },
+        diverged,
+        divergence,
+        activation_std_at_init: act_std,
+        val_accuracy_at_init: val_at_init,
+        init_reports: reports,
+        model: Some(model),
+    })
+}
+
+/// Forward and backward of one micro-shard; the gradient is of `sum of losses / batch_rows`.
+fn shard_step(model: &Mlp, data: &Dataset, idx: &[usize], batch_rows: usize, w: &mut ShardWork) {
+    let f = data.features;
+    let rows = idx.len();
+    w.x.resize(rows * f, 0.0);
+    w.labels.clear();
+    for (r, &i) in idx.iter().enumerate() {
+        w.x[r * f..(r + 1) * f].copy_from_slice(&data.images[i * f..(i + 1) * f]);
+        w.labels.push(data.labels[i]);
+    }
+    model.forward(&w.x, rows, &mut w.acts);
+    let classes = *model.widths.last().expect("widths");
+    let logits = &w.acts[model.layers() - 1];
+    w.dlogits.resize(rows * classes, 0.0);
+    let mean_loss = softmax_cross_entropy(logits, rows, classes, &w.labels, &mut w.dlogits).expect("labels < classes");
+    // softmax_cross_entropy scales by 1 / rows; the batch gradient wants 1 / batch_rows.
+    let scale = rows as f32 / batch_rows as f32;
+    if scale != 1.0 {
+        w.dlogits.iter_mut().for_each(|g| *g *= scale);
+    }
+    w.loss = mean_loss as f64 * rows as f64;
+    model.backward(&w.x, rows, &w.acts, &mut w.dlogits, &mut w.scratch, &mut w.grad);
+}
+
+fn progress_bar(cfg: &TrainConfig, steps: usize) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if !cfg.progress || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let b = indicatif::ProgressBar::new(steps as u64);
+    b.set_style(
+        indicatif::ProgressStyle::with_template("{prefix:>16} [{bar:30}] {pos}/{len} {msg}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    b.set_prefix(cfg.init_name.clone());
+    Some(b)
+}
