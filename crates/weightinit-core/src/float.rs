@@ -41,12 +41,14 @@ pub(crate) mod sealed {
         mr: 4,
         nr: 8,
         run: portable_kernel::<f64>,
+        run_c: None,
     };
     const PORTABLE_F32: Kernel<f32> = Kernel {
         isa: Isa::Portable,
         mr: 4,
         nr: 8,
         run: portable_kernel::<f32>,
+        run_c: None,
     };
 
     impl Sealed for f32 {
@@ -74,6 +76,7 @@ pub(crate) mod sealed {
                     mr: 16,
                     nr: 16,
                     run: simd::x86::sgemm_16x16,
+                    run_c: Some(simd::x86::sgemm_16x16_c),
                 },
                 #[cfg(target_arch = "x86_64")]
                 Isa::Avx2 => Kernel {
@@ -81,6 +84,7 @@ pub(crate) mod sealed {
                     mr: 6,
                     nr: 16,
                     run: simd::x86::sgemm_6x16,
+                    run_c: None,
                 },
                 _ => PORTABLE_F32,
             }

@@ -6,20 +6,43 @@ use crate::train::TrainResult;
 
 /// The comparison table, one row per scheme.
 pub fn table(results: &[TrainResult]) -> String {
-    let layers = results.iter().map(|r| r.activation_std_at_init.len()).max().unwrap_or(0);
+    let layers = results
+        .iter()
+        .map(|r| r.activation_std_at_init.len())
+        .max()
+        .unwrap_or(0);
     let mut s = String::new();
-    let _ = write!(s, "{:<18} {:>11} {:>8} {:>9}  ", "scheme", "final loss", "val acc", "test acc");
+    let _ = write!(
+        s,
+        "{:<18} {:>11} {:>8} {:>9}  ",
+        "scheme", "final loss", "val acc", "test acc"
+    );
     for l in 0..layers {
         let _ = write!(s, "{:>10}", format!("std L{}", l + 1));
     }
     let _ = writeln!(s, "  diverged");
     for r in results {
-        let loss = r.epochs.last().map(|e| format!("{:.4}", e.train_loss)).unwrap_or_else(|| "-".into());
-        let val = r.epochs.last().map(|e| format!("{:.2}%", 100.0 * e.val_accuracy)).unwrap_or_else(|| "-".into());
-        let test = r.test_accuracy.map(|t| format!("{:.2}%", 100.0 * t)).unwrap_or_else(|| "-".into());
+        let loss = r
+            .epochs
+            .last()
+            .map(|e| format!("{:.4}", e.train_loss))
+            .unwrap_or_else(|| "-".into());
+        let val = r
+            .epochs
+            .last()
+            .map(|e| format!("{:.2}%", 100.0 * e.val_accuracy))
+            .unwrap_or_else(|| "-".into());
+        let test = r
+            .test_accuracy
+            .map(|t| format!("{:.2}%", 100.0 * t))
+            .unwrap_or_else(|| "-".into());
         let _ = write!(s, "{:<18} {:>11} {:>8} {:>9}  ", r.init, loss, val, test);
         for l in 0..layers {
-            let v = r.activation_std_at_init.get(l).map(|v| format!("{v:.3e}")).unwrap_or_default();
+            let v = r
+                .activation_std_at_init
+                .get(l)
+                .map(|v| format!("{v:.3e}"))
+                .unwrap_or_default();
             let _ = write!(s, "{v:>10}");
         }
         let div = match &r.divergence {
@@ -31,17 +54,29 @@ pub fn table(results: &[TrainResult]) -> String {
     s
 }
 
-const COLORS: [&str; 8] = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"];
+const COLORS: [&str; 8] = [
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+];
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// A line chart with a log-scale y axis: `series` are (name, points (x, y)); non-positive or non-finite
 /// y values are skipped.
-pub fn line_chart_svg(title: &str, x_label: &str, y_label: &str, series: &[(String, Vec<(f64, f64)>)]) -> String {
+pub fn line_chart_svg(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[(String, Vec<(f64, f64)>)],
+) -> String {
     let (w, h, ml, mr, mt, mb) = (720.0, 440.0, 80.0, 190.0, 40.0, 50.0);
-    let pts = series.iter().flat_map(|(_, p)| p.iter()).filter(|(_, y)| y.is_finite() && *y > 0.0);
+    let pts = series
+        .iter()
+        .flat_map(|(_, p)| p.iter())
+        .filter(|(_, y)| y.is_finite() && *y > 0.0);
     let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
     for &(x, y) in pts {
         x0 = x0.min(x);
@@ -59,21 +94,58 @@ pub fn line_chart_svg(title: &str, x_label: &str, y_label: &str, series: &[(Stri
     let px = |x: f64| ml + (x - x0) / (x1 - x0) * (w - ml - mr);
     let py = |ly: f64| mt + (1.0 - (ly - y0) / (y1 - y0)) * (h - mt - mb);
     let mut s = String::new();
-    let _ = writeln!(s, r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12">"#);
+    let _ = writeln!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12">"#
+    );
     let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
-    let _ = writeln!(s, r#"<text x="{}" y="22" text-anchor="middle" font-size="15">{}</text>"#, (w - mr + ml) / 2.0, esc(title));
+    let _ = writeln!(
+        s,
+        r#"<text x="{}" y="22" text-anchor="middle" font-size="15">{}</text>"#,
+        (w - mr + ml) / 2.0,
+        esc(title)
+    );
     for e in (y0 as i32)..=(y1 as i32) {
         let y = py(e as f64);
-        let _ = writeln!(s, r##"<line x1="{ml}" x2="{}" y1="{y}" y2="{y}" stroke="#ddd"/><text x="{}" y="{}" text-anchor="end">1e{e}</text>"##, w - mr, ml - 6.0, y + 4.0);
+        let _ = writeln!(
+            s,
+            r##"<line x1="{ml}" x2="{}" y1="{y}" y2="{y}" stroke="#ddd"/><text x="{}" y="{}" text-anchor="end">1e{e}</text>"##,
+            w - mr,
+            ml - 6.0,
+            y + 4.0
+        );
     }
     let ticks = 5;
     for t in 0..=ticks {
         let x = x0 + (x1 - x0) * t as f64 / ticks as f64;
-        let _ = writeln!(s, r#"<text x="{}" y="{}" text-anchor="middle">{}</text>"#, px(x), h - mb + 18.0, (x * 100.0).round() / 100.0);
+        let _ = writeln!(
+            s,
+            r#"<text x="{}" y="{}" text-anchor="middle">{}</text>"#,
+            px(x),
+            h - mb + 18.0,
+            (x * 100.0).round() / 100.0
+        );
     }
-    let _ = writeln!(s, r#"<rect x="{ml}" y="{mt}" width="{}" height="{}" fill="none" stroke="black"/>"#, w - ml - mr, h - mt - mb);
-    let _ = writeln!(s, r#"<text x="{}" y="{}" text-anchor="middle">{}</text>"#, (w - mr + ml) / 2.0, h - 10.0, esc(x_label));
-    let _ = writeln!(s, r#"<text x="18" y="{}" text-anchor="middle" transform="rotate(-90 18 {})">{}</text>"#, (h - mb + mt) / 2.0, (h - mb + mt) / 2.0, esc(y_label));
+    let _ = writeln!(
+        s,
+        r#"<rect x="{ml}" y="{mt}" width="{}" height="{}" fill="none" stroke="black"/>"#,
+        w - ml - mr,
+        h - mt - mb
+    );
+    let _ = writeln!(
+        s,
+        r#"<text x="{}" y="{}" text-anchor="middle">{}</text>"#,
+        (w - mr + ml) / 2.0,
+        h - 10.0,
+        esc(x_label)
+    );
+    let _ = writeln!(
+        s,
+        r#"<text x="18" y="{}" text-anchor="middle" transform="rotate(-90 18 {})">{}</text>"#,
+        (h - mb + mt) / 2.0,
+        (h - mb + mt) / 2.0,
+        esc(y_label)
+    );
     for (i, (name, p)) in series.iter().enumerate() {
         let c = COLORS[i % COLORS.len()];
         let d: Vec<String> = p
@@ -82,14 +154,26 @@ pub fn line_chart_svg(title: &str, x_label: &str, y_label: &str, series: &[(Stri
             .map(|&(x, y)| format!("{:.1},{:.1}", px(x), py(y.log10())))
             .collect();
         if !d.is_empty() {
-            let _ = writeln!(s, r#"<polyline fill="none" stroke="{c}" stroke-width="2" points="{}"/>"#, d.join(" "));
+            let _ = writeln!(
+                s,
+                r#"<polyline fill="none" stroke="{c}" stroke-width="2" points="{}"/>"#,
+                d.join(" ")
+            );
             for xy in &d {
                 let (x, y) = xy.split_once(',').expect("x,y");
                 let _ = writeln!(s, r#"<circle cx="{x}" cy="{y}" r="3" fill="{c}"/>"#);
             }
         }
         let ly = mt + 10.0 + 20.0 * i as f64;
-        let _ = writeln!(s, r#"<line x1="{}" x2="{}" y1="{ly}" y2="{ly}" stroke="{c}" stroke-width="3"/><text x="{}" y="{}">{}</text>"#, w - mr + 12.0, w - mr + 36.0, w - mr + 42.0, ly + 4.0, esc(name));
+        let _ = writeln!(
+            s,
+            r#"<line x1="{}" x2="{}" y1="{ly}" y2="{ly}" stroke="{c}" stroke-width="3"/><text x="{}" y="{}">{}</text>"#,
+            w - mr + 12.0,
+            w - mr + 36.0,
+            w - mr + 42.0,
+            ly + 4.0,
+            esc(name)
+        );
     }
     s.push_str("</svg>\n");
     s
@@ -100,18 +184,47 @@ pub fn loss_svg(results: &[TrainResult]) -> String {
     let series: Vec<(String, Vec<(f64, f64)>)> = results
         .iter()
         .map(|r| {
-            let name = if r.diverged { format!("{} (diverged)", r.init) } else { r.init.clone() };
-            (name, r.epochs.iter().map(|e| (e.epoch as f64, e.train_loss)).collect())
+            let name = if r.diverged {
+                format!("{} (diverged)", r.init)
+            } else {
+                r.init.clone()
+            };
+            (
+                name,
+                r.epochs
+                    .iter()
+                    .map(|e| (e.epoch as f64, e.train_loss))
+                    .collect(),
+            )
         })
         .collect();
-    line_chart_svg("Training loss by initialization", "epoch", "mean training loss (log scale)", &series)
+    line_chart_svg(
+        "Training loss by initialization",
+        "epoch",
+        "mean training loss (log scale)",
+        &series,
+    )
 }
 
 /// Std of each layer's output at initialization.
 pub fn activation_svg(results: &[TrainResult]) -> String {
     let series: Vec<(String, Vec<(f64, f64)>)> = results
         .iter()
-        .map(|r| (r.init.clone(), r.activation_std_at_init.iter().enumerate().map(|(l, &v)| ((l + 1) as f64, v)).collect()))
+        .map(|r| {
+            (
+                r.init.clone(),
+                r.activation_std_at_init
+                    .iter()
+                    .enumerate()
+                    .map(|(l, &v)| ((l + 1) as f64, v))
+                    .collect(),
+            )
+        })
         .collect();
-    line_chart_svg("Activation std at initialization", "layer", "std of layer output (log scale)", &series)
+    line_chart_svg(
+        "Activation std at initialization",
+        "layer",
+        "std of layer output (log scale)",
+        &series,
+    )
 }

@@ -15,7 +15,7 @@ use crate::data::Dataset;
 use crate::model::{Activation, Mlp};
 
 /// Rows per micro-shard: the unit of parallel work and of the fixed-order gradient reduction.
-pub const SHARD_ROWS: usize = 32;
+pub const SHARD_ROWS: usize = 64;
 
 /// The optimizer.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -130,7 +130,11 @@ pub fn accuracy(model: &Mlp, data: &Dataset) -> f64 {
         let rows = chunk.min(data.len() - start);
         let x = &data.images[start * data.features..(start + rows) * data.features];
         let pred = model.predict(x, rows, &mut acts);
-        correct += pred.iter().zip(&data.labels[start..start + rows]).filter(|(p, l)| p == l).count();
+        correct += pred
+            .iter()
+            .zip(&data.labels[start..start + rows])
+            .filter(|(p, l)| p == l)
+            .count();
     }
     correct as f64 / data.len() as f64
 }
@@ -152,7 +156,9 @@ pub fn activation_stds(model: &Mlp, data: &Dataset) -> Vec<f64> {
 fn permutation(n: usize, seed: u64, epoch: usize) -> Vec<usize> {
     let mut p: Vec<usize> = (0..n).collect();
     let mut u = vec![0.0f64; n];
-    Stream::new(seed, (1u64 << 32) + epoch as u64).fill_uniform(0, &mut u, 0.0, 1.0).expect("valid range");
+    Stream::new(seed, (1u64 << 32) + epoch as u64)
+        .fill_uniform(0, &mut u, 0.0, 1.0)
+        .expect("valid range");
     for i in (1..n).rev() {
         let j = ((i + 1) as f64 * u[i]) as usize;
         p.swap(i, j.min(i));
@@ -161,9 +167,18 @@ fn permutation(n: usize, seed: u64, epoch: usize) -> Vec<usize> {
 }
 
 /// Trains from scratch. `test` is evaluated once at the end. Errors: bad configuration (message).
-pub fn train(cfg: &TrainConfig, train: &Dataset, val: &Dataset, test: Option<&Dataset>) -> Result<TrainResult, String> {
+pub fn train(
+    cfg: &TrainConfig,
+    train: &Dataset,
+    val: &Dataset,
+    test: Option<&Dataset>,
+) -> Result<TrainResult, String> {
     if cfg.layers.first() != Some(&train.features) {
-        return Err(format!("--layers starts with {:?} but the data has {} features per example", cfg.layers.first(), train.features));
+        return Err(format!(
+            "--layers starts with {:?} but the data has {} features per example",
+            cfg.layers.first(),
+            train.features
+        ));
     }
     if cfg.batch == 0 || cfg.threads == 0 {
         return Err("batch size and thread count must be >= 1".into());
@@ -186,7 +201,14 @@ pub fn train(cfg: &TrainConfig, train: &Dataset, val: &Dataset, test: Option<&Da
         .collect();
     let mut grad = vec![0.0f32; np];
     let mut m1 = vec![0.0f32; np];
-    let mut m2 = vec![0.0f32; if matches!(cfg.optimizer, Optimizer::Adam) { np } else { 0 }];
+    let mut m2 = vec![
+        0.0f32;
+        if matches!(cfg.optimizer, Optimizer::Adam) {
+            np
+        } else {
+            0
+        }
+    ];
     let mut epochs = Vec::new();
     let mut divergence = None;
     let mut train_time = 0.0f64;
@@ -203,7 +225,8 @@ pub fn train(cfg: &TrainConfig, train: &Dataset, val: &Dataset, test: Option<&Da
             let shards: Vec<&[usize]> = batch_idx.chunks(SHARD_ROWS).collect();
             let used = &mut work[..shards.len()];
             let model_ref = &model;
-            let run_shard = |w: &mut ShardWork, idx: &[usize]| shard_step(model_ref, train, idx, rows, w);
+            let run_shard =
+                |w: &mut ShardWork, idx: &[usize]| shard_step(model_ref, train, idx, rows, w);
             if cfg.threads == 1 || shards.len() == 1 {
                 for (w, idx) in used.iter_mut().zip(&shards) {
                     run_shard(w, idx);
@@ -211,7 +234,8 @@ pub fn train(cfg: &TrainConfig, train: &Dataset, val: &Dataset, test: Option<&Da
             } else {
                 let t = cfg.threads.min(shards.len());
                 std::thread::scope(|s| {
-                    let mut per_thread: Vec<Vec<(&mut ShardWork, &[usize])>> = (0..t).map(|_| Vec::new()).collect();
+                    let mut per_thread: Vec<Vec<(&mut ShardWork, &[usize])>> =
+                        (0..t).map(|_| Vec::new()).collect();
                     for (i, (w, idx)) in used.iter_mut().zip(shards.iter().copied()).enumerate() {
                         per_thread[i % t].push((w, idx));
                     }
@@ -237,22 +261,38 @@ pub fn train(cfg: &TrainConfig, train: &Dataset, val: &Dataset, test: Option<&Da
                     *g += x;
                 }
             }
-            if !batch_loss.is_finite() || batch_loss > DIVERGENCE_LOSS || grad.iter().any(|g| !g.is_finite()) {
-                divergence = Some(Divergence { epoch, step, loss: batch_loss });
+            // A non-finite gradient shows in the sum of its squares (one vectorized pass).
+            let grad_sq: f32 = grad
+                .chunks(1024)
+                .map(|c| c.iter().map(|g| g * g).sum::<f32>())
+                .sum();
+            if !batch_loss.is_finite() || batch_loss > DIVERGENCE_LOSS || !grad_sq.is_finite() {
+                divergence = Some(Divergence {
+                    epoch,
+                    step,
+                    loss: batch_loss,
+                });
                 break 'epochs;
             }
             match cfg.optimizer {
-                Optimizer::Sgd { momentum } => sgd_momentum(&mut model.params, &grad, &mut m1, cfg.lr, momentum),
+                Optimizer::Sgd { momentum } => {
+                    sgd_momentum(&mut model.params, &grad, &mut m1, cfg.lr, momentum)
+                }
                 Optimizer::Adam => {
                     adam_t += 1;
-                    adam(&mut model.params, &grad, &mut m1, &mut m2, adam_t, cfg.lr, (0.9, 0.999), 1e-8)
+                    adam(
+                        &mut model.params,
+                        &grad,
+                        &mut m1,
+                        &mut m2,
+                        adam_t,
+                        cfg.lr,
+                        (0.9, 0.999),
+                        1e-8,
+                    )
                 }
             }
             .map_err(|e| e.to_string())?;
-            if model.params.iter().any(|p| !p.is_finite()) {
-                divergence = Some(Divergence { epoch, step, loss: batch_loss });
-                break 'epochs;
-            }
             loss_sum += batch_loss;
             train_time += t0.elapsed().as_secs_f64();
             trained += rows;
@@ -260,9 +300,25 @@ pub fn train(cfg: &TrainConfig, train: &Dataset, val: &Dataset, test: Option<&Da
                 b.inc(1);
             }
         }
-        let stat = EpochStat { epoch, train_loss: loss_sum / steps_per_epoch as f64, val_accuracy: accuracy(&model, val) };
+        if model.params.iter().any(|p| !p.is_finite()) {
+            divergence = Some(Divergence {
+                epoch,
+                step: steps_per_epoch - 1,
+                loss: f64::NAN,
+            });
+            break 'epochs;
+        }
+        let stat = EpochStat {
+            epoch,
+            train_loss: loss_sum / steps_per_epoch as f64,
+            val_accuracy: accuracy(&model, val),
+        };
         if let Some(b) = &bar {
-            b.set_message(format!("epoch {epoch}: loss {:.4} val {:.2}%", stat.train_loss, 100.0 * stat.val_accuracy));
+            b.set_message(format!(
+                "epoch {epoch}: loss {:.4} val {:.2}%",
+                stat.train_loss,
+                100.0 * stat.val_accuracy
+            ));
         }
         epochs.push(stat);
     }
@@ -278,7 +334,11 @@ pub fn train(cfg: &TrainConfig, train: &Dataset, val: &Dataset, test: Option<&Da
         init: cfg.init_name.clone(),
         epochs,
         test_accuracy,
-        samples_per_second: if train_time > 0.0 { trained as f64 / train_time } else { 0.0 },
+        samples_per_second: if train_time > 0.0 {
+            trained as f64 / train_time
+        } else {
+            0.0
+        },
         diverged,
         divergence,
         activation_std_at_init: act_std,
@@ -302,14 +362,22 @@ fn shard_step(model: &Mlp, data: &Dataset, idx: &[usize], batch_rows: usize, w: 
     let classes = *model.widths.last().expect("widths");
     let logits = &w.acts[model.layers() - 1];
     w.dlogits.resize(rows * classes, 0.0);
-    let mean_loss = softmax_cross_entropy(logits, rows, classes, &w.labels, &mut w.dlogits).expect("labels < classes");
+    let mean_loss = softmax_cross_entropy(logits, rows, classes, &w.labels, &mut w.dlogits)
+        .expect("labels < classes");
     // softmax_cross_entropy scales by 1 / rows; the batch gradient wants 1 / batch_rows.
     let scale = rows as f32 / batch_rows as f32;
     if scale != 1.0 {
         w.dlogits.iter_mut().for_each(|g| *g *= scale);
     }
     w.loss = mean_loss as f64 * rows as f64;
-    model.backward(&w.x, rows, &w.acts, &mut w.dlogits, &mut w.scratch, &mut w.grad);
+    model.backward(
+        &w.x,
+        rows,
+        &w.acts,
+        &mut w.dlogits,
+        &mut w.scratch,
+        &mut w.grad,
+    );
 }
 
 fn progress_bar(cfg: &TrainConfig, steps: usize) -> Option<indicatif::ProgressBar> {

@@ -307,6 +307,10 @@ pub struct Kernel<T> {
     pub(crate) mr: usize,
     pub(crate) nr: usize,
     pub(crate) run: fn(usize, &[T], &[T], &mut [T]),
+    /// Optional variant updating a full tile of a row-major C in place:
+    /// `(k, pa, pb, c, ldc, alpha, beta, first)`.
+    #[allow(clippy::type_complexity)]
+    pub(crate) run_c: Option<fn(usize, &[T], &[T], &mut [T], usize, T, T, bool)>,
 }
 
 /// Depth of a packed slice (A micro-panels of `MR x KC` and B micro-panels of `KC x NR` stay in L1).
@@ -356,7 +360,7 @@ fn blocked<T: Float>(
     #[cfg(feature = "std")]
     T::with_pack_buffer(a_len + b_len, |buf| {
         let (apack, bpack) = buf.split_at_mut(a_len);
-        blocked_in(kern, alpha, a, b, beta, c, ep, apack, bpack)
+        simd::blocked_for_isa(kern.isa, kern, alpha, a, b, beta, c, ep, apack, bpack)
     });
     #[cfg(not(feature = "std"))]
     {
@@ -376,8 +380,11 @@ fn blocked<T: Float>(
     }
 }
 
+/// The loop nest; `#[inline(always)]` so the per-ISA wrappers in `simd` compile packing and write-back
+/// with that ISA's vector width.
 #[allow(clippy::too_many_arguments)]
-fn blocked_in<T: Float>(
+#[inline(always)]
+pub(crate) fn blocked_in<T: Float>(
     kern: Kernel<T>,
     alpha: T,
     a: MatRef<'_, T>,
@@ -428,6 +435,31 @@ fn blocked_in<T: Float>(
                     for ir in (0..mc).step_by(mr) {
                         let mv = mr.min(mc - ir);
                         let pa = &apack[ir * kc..(ir + mr) * kc];
+                        if let (Some(run_c), true) = (kern.run_c, c.cs == 1 && mv == mr && nv == nr)
+                        {
+                            // Full tile of a row-major C: the kernel updates C in place.
+                            let start = (ic + ir) * c.rs + jc + jr;
+                            let end = start + (mr - 1) * c.rs + nr;
+                            run_c(
+                                kc,
+                                pa,
+                                pb,
+                                &mut c.data[start..end],
+                                c.rs,
+                                alpha,
+                                beta,
+                                first,
+                            );
+                            if last && !matches!(ep, Epilogue::None) {
+                                for i in 0..mr {
+                                    let row = &mut c.data[start + i * c.rs..start + i * c.rs + nr];
+                                    for (j, x) in row.iter_mut().enumerate() {
+                                        *x = ep.apply(jc + jr + j, *x);
+                                    }
+                                }
+                            }
+                            continue;
+                        }
                         (kern.run)(kc, pa, pb, &mut tile[..mr * nr]);
                         let wb = WriteBack {
                             alpha,
@@ -632,18 +664,38 @@ fn pack_b<T: Float>(
     nr: usize,
     out: &mut [T],
 ) {
-    for (q, panel) in out[..nc.div_ceil(nr) * nr * kc]
-        .chunks_exact_mut(nr * kc)
+    match nr {
+        8 => pack_b_nr::<T, 8>(b, pc, kc, jc, nc, out),
+        16 => pack_b_nr::<T, 16>(b, pc, kc, jc, nc, out),
+        _ => unreachable!("every microkernel has NR 8 or 16"),
+    }
+}
+
+/// [`pack_b`] for a compile-time `NR`, so full rows copy as fixed-size blocks.
+#[inline(always)]
+fn pack_b_nr<T: Float, const NR: usize>(
+    b: MatRef<'_, T>,
+    pc: usize,
+    kc: usize,
+    jc: usize,
+    nc: usize,
+    out: &mut [T],
+) {
+    for (q, panel) in out[..nc.div_ceil(NR) * NR * kc]
+        .chunks_exact_mut(NR * kc)
         .enumerate()
     {
-        let j0 = jc + q * nr;
-        let cols = nr.min(jc + nc - j0);
-        for p in 0..kc {
-            let dst = &mut panel[p * nr..(p + 1) * nr];
-            if b.cs == 1 && cols == nr {
+        let j0 = jc + q * NR;
+        let cols = NR.min(jc + nc - j0);
+        if b.cs == 1 && cols == NR {
+            for (p, dst) in panel.chunks_exact_mut(NR).enumerate() {
                 let start = (pc + p) * b.rs + j0;
-                dst.copy_from_slice(&b.data[start..start + nr]);
-            } else {
+                let src: &[T; NR] = b.data[start..start + NR].try_into().expect("NR values");
+                let dst: &mut [T; NR] = dst.try_into().expect("NR values");
+                *dst = *src;
+            }
+        } else {
+            for (p, dst) in panel.chunks_exact_mut(NR).enumerate() {
                 for (j, d) in dst.iter_mut().enumerate() {
                     *d = if j < cols {
                         *b.at(pc + p, j0 + j)

@@ -148,6 +148,38 @@ pub(crate) fn dot<T: crate::Float>(x: &[T], y: &[T]) -> T {
     dot_body(x, y)
 }
 
+/// Runs the blocked gemm loop nest compiled for `isa` (so packing and write-back use its vector width).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn blocked_for_isa<T: crate::Float>(
+    isa: Isa,
+    kern: crate::kernels::gemm::Kernel<T>,
+    alpha: T,
+    a: crate::kernels::MatRef<'_, T>,
+    b: crate::kernels::MatRef<'_, T>,
+    beta: T,
+    c: crate::kernels::MatMut<'_, T>,
+    ep: crate::kernels::Epilogue<'_, T>,
+    apack: &mut [T],
+    bpack: &mut [T],
+) {
+    use crate::kernels::gemm::blocked_in;
+    #[cfg(target_arch = "x86_64")]
+    match isa {
+        // SAFETY: a kernel of ISA `isa` is only constructed after `available(isa)` or `best()` said the CPU
+        // has it.
+        Isa::Avx512 => {
+            return unsafe { x86::blocked_avx512(kern, alpha, a, b, beta, c, ep, apack, bpack) };
+        }
+        // SAFETY: as above.
+        Isa::Avx2 => {
+            return unsafe { x86::blocked_avx2(kern, alpha, a, b, beta, c, ep, apack, bpack) };
+        }
+        Isa::Portable => {}
+    }
+    let _ = isa;
+    blocked_in(kern, alpha, a, b, beta, c, ep, apack, bpack)
+}
+
 macro_rules! matrixmultiply_call {
     ($name:ident, $t:ty, $f:path) => {
         /// `matrixmultiply`'s gemm over checked views.
@@ -194,6 +226,28 @@ pub(crate) mod x86 {
 
     use super::{axpy_body, dot_body};
 
+    macro_rules! blocked_wrapper {
+        ($name:ident, $features:literal) => {
+            #[allow(clippy::too_many_arguments)]
+            #[target_feature(enable = $features)]
+            pub(super) fn $name<T: crate::Float>(
+                kern: crate::kernels::gemm::Kernel<T>,
+                alpha: T,
+                a: crate::kernels::MatRef<'_, T>,
+                b: crate::kernels::MatRef<'_, T>,
+                beta: T,
+                c: crate::kernels::MatMut<'_, T>,
+                ep: crate::kernels::Epilogue<'_, T>,
+                apack: &mut [T],
+                bpack: &mut [T],
+            ) {
+                crate::kernels::gemm::blocked_in(kern, alpha, a, b, beta, c, ep, apack, bpack)
+            }
+        };
+    }
+    blocked_wrapper!(blocked_avx512, "avx512f");
+    blocked_wrapper!(blocked_avx2, "avx2,fma");
+
     #[target_feature(enable = "avx512f")]
     pub(super) fn axpy_avx512<T: crate::Float>(s: T, x: &[T], y: &mut [T]) {
         axpy_body(s, x, y)
@@ -238,6 +292,78 @@ pub(crate) mod x86 {
         for (i, ci) in c.iter().enumerate() {
             // SAFETY: the caller checked tile holds 256 values.
             unsafe { _mm512_storeu_ps(tile.add(i * 16), *ci) };
+        }
+    }
+
+    /// AVX-512 16 x 16 microkernel that updates a full tile of a row-major C in place:
+    /// `C = alpha * acc + (first ? beta * C : C)`, skipping the read of C when `first && beta == 0`.
+    pub(crate) fn sgemm_16x16_c(
+        k: usize,
+        pa: &[f32],
+        pb: &[f32],
+        c: &mut [f32],
+        ldc: usize,
+        alpha: f32,
+        beta: f32,
+        first: bool,
+    ) {
+        assert!(pa.len() >= k * 16 && pb.len() >= k * 16 && ldc >= 16 && c.len() >= 15 * ldc + 16);
+        // SAFETY: only selected when AVX-512F is available; the asserts above bound every access
+        // (row i of the tile is c[i * ldc .. i * ldc + 16], i < 16).
+        unsafe {
+            sgemm_16x16_c_avx512(
+                k,
+                pa.as_ptr(),
+                pb.as_ptr(),
+                c.as_mut_ptr(),
+                ldc,
+                alpha,
+                beta,
+                first,
+            )
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn sgemm_16x16_c_avx512(
+        k: usize,
+        pa: *const f32,
+        pb: *const f32,
+        c: *mut f32,
+        ldc: usize,
+        alpha: f32,
+        beta: f32,
+        first: bool,
+    ) {
+        let mut acc = [_mm512_setzero_ps(); 16];
+        for p in 0..k {
+            // SAFETY: p < k; the caller checked pa and pb hold k * 16 values.
+            unsafe {
+                let b = _mm512_loadu_ps(pb.add(p * 16));
+                let a = pa.add(p * 16);
+                for (i, ci) in acc.iter_mut().enumerate() {
+                    *ci = _mm512_fmadd_ps(_mm512_set1_ps(*a.add(i)), b, *ci);
+                }
+            }
+        }
+        let va = _mm512_set1_ps(alpha);
+        let vb = _mm512_set1_ps(beta);
+        for (i, ci) in acc.iter().enumerate() {
+            // SAFETY: row i < 16 of the tile lies in c[i * ldc .. i * ldc + 16], checked by the caller.
+            unsafe {
+                let row = c.add(i * ldc);
+                let v = if first {
+                    if beta == 0.0 {
+                        _mm512_mul_ps(va, *ci)
+                    } else {
+                        _mm512_fmadd_ps(va, *ci, _mm512_mul_ps(vb, _mm512_loadu_ps(row)))
+                    }
+                } else {
+                    _mm512_fmadd_ps(va, *ci, _mm512_loadu_ps(row))
+                };
+                _mm512_storeu_ps(row, v);
+            }
         }
     }
 

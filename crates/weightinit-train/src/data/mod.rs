@@ -31,14 +31,27 @@ impl Dataset {
     }
 
     /// Builds from parsed image (`[n, rows, cols]`) and label (`[n]`) arrays; `what` names them in errors.
-    pub fn from_idx(images: idx::IdxArray, labels: idx::IdxArray, what: &Path) -> Result<Dataset, IdxError> {
-        let bad = |problem: String| IdxError::Invalid { path: what.to_path_buf(), problem };
+    pub fn from_idx(
+        images: idx::IdxArray,
+        labels: idx::IdxArray,
+        what: &Path,
+    ) -> Result<Dataset, IdxError> {
+        let bad = |problem: String| IdxError::Invalid {
+            path: what.to_path_buf(),
+            problem,
+        };
         if images.dims.len() != 3 {
-            return Err(bad(format!("images have {} dimensions, expected 3", images.dims.len())));
+            return Err(bad(format!(
+                "images have {} dimensions, expected 3",
+                images.dims.len()
+            )));
         }
         let (n, features) = (images.dims[0], images.dims[1] * images.dims[2]);
         if labels.dims != [n] {
-            return Err(bad(format!("{n} images but labels of shape {:?}", labels.dims)));
+            return Err(bad(format!(
+                "{n} images but labels of shape {:?}",
+                labels.dims
+            )));
         }
         if let Some(&l) = labels.data.iter().find(|&&l| l > 9) {
             return Err(bad(format!("label {l} is not a digit class 0..9")));
@@ -47,7 +60,11 @@ impl Dataset {
             return Err(bad("no examples".into()));
         }
         let images = images.data.iter().map(|&p| p as f32 / 255.0).collect();
-        Ok(Dataset { images, labels: labels.data, features })
+        Ok(Dataset {
+            images,
+            labels: labels.data,
+            features,
+        })
     }
 
     /// Examples `range` as a new data set.
