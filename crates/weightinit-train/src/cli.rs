@@ -140,6 +140,7 @@ enum LayoutArg {
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy)]
+#[allow(clippy::enum_variant_names)] // the CLI values are fan-in, fan-out, ...
 enum ModeArg {
     FanIn,
     FanOut,

@@ -96,7 +96,7 @@ pub fn safetensors_bytes(tensors: &[(String, Vec<usize>, &[f32])]) -> Vec<u8> {
     }
     let mut header = serde_json::Value::Object(meta).to_string();
     // Pad the header with spaces to an 8-byte boundary (allowed by the format, keeps data aligned).
-    while header.len() % 8 != 0 {
+    while !header.len().is_multiple_of(8) {
         header.push(' ');
     }
     let mut out = Vec::with_capacity(8 + header.len() + offset);

@@ -4,6 +4,8 @@
 //! computes the gradients of shards `t, t + T, ...` into per-shard buffers; the shards' gradients are then
 //! summed in shard order. The arithmetic is the same for 1 or 64 threads, so the bits are too.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Barrier, Mutex, RwLock};
 use std::time::Instant;
 
 use serde::Serialize;
@@ -183,145 +185,58 @@ pub fn train(
     if cfg.batch == 0 || cfg.threads == 0 {
         return Err("batch size and thread count must be >= 1".into());
     }
-    let (mut model, reports) = Mlp::new(&cfg.layers, cfg.act, cfg.init, cfg.bias_init, cfg.seed)?;
+    let (model, reports) = Mlp::new(&cfg.layers, cfg.act, cfg.init, cfg.bias_init, cfg.seed)?;
     let act_std = activation_stds(&model, train);
     let val_at_init = accuracy(&model, val);
     let np = model.params.len();
     let shards_per_batch = cfg.batch.div_ceil(SHARD_ROWS);
-    let mut work: Vec<ShardWork> = (0..shards_per_batch)
-        .map(|_| ShardWork {
-            x: Vec::new(),
-            labels: Vec::new(),
-            acts: vec![Vec::new(); model.layers()],
-            dlogits: Vec::new(),
-            scratch: Vec::new(),
-            grad: vec![0.0; np],
-            loss: 0.0,
+    let work: Vec<Mutex<ShardWork>> = (0..shards_per_batch)
+        .map(|_| {
+            Mutex::new(ShardWork {
+                x: Vec::new(),
+                labels: Vec::new(),
+                acts: vec![Vec::new(); model.layers()],
+                dlogits: Vec::new(),
+                scratch: Vec::new(),
+                grad: vec![0.0; np],
+                loss: 0.0,
+            })
         })
         .collect();
-    let mut grad = vec![0.0f32; np];
-    let mut m1 = vec![0.0f32; np];
-    let mut m2 = vec![
-        0.0f32;
-        if matches!(cfg.optimizer, Optimizer::Adam) {
-            np
-        } else {
-            0
-        }
-    ];
-    let mut epochs = Vec::new();
-    let mut divergence = None;
-    let mut train_time = 0.0f64;
-    let mut trained = 0usize;
-    let mut adam_t = 0u32;
-    let steps_per_epoch = train.len().div_ceil(cfg.batch);
-    let bar = progress_bar(cfg, steps_per_epoch * cfg.epochs);
-    'epochs: for epoch in 1..=cfg.epochs {
-        let perm = permutation(train.len(), cfg.seed, epoch);
-        let mut loss_sum = 0.0;
-        for (step, batch_idx) in perm.chunks(cfg.batch).enumerate() {
-            let t0 = Instant::now();
-            let rows = batch_idx.len();
-            let shards: Vec<&[usize]> = batch_idx.chunks(SHARD_ROWS).collect();
-            let used = &mut work[..shards.len()];
-            let model_ref = &model;
-            let run_shard =
-                |w: &mut ShardWork, idx: &[usize]| shard_step(model_ref, train, idx, rows, w);
-            if cfg.threads == 1 || shards.len() == 1 {
-                for (w, idx) in used.iter_mut().zip(&shards) {
-                    run_shard(w, idx);
-                }
-            } else {
-                let t = cfg.threads.min(shards.len());
-                std::thread::scope(|s| {
-                    let mut per_thread: Vec<Vec<(&mut ShardWork, &[usize])>> =
-                        (0..t).map(|_| Vec::new()).collect();
-                    for (i, (w, idx)) in used.iter_mut().zip(shards.iter().copied()).enumerate() {
-                        per_thread[i % t].push((w, idx));
+    let threads = cfg.threads.min(shards_per_batch).max(1);
+    let shared = Shared {
+        model: RwLock::new(model),
+        job: RwLock::new(Vec::new()),
+        work,
+        start: Barrier::new(threads),
+        done: Barrier::new(threads),
+        stop: AtomicBool::new(false),
+        threads,
+    };
+    let bar = progress_bar(cfg, train.len().div_ceil(cfg.batch) * cfg.epochs);
+    let outcome = std::thread::scope(|s| {
+        for t in 1..threads {
+            let shared = &shared;
+            s.spawn(move || {
+                loop {
+                    shared.start.wait();
+                    if shared.stop.load(Ordering::Acquire) {
+                        break;
                     }
-                    let mut it = per_thread.into_iter();
-                    let mine = it.next().expect("at least one thread");
-                    for jobs in it {
-                        s.spawn(move || {
-                            for (w, idx) in jobs {
-                                run_shard(w, idx);
-                            }
-                        });
-                    }
-                    for (w, idx) in mine {
-                        run_shard(w, idx);
-                    }
-                });
-            }
-            // Fixed-order reduction: shard 0 + shard 1 + ... for every parameter.
-            let batch_loss: f64 = used.iter().map(|w| w.loss).sum::<f64>() / rows as f64;
-            grad.copy_from_slice(&used[0].grad);
-            for w in &used[1..] {
-                for (g, &x) in grad.iter_mut().zip(&w.grad) {
-                    *g += x;
+                    shared.run_shards(t, train);
+                    shared.done.wait();
                 }
-            }
-            // A non-finite gradient shows in the sum of its squares (one vectorized pass).
-            let grad_sq: f32 = grad
-                .chunks(1024)
-                .map(|c| c.iter().map(|g| g * g).sum::<f32>())
-                .sum();
-            if !batch_loss.is_finite() || batch_loss > DIVERGENCE_LOSS || !grad_sq.is_finite() {
-                divergence = Some(Divergence {
-                    epoch,
-                    step,
-                    loss: batch_loss,
-                });
-                break 'epochs;
-            }
-            match cfg.optimizer {
-                Optimizer::Sgd { momentum } => {
-                    sgd_momentum(&mut model.params, &grad, &mut m1, cfg.lr, momentum)
-                }
-                Optimizer::Adam => {
-                    adam_t += 1;
-                    adam(
-                        &mut model.params,
-                        &grad,
-                        &mut m1,
-                        &mut m2,
-                        adam_t,
-                        cfg.lr,
-                        (0.9, 0.999),
-                        1e-8,
-                    )
-                }
-            }
-            .map_err(|e| e.to_string())?;
-            loss_sum += batch_loss;
-            train_time += t0.elapsed().as_secs_f64();
-            trained += rows;
-            if let Some(b) = &bar {
-                b.inc(1);
-            }
-        }
-        if model.params.iter().any(|p| !p.is_finite()) {
-            divergence = Some(Divergence {
-                epoch,
-                step: steps_per_epoch - 1,
-                loss: f64::NAN,
             });
-            break 'epochs;
         }
-        let stat = EpochStat {
-            epoch,
-            train_loss: loss_sum / steps_per_epoch as f64,
-            val_accuracy: accuracy(&model, val),
-        };
-        if let Some(b) = &bar {
-            b.set_message(format!(
-                "epoch {epoch}: loss {:.4} val {:.2}%",
-                stat.train_loss,
-                100.0 * stat.val_accuracy
-            ));
+        let r = run_epochs(cfg, train, val, &shared, bar.as_ref());
+        shared.stop.store(true, Ordering::Release);
+        if threads > 1 {
+            shared.start.wait();
         }
-        epochs.push(stat);
-    }
+        r
+    });
+    let (epochs, divergence, train_time, trained) = outcome?;
+    let model = shared.model.into_inner().expect("no poisoned lock");
     if let Some(b) = bar {
         b.finish_and_clear();
     }
@@ -346,6 +261,169 @@ pub fn train(
         init_reports: reports,
         model: Some(model),
     })
+}
+
+/// State shared by the training threads.
+struct Shared {
+    model: RwLock<Mlp>,
+    /// The current batch's example indices.
+    job: RwLock<Vec<usize>>,
+    work: Vec<Mutex<ShardWork>>,
+    start: Barrier,
+    done: Barrier,
+    stop: AtomicBool,
+    threads: usize,
+}
+
+impl Shared {
+    /// Thread `t` computes shards `t, t + threads, ...` of the current batch.
+    fn run_shards(&self, t: usize, data: &Dataset) {
+        let model = self.model.read().expect("no poisoned lock");
+        let job = self.job.read().expect("no poisoned lock");
+        let rows = job.len();
+        for (sh, idx) in job
+            .chunks(SHARD_ROWS)
+            .enumerate()
+            .skip(t)
+            .step_by(self.threads)
+        {
+            let mut w = self.work[sh].lock().expect("no poisoned lock");
+            shard_step(&model, data, idx, rows, &mut w);
+        }
+    }
+}
+
+type EpochsOutcome = (Vec<EpochStat>, Option<Divergence>, f64, usize);
+
+fn run_epochs(
+    cfg: &TrainConfig,
+    train: &Dataset,
+    val: &Dataset,
+    shared: &Shared,
+    bar: Option<&indicatif::ProgressBar>,
+) -> Result<EpochsOutcome, String> {
+    let np = shared.model.read().expect("no poisoned lock").params.len();
+    let mut grad = vec![0.0f32; np];
+    let mut m1 = vec![0.0f32; np];
+    let mut m2 = vec![
+        0.0f32;
+        if matches!(cfg.optimizer, Optimizer::Adam) {
+            np
+        } else {
+            0
+        }
+    ];
+    let mut epochs = Vec::new();
+    let mut train_time = 0.0f64;
+    let mut trained = 0usize;
+    let mut adam_t = 0u32;
+    let steps_per_epoch = train.len().div_ceil(cfg.batch);
+    for epoch in 1..=cfg.epochs {
+        let perm = permutation(train.len(), cfg.seed, epoch);
+        let mut loss_sum = 0.0;
+        for (step, batch_idx) in perm.chunks(cfg.batch).enumerate() {
+            let t0 = Instant::now();
+            let rows = batch_idx.len();
+            {
+                let mut job = shared.job.write().expect("no poisoned lock");
+                job.clear();
+                job.extend_from_slice(batch_idx);
+            }
+            if shared.threads > 1 {
+                shared.start.wait();
+            }
+            shared.run_shards(0, train);
+            if shared.threads > 1 {
+                shared.done.wait();
+            }
+            // Fixed-order reduction: shard 0 + shard 1 + ... for every parameter.
+            let n_shards = rows.div_ceil(SHARD_ROWS);
+            let used: Vec<_> = shared.work[..n_shards]
+                .iter()
+                .map(|w| w.lock().expect("no poisoned lock"))
+                .collect();
+            let batch_loss: f64 = used.iter().map(|w| w.loss).sum::<f64>() / rows as f64;
+            grad.copy_from_slice(&used[0].grad);
+            for w in &used[1..] {
+                for (g, &x) in grad.iter_mut().zip(&w.grad) {
+                    *g += x;
+                }
+            }
+            drop(used);
+            // A non-finite gradient shows in the sum of its squares (one vectorized pass).
+            let grad_sq: f32 = grad
+                .chunks(1024)
+                .map(|c| c.iter().map(|g| g * g).sum::<f32>())
+                .sum();
+            if !batch_loss.is_finite() || batch_loss > DIVERGENCE_LOSS || !grad_sq.is_finite() {
+                return Ok((
+                    epochs,
+                    Some(Divergence {
+                        epoch,
+                        step,
+                        loss: batch_loss,
+                    }),
+                    train_time,
+                    trained,
+                ));
+            }
+            {
+                let mut model = shared.model.write().expect("no poisoned lock");
+                match cfg.optimizer {
+                    Optimizer::Sgd { momentum } => {
+                        sgd_momentum(&mut model.params, &grad, &mut m1, cfg.lr, momentum)
+                    }
+                    Optimizer::Adam => {
+                        adam_t += 1;
+                        adam(
+                            &mut model.params,
+                            &grad,
+                            &mut m1,
+                            &mut m2,
+                            adam_t,
+                            cfg.lr,
+                            (0.9, 0.999),
+                            1e-8,
+                        )
+                    }
+                }
+                .map_err(|e| e.to_string())?;
+            }
+            loss_sum += batch_loss;
+            train_time += t0.elapsed().as_secs_f64();
+            trained += rows;
+            if let Some(b) = bar {
+                b.inc(1);
+            }
+        }
+        let model = shared.model.read().expect("no poisoned lock");
+        if model.params.iter().any(|p| !p.is_finite()) {
+            return Ok((
+                epochs,
+                Some(Divergence {
+                    epoch,
+                    step: steps_per_epoch - 1,
+                    loss: f64::NAN,
+                }),
+                train_time,
+                trained,
+            ));
+        }
+        let stat = EpochStat {
+            epoch,
+            train_loss: loss_sum / steps_per_epoch as f64,
+            val_accuracy: accuracy(&model, val),
+        };
+        if let Some(b) = bar {
+            b.set_message(format!(
+                "epoch {epoch}: loss {:.4} val {:.2}%",
+                stat.train_loss,
+                100.0 * stat.val_accuracy
+            ));
+        }
+        epochs.push(stat);
+    }
+    Ok((epochs, None, train_time, trained))
 }
 
 /// Forward and backward of one micro-shard; the gradient is of `sum of losses / batch_rows`.

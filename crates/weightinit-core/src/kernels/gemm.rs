@@ -366,7 +366,8 @@ fn blocked<T: Float>(
     {
         let mut apack = [T::ZERO; MC * KC];
         let mut bpack = [T::ZERO; KC * NC];
-        blocked_in(
+        simd::blocked_for_isa(
+            kern.isa,
             kern,
             alpha,
             a,

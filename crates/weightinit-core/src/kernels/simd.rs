@@ -165,13 +165,13 @@ pub(crate) fn blocked_for_isa<T: crate::Float>(
     use crate::kernels::gemm::blocked_in;
     #[cfg(target_arch = "x86_64")]
     match isa {
-        // SAFETY: a kernel of ISA `isa` is only constructed after `available(isa)` or `best()` said the CPU
-        // has it.
         Isa::Avx512 => {
+            // SAFETY: a kernel of ISA `isa` is only constructed after `available(isa)` or `best()` said the
+            // CPU has it.
             return unsafe { x86::blocked_avx512(kern, alpha, a, b, beta, c, ep, apack, bpack) };
         }
-        // SAFETY: as above.
         Isa::Avx2 => {
+            // SAFETY: as above.
             return unsafe { x86::blocked_avx2(kern, alpha, a, b, beta, c, ep, apack, bpack) };
         }
         Isa::Portable => {}
@@ -297,6 +297,7 @@ pub(crate) mod x86 {
 
     /// AVX-512 16 x 16 microkernel that updates a full tile of a row-major C in place:
     /// `C = alpha * acc + (first ? beta * C : C)`, skipping the read of C when `first && beta == 0`.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn sgemm_16x16_c(
         k: usize,
         pa: &[f32],
