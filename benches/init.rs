@@ -36,20 +36,11 @@ fn big(c: &mut Criterion) {
         ("xavier-uniform", Init::XavierUniform { gain: 1.0 }),
         (
             "truncated normal (keras he_normal)",
-            Init::VarianceScaling {
-                scale: 2.0,
-                mode: FanMode::FanIn,
-                distribution: VsDistribution::TruncatedNormal,
-            },
+            Init::VarianceScaling { scale: 2.0, mode: FanMode::FanIn, distribution: VsDistribution::TruncatedNormal },
         ),
     ];
     for (name, init) in schemes {
-        g.bench_function(name, |b| {
-            b.iter(|| {
-                init.fill(&s, &shape, Layout::Torch, &mut w, &mut [])
-                    .unwrap()
-            })
-        });
+        g.bench_function(name, |b| b.iter(|| init.fill(&s, &shape, Layout::Torch, &mut w, &mut []).unwrap()));
     }
     g.finish();
 }
@@ -64,12 +55,7 @@ fn orthogonal(c: &mut Criterion) {
     let mut g = c.benchmark_group("init [1024, 1024] f32");
     g.throughput(Throughput::Bytes(4 * n as u64));
     g.sample_size(10);
-    g.bench_function("orthogonal", |b| {
-        b.iter(|| {
-            init.fill(&s, &shape, Layout::Torch, &mut w, &mut ws)
-                .unwrap()
-        })
-    });
+    g.bench_function("orthogonal", |b| b.iter(|| init.fill(&s, &shape, Layout::Torch, &mut w, &mut ws).unwrap()));
     g.finish();
 }
 

@@ -39,22 +39,12 @@ struct Operands {
 fn operands(shapes: &[Shape]) -> Operands {
     let fill = |n: usize, key: u64| {
         let mut v = vec![0.0f32; n];
-        Stream::new(5, key)
-            .fill_uniform(0, &mut v, -1.0, 1.0)
-            .unwrap();
+        Stream::new(5, key).fill_uniform(0, &mut v, -1.0, 1.0).unwrap();
         v
     };
     Operands {
-        a: shapes
-            .iter()
-            .enumerate()
-            .map(|(i, s)| fill(s.1 * s.2, i as u64))
-            .collect(),
-        b: shapes
-            .iter()
-            .enumerate()
-            .map(|(i, s)| fill(s.2 * s.3, 100 + i as u64))
-            .collect(),
+        a: shapes.iter().enumerate().map(|(i, s)| fill(s.1 * s.2, i as u64)).collect(),
+        b: shapes.iter().enumerate().map(|(i, s)| fill(s.2 * s.3, 100 + i as u64)).collect(),
         c: shapes.iter().map(|s| vec![0.0f32; s.1 * s.3]).collect(),
     }
 }
@@ -85,16 +75,10 @@ fn group(c: &mut Criterion, name: &str, shapes: &[Shape], naive: bool) {
     let mut ops = operands(shapes);
     let mut g = c.benchmark_group(name);
     g.throughput(Throughput::Elements(flops(shapes)));
-    g.bench_function("weightinit auto", |b| {
-        b.iter(|| run(GemmPath::Auto, shapes, &mut ops))
-    });
-    g.bench_function("matrixmultiply", |b| {
-        b.iter(|| run(GemmPath::MatrixMultiply, shapes, &mut ops))
-    });
+    g.bench_function("weightinit auto", |b| b.iter(|| run(GemmPath::Auto, shapes, &mut ops)));
+    g.bench_function("matrixmultiply", |b| b.iter(|| run(GemmPath::MatrixMultiply, shapes, &mut ops)));
     if naive {
-        g.bench_function("naive loop", |b| {
-            b.iter(|| run(GemmPath::Naive, shapes, &mut ops))
-        });
+        g.bench_function("naive loop", |b| b.iter(|| run(GemmPath::Naive, shapes, &mut ops)));
     }
     g.finish();
 }
@@ -134,25 +118,10 @@ fn fma_peak(c: &mut Criterion) {
 
 fn benches(c: &mut Criterion) {
     fma_peak(c);
-    group(
-        c,
-        "gemm train step 784-100-100-10 b128 (8 gemms)",
-        &TRAIN_STEP,
-        true,
-    );
+    group(c, "gemm train step 784-100-100-10 b128 (8 gemms)", &TRAIN_STEP, true);
     group(c, "gemm batch-1 forward 784-100-100-10", &BATCH1, true);
-    group(
-        c,
-        "gemm 512^3",
-        &[("512", 512, 512, 512, false, false)],
-        false,
-    );
-    group(
-        c,
-        "gemm 1024^3",
-        &[("1024", 1024, 1024, 1024, false, false)],
-        false,
-    );
+    group(c, "gemm 512^3", &[("512", 512, 512, 512, false, false)], false);
+    group(c, "gemm 1024^3", &[("1024", 1024, 1024, 1024, false, false)], false);
 }
 
 criterion_group!(kernels, benches);

@@ -106,35 +106,18 @@ fn stream_fills(c: &mut Criterion) {
             black_box(&buf32);
         })
     });
-    g.bench_function("fill_uniform f32", |b| {
-        b.iter(|| s.fill_uniform(0, &mut buf32, -1.0, 1.0).unwrap())
-    });
-    g.bench_function("fill_uniform f64", |b| {
-        b.iter(|| s.fill_uniform(0, &mut buf64, -1.0, 1.0).unwrap())
-    });
-    g.bench_function("fill_normal f32 (ziggurat)", |b| {
-        b.iter(|| s.fill_normal(0, &mut buf32, 0.0, 1.0).unwrap())
-    });
-    g.bench_function("fill_normal f64 (ziggurat)", |b| {
-        b.iter(|| s.fill_normal(0, &mut buf64, 0.0, 1.0).unwrap())
-    });
+    g.bench_function("fill_uniform f32", |b| b.iter(|| s.fill_uniform(0, &mut buf32, -1.0, 1.0).unwrap()));
+    g.bench_function("fill_uniform f64", |b| b.iter(|| s.fill_uniform(0, &mut buf64, -1.0, 1.0).unwrap()));
+    g.bench_function("fill_normal f32 (ziggurat)", |b| b.iter(|| s.fill_normal(0, &mut buf32, 0.0, 1.0).unwrap()));
+    g.bench_function("fill_normal f64 (ziggurat)", |b| b.iter(|| s.fill_normal(0, &mut buf64, 0.0, 1.0).unwrap()));
     g.bench_function("fill_normal f32 (box-muller)", |b| {
-        b.iter(|| {
-            s.fill_normal_with(NormalMethod::BoxMuller, 0, &mut buf32, 0.0, 1.0)
-                .unwrap()
-        })
+        b.iter(|| s.fill_normal_with(NormalMethod::BoxMuller, 0, &mut buf32, 0.0, 1.0).unwrap())
     });
     g.bench_function("fill_truncated_normal f32 (+-2 std)", |b| {
-        b.iter(|| {
-            s.fill_truncated_normal(0, &mut buf32, 0.0, 1.0, TruncBounds::two_sigma())
-                .unwrap()
-        })
+        b.iter(|| s.fill_truncated_normal(0, &mut buf32, 0.0, 1.0, TruncBounds::two_sigma()).unwrap())
     });
     g.bench_function("fill_truncated_normal f64 ([5, 6] std)", |b| {
-        let t = TruncBounds::StdUnits {
-            low: 5.0,
-            high: 6.0,
-        };
+        let t = TruncBounds::StdUnits { low: 5.0, high: 6.0 };
         b.iter(|| s.fill_truncated_normal(0, &mut buf64, 0.0, 1.0, t).unwrap())
     });
     g.finish();

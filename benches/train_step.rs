@@ -31,9 +31,7 @@ fn bench(c: &mut Criterion) {
             seed: 1,
             progress: false,
         };
-        g.bench_function(format!("{threads} thread(s)"), |b| {
-            b.iter(|| train(&cfg, &data, &val, None).unwrap())
-        });
+        g.bench_function(format!("{threads} thread(s)"), |b| b.iter(|| train(&cfg, &data, &val, None).unwrap()));
     }
     g.finish();
 }

@@ -19,12 +19,8 @@ fn main() {
     for (m, k, n, ta, tb) in shapes {
         let mut a = vec![0.0f32; m * k];
         let mut b = vec![0.0f32; k * n];
-        Stream::new(1, 1)
-            .fill_uniform(0, &mut a, -1.0, 1.0)
-            .unwrap();
-        Stream::new(1, 2)
-            .fill_uniform(0, &mut b, -1.0, 1.0)
-            .unwrap();
+        Stream::new(1, 1).fill_uniform(0, &mut a, -1.0, 1.0).unwrap();
+        Stream::new(1, 2).fill_uniform(0, &mut b, -1.0, 1.0).unwrap();
         let mut c = vec![0.0f32; m * n];
         let mut line = format!("m {m:4} k {k:4} n {n:4} ta {ta:5} tb {tb:5}:");
         for path in [GemmPath::Auto, GemmPath::MatrixMultiply] {
@@ -43,23 +39,12 @@ fn main() {
                     } else {
                         MatRef::row_major(&b, k, n, n).unwrap()
                     };
-                    gemm_with(
-                        path,
-                        1.0,
-                        av,
-                        bv,
-                        0.0,
-                        MatMut::row_major(&mut c, m, n, n).unwrap(),
-                        Epilogue::None,
-                    )
-                    .unwrap();
+                    gemm_with(path, 1.0, av, bv, 0.0, MatMut::row_major(&mut c, m, n, n).unwrap(), Epilogue::None)
+                        .unwrap();
                 }
                 best = best.min(t.elapsed().as_secs_f64() / reps as f64);
             }
-            line += &format!(
-                "  {path:?} {:6.1} GFLOP/s",
-                2.0 * (m * n * k) as f64 / best / 1e9
-            );
+            line += &format!("  {path:?} {:6.1} GFLOP/s", 2.0 * (m * n * k) as f64 / best / 1e9);
         }
         println!("{line}");
     }

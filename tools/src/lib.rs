@@ -98,24 +98,14 @@ pub fn render_ziggurat_tables() -> String {
 fn render_one(s: &mut String, z: &Ziggurat, suffix: &str, fty: &str, uty: &str, bits: i32) {
     let n = z.n;
     let scale = libm::ldexp(1.0, bits);
-    let cast = |v: f64| -> String {
-        if fty == "f32" {
-            format!("{:?}", v as f32)
-        } else {
-            format!("{:?}", v)
-        }
-    };
+    let cast = |v: f64| -> String { if fty == "f32" { format!("{:?}", v as f32) } else { format!("{:?}", v) } };
     writeln!(s, "/// Number of layers of the {fty} ziggurat.").unwrap();
     writeln!(s, "pub const N{suffix}: usize = {n};").unwrap();
     writeln!(s, "/// Start of the tail of the {fty} ziggurat.").unwrap();
     writeln!(s, "pub const R{suffix}: {fty} = {};", cast(z.r)).unwrap();
     writeln!(s, "/// 1 / R for the {fty} tail sampler.").unwrap();
     writeln!(s, "pub const INV_R{suffix}: {fty} = {};", cast(1.0 / z.r)).unwrap();
-    writeln!(
-        s,
-        "/// Layer area of the {fty} ziggurat (unnormalized density)."
-    )
-    .unwrap();
+    writeln!(s, "/// Layer area of the {fty} ziggurat (unnormalized density).").unwrap();
     writeln!(s, "pub const V{suffix}: f64 = {:?};", z.v).unwrap();
     writeln!(s, "/// Layer edges, N + 1 entries.").unwrap();
     writeln!(s, "pub static X{suffix}: [{fty}; {}] = [", n + 1).unwrap();
@@ -129,11 +119,7 @@ fn render_one(s: &mut String, z: &Ziggurat, suffix: &str, fty: &str, uty: &str, 
         writeln!(s, "    {},", cast(f(*v))).unwrap();
     }
     writeln!(s, "];").unwrap();
-    writeln!(
-        s,
-        "/// Integer acceptance thresholds for the rectangle test."
-    )
-    .unwrap();
+    writeln!(s, "/// Integer acceptance thresholds for the rectangle test.").unwrap();
     writeln!(s, "pub static K{suffix}: [{uty}; {n}] = [").unwrap();
     for i in 0..n {
         let k = libm::floor(scale * (z.x[i + 1] / z.x[i]));
@@ -166,11 +152,7 @@ mod tests {
             let z = Ziggurat::solve(n);
             for i in 1..n {
                 let area = z.x[i] * (f(z.x[i + 1]) - f(z.x[i]));
-                assert!(
-                    (area - z.v).abs() < 1e-9 * z.v,
-                    "n={n} layer {i}: {area} vs {}",
-                    z.v
-                );
+                assert!((area - z.v).abs() < 1e-9 * z.v, "n={n} layer {i}: {area} vs {}", z.v);
             }
         }
     }

@@ -1,9 +1,8 @@
 //! Writes `crates/weightinit-core/src/sample/ziggurat_tables.rs` (run from the workspace root).
 
 fn main() {
-    let path = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "crates/weightinit-core/src/sample/ziggurat_tables.rs".to_string());
+    let path =
+        std::env::args().nth(1).unwrap_or_else(|| "crates/weightinit-core/src/sample/ziggurat_tables.rs".to_string());
     let text = weightinit_tools::render_ziggurat_tables();
     let tmp = format!("{path}.tmp");
     std::fs::write(&tmp, text).expect("write temporary table file");

@@ -4,8 +4,5 @@
 fn committed_ziggurat_tables_match_generator() {
     let committed = include_str!("../../crates/weightinit-core/src/sample/ziggurat_tables.rs");
     let fresh = weightinit_tools::render_ziggurat_tables();
-    assert!(
-        committed == fresh,
-        "ziggurat_tables.rs is stale: run `cargo run -p weightinit-tools --bin gen-ziggurat`"
-    );
+    assert!(committed == fresh, "ziggurat_tables.rs is stale: run `cargo run -p weightinit-tools --bin gen-ziggurat`");
 }

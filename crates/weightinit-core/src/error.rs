@@ -68,34 +68,20 @@ impl fmt::Display for Error {
             Error::InvalidParameter { name, reason } => {
                 write!(f, "invalid parameter `{name}`: {reason}")
             }
-            Error::EmptyRange { what } => write!(
-                f,
-                "empty range: {what} needs its lower end below its upper end"
-            ),
-            Error::OffsetOverflow => {
-                f.write_str("offset + length overflows the u64 stream position")
-            }
+            Error::EmptyRange { what } => write!(f, "empty range: {what} needs its lower end below its upper end"),
+            Error::OffsetOverflow => f.write_str("offset + length overflows the u64 stream position"),
             Error::ZeroDimension { axis } => write!(f, "dimension {axis} of the shape is zero"),
             Error::SizeOverflow => f.write_str("size computation overflows usize"),
             Error::RankTooSmall { rank, min } => {
-                write!(
-                    f,
-                    "shape has rank {rank}, this convention needs at least {min}"
-                )
+                write!(f, "shape has rank {rank}, this convention needs at least {min}")
             }
             Error::InvalidShape { reason } => write!(f, "invalid shape: {reason}"),
             Error::LengthMismatch { expected, actual } => {
-                write!(
-                    f,
-                    "buffer holds {actual} elements, the shape needs exactly {expected}"
-                )
+                write!(f, "buffer holds {actual} elements, the shape needs exactly {expected}")
             }
             Error::Unsupported { what } => write!(f, "unsupported: {what}"),
             Error::BufferTooSmall { needed, actual } => {
-                write!(
-                    f,
-                    "buffer holds {actual} elements, at least {needed} are needed"
-                )
+                write!(f, "buffer holds {actual} elements, at least {needed} are needed")
             }
         }
     }

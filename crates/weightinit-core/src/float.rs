@@ -27,29 +27,13 @@ pub(crate) mod sealed {
         fn with_pack_buffer<R>(len: usize, f: impl FnOnce(&mut [Self]) -> R) -> R;
         /// `matrixmultiply`'s gemm on the views.
         #[cfg(feature = "std")]
-        fn matrixmultiply(
-            alpha: Self,
-            a: MatRef<'_, Self>,
-            b: MatRef<'_, Self>,
-            beta: Self,
-            c: MatMut<'_, Self>,
-        );
+        fn matrixmultiply(alpha: Self, a: MatRef<'_, Self>, b: MatRef<'_, Self>, beta: Self, c: MatMut<'_, Self>);
     }
 
-    const PORTABLE_F64: Kernel<f64> = Kernel {
-        isa: Isa::Portable,
-        mr: 4,
-        nr: 8,
-        run: portable_kernel::<f64>,
-        run_c: None,
-    };
-    const PORTABLE_F32: Kernel<f32> = Kernel {
-        isa: Isa::Portable,
-        mr: 4,
-        nr: 8,
-        run: portable_kernel::<f32>,
-        run_c: None,
-    };
+    const PORTABLE_F64: Kernel<f64> =
+        Kernel { isa: Isa::Portable, mr: 4, nr: 8, run: portable_kernel::<f64>, run_c: None };
+    const PORTABLE_F32: Kernel<f32> =
+        Kernel { isa: Isa::Portable, mr: 4, nr: 8, run: portable_kernel::<f32>, run_c: None };
 
     impl Sealed for f32 {
         #[cfg(feature = "std")]
@@ -71,21 +55,11 @@ pub(crate) mod sealed {
         fn kernel(isa: Isa) -> Kernel<f32> {
             match isa {
                 #[cfg(target_arch = "x86_64")]
-                Isa::Avx512 => Kernel {
-                    isa,
-                    mr: 16,
-                    nr: 16,
-                    run: simd::x86::sgemm_16x16,
-                    run_c: Some(simd::x86::sgemm_16x16_c),
-                },
+                Isa::Avx512 => {
+                    Kernel { isa, mr: 16, nr: 16, run: simd::x86::sgemm_16x16, run_c: Some(simd::x86::sgemm_16x16_c) }
+                }
                 #[cfg(target_arch = "x86_64")]
-                Isa::Avx2 => Kernel {
-                    isa,
-                    mr: 6,
-                    nr: 16,
-                    run: simd::x86::sgemm_6x16,
-                    run_c: None,
-                },
+                Isa::Avx2 => Kernel { isa, mr: 6, nr: 16, run: simd::x86::sgemm_6x16, run_c: None },
                 _ => PORTABLE_F32,
             }
         }
@@ -96,13 +70,7 @@ pub(crate) mod sealed {
             simd::dot(x, y)
         }
         #[cfg(feature = "std")]
-        fn matrixmultiply(
-            alpha: f32,
-            a: MatRef<'_, f32>,
-            b: MatRef<'_, f32>,
-            beta: f32,
-            c: MatMut<'_, f32>,
-        ) {
+        fn matrixmultiply(alpha: f32, a: MatRef<'_, f32>, b: MatRef<'_, f32>, beta: f32, c: MatMut<'_, f32>) {
             simd::matrixmultiply_f32(alpha, a, b, beta, c)
         }
     }
@@ -134,13 +102,7 @@ pub(crate) mod sealed {
             simd::dot(x, y)
         }
         #[cfg(feature = "std")]
-        fn matrixmultiply(
-            alpha: f64,
-            a: MatRef<'_, f64>,
-            b: MatRef<'_, f64>,
-            beta: f64,
-            c: MatMut<'_, f64>,
-        ) {
+        fn matrixmultiply(alpha: f64, a: MatRef<'_, f64>, b: MatRef<'_, f64>, beta: f64, c: MatMut<'_, f64>) {
             simd::matrixmultiply_f64(alpha, a, b, beta, c)
         }
     }

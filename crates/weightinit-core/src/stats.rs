@@ -59,11 +59,7 @@ pub fn ks_test(samples: &mut [f64], cdf: impl Fn(f64) -> f64) -> KsResult {
         d = d.max(f - lo).max(hi - f);
     }
     let sn = libm::sqrt(nf);
-    KsResult {
-        d,
-        p: kolmogorov_sf((sn + 0.12 + 0.11 / sn) * d),
-        n,
-    }
+    KsResult { d, p: kolmogorov_sf((sn + 0.12 + 0.11 / sn) * d), n }
 }
 
 /// Survival function of the Kolmogorov distribution, `P(K > t) = 2 sum_{k>=1} (-1)^(k-1) exp(-2 k^2 t^2)`.
@@ -115,12 +111,7 @@ pub fn moments(xs: impl Iterator<Item = f64> + Clone) -> Moments {
     }
     let var = m2 / (nf - 1.0);
     let (m2, m3, m4) = (m2 / nf, m3 / nf, m4 / nf);
-    Moments {
-        mean,
-        var,
-        skew: m3 / libm::pow(m2, 1.5),
-        excess_kurtosis: m4 / (m2 * m2) - 3.0,
-    }
+    Moments { mean, var, skew: m3 / libm::pow(m2, 1.5), excess_kurtosis: m4 / (m2 * m2) - 3.0 }
 }
 
 /// A statistical check that rejected a sample: which check, the statistic, and the bound it broke.
@@ -136,11 +127,7 @@ pub struct CheckFailure {
 
 impl core::fmt::Display for CheckFailure {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(
-            f,
-            "{} check failed: statistic {} vs bound {}",
-            self.check, self.statistic, self.bound
-        )
+        write!(f, "{} check failed: statistic {} vs bound {}", self.check, self.statistic, self.bound)
     }
 }
 
@@ -150,11 +137,7 @@ pub const KS_MIN_P: f64 = 1e-4;
 pub const Z_BOUND: f64 = 5.0;
 
 fn fail(check: &'static str, statistic: f64, bound: f64) -> CheckFailure {
-    CheckFailure {
-        check,
-        statistic,
-        bound,
-    }
+    CheckFailure { check, statistic, bound }
 }
 
 /// Checks a sample against N(mean, std^2): KS (p > [`KS_MIN_P`]), mean, variance and excess kurtosis within
@@ -164,11 +147,7 @@ fn fail(check: &'static str, statistic: f64, bound: f64) -> CheckFailure {
 ///
 /// With n = 10^6, an std off by 1% (14 standard errors on the variance), a missing tail beyond 4 std (63
 /// expected, 0 seen) or a sign bias of 1% (16 standard errors on the mean) are all rejected.
-pub fn check_normal(
-    samples: &mut [f64],
-    mean: f64,
-    std: f64,
-) -> core::result::Result<(), CheckFailure> {
+pub fn check_normal(samples: &mut [f64], mean: f64, std: f64) -> core::result::Result<(), CheckFailure> {
     let n = samples.len() as f64;
     let m = moments(samples.iter().copied());
     let se_mean = std / libm::sqrt(n);
@@ -185,18 +164,11 @@ pub fn check_normal(
     for k in [3.0, 4.0, 5.0] {
         let p = 2.0 * normal_sf(k);
         let expected = n * p;
-        let seen = samples
-            .iter()
-            .filter(|&&x| libm::fabs(x - mean) > k * std)
-            .count() as f64;
+        let seen = samples.iter().filter(|&&x| libm::fabs(x - mean) > k * std).count() as f64;
         let bound = Z_BOUND * libm::sqrt(n * p * (1.0 - p)) + 2.0;
         if libm::fabs(seen - expected) > bound {
             return Err(fail(
-                [
-                    "tail beyond 3 std",
-                    "tail beyond 4 std",
-                    "tail beyond 5 std",
-                ][k as usize - 3],
+                ["tail beyond 3 std", "tail beyond 4 std", "tail beyond 5 std"][k as usize - 3],
                 seen,
                 expected,
             ));
@@ -211,11 +183,7 @@ pub fn check_normal(
 
 /// Checks a sample against U[low, high): every value inside, mean and variance within [`Z_BOUND`] standard
 /// errors, KS p > [`KS_MIN_P`]. Sorts `samples` in place.
-pub fn check_uniform(
-    samples: &mut [f64],
-    low: f64,
-    high: f64,
-) -> core::result::Result<(), CheckFailure> {
+pub fn check_uniform(samples: &mut [f64], low: f64, high: f64) -> core::result::Result<(), CheckFailure> {
     let n = samples.len() as f64;
     if let Some(&x) = samples.iter().find(|&&x| !(low <= x && x < high)) {
         return Err(fail("bounds", x, if x < low { low } else { high }));
@@ -251,9 +219,7 @@ pub fn check_truncated_normal(
         return Err(fail("bounds", x, if x < a { a } else { b }));
     }
     let (alpha, beta) = ((a - mean) / std, (b - mean) / std);
-    let ks = ks_test(samples, |x| {
-        truncated_normal_cdf((x - mean) / std, alpha, beta)
-    });
+    let ks = ks_test(samples, |x| truncated_normal_cdf((x - mean) / std, alpha, beta));
     if ks.p <= KS_MIN_P {
         return Err(fail("Kolmogorov-Smirnov", ks.p, KS_MIN_P));
     }

@@ -77,11 +77,7 @@ impl Stream {
             let word = mix64(h.wrapping_add(GAMMA.wrapping_mul(w as u64 + 1)));
             chunk.copy_from_slice(&word.to_le_bytes());
         }
-        BlockRng {
-            inner: Xoshiro256PlusPlus::from_seed(seed),
-            half: 0,
-            has_half: false,
-        }
+        BlockRng { inner: Xoshiro256PlusPlus::from_seed(seed), half: 0, has_half: false }
     }
 
     /// Fills `out` with elements `offset .. offset + out.len()` of `dist` on this stream. Only the blocks
@@ -106,13 +102,7 @@ impl Stream {
 
     /// Uniform on `[low, high)`: see [`Uniform`]. f32 takes 24 bits from each 32-bit half of a word (high
     /// half first), f64 53 bits of one word.
-    pub fn fill_uniform<T: Float>(
-        &self,
-        offset: u64,
-        out: &mut [T],
-        low: T,
-        high: T,
-    ) -> Result<()> {
+    pub fn fill_uniform<T: Float>(&self, offset: u64, out: &mut [T], low: T, high: T) -> Result<()> {
         self.fill(&Uniform::new(low, high)?, offset, out)
     }
 

@@ -3,8 +3,7 @@
 
 use weightinit_core::init::scheme::truncated_normal_std;
 use weightinit_core::init::{
-    FLAX_DENSE, FanMode, Fans, Init, KERAS_DENSE, Layout, Nonlinearity, Values, VsDistribution,
-    fans, gain, torch_layer,
+    FLAX_DENSE, FanMode, Fans, Init, KERAS_DENSE, Layout, Nonlinearity, Values, VsDistribution, fans, gain, torch_layer,
 };
 use weightinit_core::stats::{check_normal, check_truncated_normal, check_uniform};
 use weightinit_core::{Error, Float, Stream, TruncBounds};
@@ -18,124 +17,37 @@ fn fan_table_matches_framework_formulas() {
     // Each expected value written out by hand from torch/nn/init.py `_calculate_fan_in_and_fan_out`,
     // Keras `compute_fans`, and JAX `_compute_fans`.
     let cases: &[(&[usize], Layout, Fans, &str)] = &[
-        (
-            &[100, 784],
-            Layout::Torch,
-            f(784, 100),
-            "nn.Linear(784, 100)",
-        ),
+        (&[100, 784], Layout::Torch, f(784, 100), "nn.Linear(784, 100)"),
         (&[10, 100], Layout::Torch, f(100, 10), "nn.Linear(100, 10)"),
-        (
-            &[64, 32, 3, 3],
-            Layout::Torch,
-            f(32 * 9, 64 * 9),
-            "nn.Conv2d(32, 64, 3)",
-        ),
+        (&[64, 32, 3, 3], Layout::Torch, f(32 * 9, 64 * 9), "nn.Conv2d(32, 64, 3)"),
         (&[16, 3, 5], Layout::Torch, f(15, 80), "nn.Conv1d(3, 16, 5)"),
-        (
-            &[8, 4, 3, 3, 3],
-            Layout::Torch,
-            f(108, 216),
-            "nn.Conv3d(4, 8, 3)",
-        ),
+        (&[8, 4, 3, 3, 3], Layout::Torch, f(108, 216), "nn.Conv3d(4, 8, 3)"),
         // nn.Conv2d(32, 64, 3, groups=4): weight [64, 8, 3, 3]. PyTorch: fan_in 72, fan_out 576.
-        (
-            &[64, 8, 3, 3],
-            Layout::Torch,
-            f(72, 576),
-            "grouped conv, PyTorch formula",
-        ),
-        (
-            &[64, 8, 3, 3],
-            Layout::TorchConv { groups: 4 },
-            f(72, 144),
-            "grouped conv, true fan_out",
-        ),
+        (&[64, 8, 3, 3], Layout::Torch, f(72, 576), "grouped conv, PyTorch formula"),
+        (&[64, 8, 3, 3], Layout::TorchConv { groups: 4 }, f(72, 144), "grouped conv, true fan_out"),
         // Depthwise nn.Conv2d(32, 32, 3, groups=32): weight [32, 1, 3, 3].
-        (
-            &[32, 1, 3, 3],
-            Layout::Torch,
-            f(9, 288),
-            "depthwise, PyTorch formula",
-        ),
-        (
-            &[32, 1, 3, 3],
-            Layout::TorchConv { groups: 32 },
-            f(9, 9),
-            "depthwise, true fans",
-        ),
+        (&[32, 1, 3, 3], Layout::Torch, f(9, 288), "depthwise, PyTorch formula"),
+        (&[32, 1, 3, 3], Layout::TorchConv { groups: 32 }, f(9, 9), "depthwise, true fans"),
         // nn.ConvTranspose2d(32, 64, 3): weight [32, 64, 3, 3]. PyTorch's formula takes dim 1 as fan_in.
-        (
-            &[32, 64, 3, 3],
-            Layout::Torch,
-            f(576, 288),
-            "transposed conv, PyTorch formula",
-        ),
-        (
-            &[32, 64, 3, 3],
-            Layout::TorchConvTranspose { groups: 1 },
-            f(288, 576),
-            "transposed conv, true",
-        ),
+        (&[32, 64, 3, 3], Layout::Torch, f(576, 288), "transposed conv, PyTorch formula"),
+        (&[32, 64, 3, 3], Layout::TorchConvTranspose { groups: 1 }, f(288, 576), "transposed conv, true"),
         // nn.ConvTranspose2d(32, 64, 3, groups=2): weight [32, 32, 3, 3].
-        (
-            &[32, 32, 3, 3],
-            Layout::TorchConvTranspose { groups: 2 },
-            f(144, 288),
-            "grouped transposed conv",
-        ),
-        (
-            &[784, 100],
-            Layout::Keras,
-            f(784, 100),
-            "keras Dense(100) on 784",
-        ),
-        (
-            &[3, 3, 32, 64],
-            Layout::Keras,
-            f(288, 576),
-            "keras Conv2D(64, 3) on 32 channels",
-        ),
+        (&[32, 32, 3, 3], Layout::TorchConvTranspose { groups: 2 }, f(144, 288), "grouped transposed conv"),
+        (&[784, 100], Layout::Keras, f(784, 100), "keras Dense(100) on 784"),
+        (&[3, 3, 32, 64], Layout::Keras, f(288, 576), "keras Conv2D(64, 3) on 32 channels"),
         (&[5, 3, 16], Layout::Keras, f(15, 80), "keras Conv1D"),
         (&[7], Layout::Keras, f(7, 7), "keras rank 1"),
-        (
-            &[784, 100],
-            Layout::InOut,
-            f(784, 100),
-            "the seed's NumPy [in, out]",
-        ),
+        (&[784, 100], Layout::InOut, f(784, 100), "the seed's NumPy [in, out]"),
         (&[784, 100], Layout::JAX, f(784, 100), "jax default axes"),
         (&[3, 3, 32, 64], Layout::JAX, f(288, 576), "jax conv HWIO"),
         // JAX with a batch axis: shape [4, 784, 100], batch_axis=0 -> fans ignore axis 0.
-        (
-            &[4, 784, 100],
-            Layout::Axes {
-                in_axis: -2,
-                out_axis: -1,
-                batch_mask: 1,
-            },
-            f(784, 100),
-            "jax batch",
-        ),
+        (&[4, 784, 100], Layout::Axes { in_axis: -2, out_axis: -1, batch_mask: 1 }, f(784, 100), "jax batch"),
         // JAX with in/out axes swapped: a PyTorch-shaped [out, in] weight.
-        (
-            &[100, 784],
-            Layout::Axes {
-                in_axis: 1,
-                out_axis: 0,
-                batch_mask: 0,
-            },
-            f(784, 100),
-            "jax in=1 out=0",
-        ),
+        (&[100, 784], Layout::Axes { in_axis: 1, out_axis: 0, batch_mask: 0 }, f(784, 100), "jax in=1 out=0"),
     ];
     assert!(cases.len() >= 15);
     for (shape, layout, want, what) in cases {
-        assert_eq!(
-            fans(shape, *layout).unwrap(),
-            *want,
-            "{what}: {shape:?} {layout:?}"
-        );
+        assert_eq!(fans(shape, *layout).unwrap(), *want, "{what}: {shape:?} {layout:?}");
     }
 }
 
@@ -148,10 +60,7 @@ fn std_table_matches_framework_formulas() {
     let cases: &[Case] = &[
         // kaiming_normal_(w, mode='fan_in', nonlinearity='relu') on nn.Linear(784, 100): sqrt(2) / sqrt(784).
         (
-            Init::KaimingNormal {
-                mode: FanMode::FanIn,
-                nonlinearity: relu,
-            },
+            Init::KaimingNormal { mode: FanMode::FanIn, nonlinearity: relu },
             &[100, 784],
             Layout::Torch,
             s(2.0) / 28.0,
@@ -159,10 +68,7 @@ fn std_table_matches_framework_formulas() {
         ),
         // kaiming_normal_ fan_out on [64, 32, 3, 3]: sqrt(2) / sqrt(576).
         (
-            Init::KaimingNormal {
-                mode: FanMode::FanOut,
-                nonlinearity: relu,
-            },
+            Init::KaimingNormal { mode: FanMode::FanOut, nonlinearity: relu },
             &[64, 32, 3, 3],
             Layout::Torch,
             s(2.0) / 24.0,
@@ -170,53 +76,22 @@ fn std_table_matches_framework_formulas() {
         ),
         // kaiming_uniform_ default (leaky_relu, a=0): bound = sqrt(2) * sqrt(3 / 288).
         (
-            Init::KaimingUniform {
-                mode: FanMode::FanIn,
-                nonlinearity: Nonlinearity::LeakyRelu(0.0),
-            },
+            Init::KaimingUniform { mode: FanMode::FanIn, nonlinearity: Nonlinearity::LeakyRelu(0.0) },
             &[64, 32, 3, 3],
             Layout::Torch,
             s(2.0 / 288.0),
             Some(s(6.0 / 288.0)),
         ),
         // xavier_uniform_(gain=1) on nn.Linear(784, 100): a = sqrt(6 / 884).
-        (
-            Init::XavierUniform { gain: 1.0 },
-            &[100, 784],
-            Layout::Torch,
-            s(2.0 / 884.0),
-            Some(s(6.0 / 884.0)),
-        ),
+        (Init::XavierUniform { gain: 1.0 }, &[100, 784], Layout::Torch, s(2.0 / 884.0), Some(s(6.0 / 884.0))),
         // xavier_normal_(gain=5/3) on [64, 32, 3, 3]: 5/3 * sqrt(2 / (288 + 576)).
-        (
-            Init::XavierNormal { gain: 5.0 / 3.0 },
-            &[64, 32, 3, 3],
-            Layout::Torch,
-            5.0 / 3.0 * s(2.0 / 864.0),
-            None,
-        ),
+        (Init::XavierNormal { gain: 5.0 / 3.0 }, &[64, 32, 3, 3], Layout::Torch, 5.0 / 3.0 * s(2.0 / 864.0), None),
         // nn.Linear(784, 100) default weight: bound 1 / sqrt(784) = 1/28.
-        (
-            Init::TorchDefaultWeight,
-            &[100, 784],
-            Layout::Torch,
-            1.0 / 28.0 / s(3.0),
-            Some(1.0 / 28.0),
-        ),
-        (
-            Init::TorchDefaultBias { fan_in: 784 },
-            &[100],
-            Layout::Torch,
-            1.0 / 28.0 / s(3.0),
-            Some(1.0 / 28.0),
-        ),
+        (Init::TorchDefaultWeight, &[100, 784], Layout::Torch, 1.0 / 28.0 / s(3.0), Some(1.0 / 28.0)),
+        (Init::TorchDefaultBias { fan_in: 784 }, &[100], Layout::Torch, 1.0 / 28.0 / s(3.0), Some(1.0 / 28.0)),
         // Keras he_normal on Dense(784 -> 100): stddev = sqrt(2/784) / .87962566103423978, truncated at 2 std.
         (
-            Init::VarianceScaling {
-                scale: 2.0,
-                mode: FanMode::FanIn,
-                distribution: VsDistribution::TruncatedNormal,
-            },
+            Init::VarianceScaling { scale: 2.0, mode: FanMode::FanIn, distribution: VsDistribution::TruncatedNormal },
             &[784, 100],
             Layout::Keras,
             s(2.0 / 784.0),
@@ -224,11 +99,7 @@ fn std_table_matches_framework_formulas() {
         ),
         // Keras glorot_uniform on Conv2D [3, 3, 32, 64]: limit = sqrt(6 / (288 + 576)).
         (
-            Init::VarianceScaling {
-                scale: 1.0,
-                mode: FanMode::FanAvg,
-                distribution: VsDistribution::Uniform,
-            },
+            Init::VarianceScaling { scale: 1.0, mode: FanMode::FanAvg, distribution: VsDistribution::Uniform },
             &[3, 3, 32, 64],
             Layout::Keras,
             s(2.0 / 864.0),
@@ -266,27 +137,12 @@ fn std_table_matches_framework_formulas() {
             s(1.0 / 784.0),
             Some(2.0 * s(1.0 / 784.0) / 0.879_625_661_034_239_8),
         ),
-        (
-            Init::LecunUniform,
-            &[784, 100],
-            Layout::Keras,
-            s(1.0 / 784.0),
-            Some(s(3.0 / 784.0)),
-        ),
+        (Init::LecunUniform, &[784, 100], Layout::Keras, s(1.0 / 784.0), Some(s(3.0 / 784.0))),
         // The seed: np.random.randn(784, 100) * np.sqrt(2.0 / 784).
-        (
-            Init::HE_NORMAL,
-            &[784, 100],
-            Layout::InOut,
-            s(2.0 / 784.0),
-            None,
-        ),
+        (Init::HE_NORMAL, &[784, 100], Layout::InOut, s(2.0 / 784.0), None),
         // Grouped conv with true fan_out.
         (
-            Init::KaimingNormal {
-                mode: FanMode::FanOut,
-                nonlinearity: relu,
-            },
+            Init::KaimingNormal { mode: FanMode::FanOut, nonlinearity: relu },
             &[64, 8, 3, 3],
             Layout::TorchConv { groups: 4 },
             s(2.0 / 144.0),
@@ -295,11 +151,7 @@ fn std_table_matches_framework_formulas() {
     ];
     for (init, shape, layout, std, bound) in cases {
         let e = init.explain(shape, *layout).unwrap();
-        assert!(
-            (e.std - std).abs() <= 1e-15 * std,
-            "{init:?} {shape:?}: std {} vs {std}",
-            e.std
-        );
+        assert!((e.std - std).abs() <= 1e-15 * std, "{init:?} {shape:?}: std {} vs {std}", e.std);
         if let Some(b) = bound {
             let eb = e.bound.unwrap();
             assert!((eb - b).abs() <= 1e-15 * b, "{init:?}: bound {eb} vs {b}");
@@ -310,38 +162,17 @@ fn std_table_matches_framework_formulas() {
 #[test]
 fn gains_match_calculate_gain() {
     use Nonlinearity::*;
-    for nl in [
-        Linear,
-        Conv1d,
-        Conv2d,
-        Conv3d,
-        ConvTranspose1d,
-        ConvTranspose2d,
-        ConvTranspose3d,
-        Sigmoid,
-    ] {
+    for nl in [Linear, Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, Sigmoid] {
         assert_eq!(gain(nl).unwrap(), 1.0, "{nl:?}");
     }
     assert_eq!(gain(Tanh).unwrap(), 5.0 / 3.0);
     assert_eq!(gain(Relu).unwrap(), 2.0f64.sqrt());
-    assert_eq!(
-        gain(Nonlinearity::LEAKY_RELU_DEFAULT).unwrap(),
-        (2.0 / (1.0 + 0.01f64.powi(2))).sqrt()
-    );
+    assert_eq!(gain(Nonlinearity::LEAKY_RELU_DEFAULT).unwrap(), (2.0 / (1.0 + 0.01f64.powi(2))).sqrt());
     assert_eq!(gain(LeakyRelu(5f64.sqrt())).unwrap(), (2.0f64 / 6.0).sqrt());
     assert_eq!(gain(Selu).unwrap(), 0.75);
-    assert!(matches!(
-        gain(LeakyRelu(f64::NAN)),
-        Err(Error::InvalidParameter { .. })
-    ));
-    assert_eq!(
-        Nonlinearity::parse("leaky-relu", None),
-        Some(LeakyRelu(0.01))
-    );
-    assert_eq!(
-        Nonlinearity::parse("Leaky_ReLU", Some(0.2)),
-        Some(LeakyRelu(0.2))
-    );
+    assert!(matches!(gain(LeakyRelu(f64::NAN)), Err(Error::InvalidParameter { .. })));
+    assert_eq!(Nonlinearity::parse("leaky-relu", None), Some(LeakyRelu(0.01)));
+    assert_eq!(Nonlinearity::parse("Leaky_ReLU", Some(0.2)), Some(LeakyRelu(0.2)));
     assert_eq!(Nonlinearity::parse("swish", None), None);
 }
 
@@ -349,9 +180,7 @@ fn fill<T: Float>(init: Init, shape: &[usize], layout: Layout) -> (Vec<f64>, Val
     let n: usize = shape.iter().product();
     let mut out = vec![T::ZERO; n];
     let mut ws = vec![0.0; init.workspace_len(shape).unwrap()];
-    let e = init
-        .fill(&Stream::new(2024, 17), shape, layout, &mut out, &mut ws)
-        .unwrap();
+    let e = init.fill(&Stream::new(2024, 17), shape, layout, &mut out, &mut ws).unwrap();
     (out.iter().map(|x| x.to_f64()).collect(), e.values)
 }
 
@@ -361,14 +190,9 @@ fn check_against_theory<T: Float>(init: Init, shape: &[usize], layout: Layout) {
     let r = match values {
         Values::Uniform { low, high } => check_uniform(&mut xs, low, high),
         Values::Normal { mean, std } => check_normal(&mut xs, mean, std),
-        Values::TruncatedNormal { mean, std, a, b } => {
-            check_truncated_normal(&mut xs, mean, std, a, b)
-        }
+        Values::TruncatedNormal { mean, std, a, b } => check_truncated_normal(&mut xs, mean, std, a, b),
         Values::Constant { value } => {
-            assert!(
-                xs.iter().all(|&x| x == T::from_f64(value).to_f64()),
-                "{what}"
-            );
+            assert!(xs.iter().all(|&x| x == T::from_f64(value).to_f64()), "{what}");
             Ok(())
         }
         v => panic!("{what}: not element-wise: {v:?}"),
@@ -387,55 +211,20 @@ fn elementwise_schemes_follow_their_distributions() {
         Init::Zeros,
         Init::Ones,
         Init::Constant { value: 0.25 },
-        Init::Uniform {
-            low: -0.3,
-            high: 0.1,
-        },
-        Init::Normal {
-            mean: 0.0,
-            std: 0.01,
-        },
-        Init::Normal {
-            mean: 0.5,
-            std: 1.0,
-        },
-        Init::TruncatedNormal {
-            mean: 0.0,
-            std: 1.0,
-            bounds: TruncBounds::Absolute { a: -2.0, b: 2.0 },
-        },
-        Init::TruncatedNormal {
-            mean: 0.1,
-            std: 0.02,
-            bounds: TruncBounds::two_sigma(),
-        },
+        Init::Uniform { low: -0.3, high: 0.1 },
+        Init::Normal { mean: 0.0, std: 0.01 },
+        Init::Normal { mean: 0.5, std: 1.0 },
+        Init::TruncatedNormal { mean: 0.0, std: 1.0, bounds: TruncBounds::Absolute { a: -2.0, b: 2.0 } },
+        Init::TruncatedNormal { mean: 0.1, std: 0.02, bounds: TruncBounds::two_sigma() },
         Init::XavierUniform { gain: 1.0 },
         Init::XavierNormal { gain: 5.0 / 3.0 },
-        Init::KaimingUniform {
-            mode: FanMode::FanIn,
-            nonlinearity: Nonlinearity::LeakyRelu(0.0),
-        },
-        Init::KaimingNormal {
-            mode: FanMode::FanOut,
-            nonlinearity: relu,
-        },
+        Init::KaimingUniform { mode: FanMode::FanIn, nonlinearity: Nonlinearity::LeakyRelu(0.0) },
+        Init::KaimingNormal { mode: FanMode::FanOut, nonlinearity: relu },
         Init::LecunUniform,
         Init::LecunNormal,
-        Init::VarianceScaling {
-            scale: 2.0,
-            mode: FanMode::FanAvg,
-            distribution: VsDistribution::Uniform,
-        },
-        Init::VarianceScaling {
-            scale: 0.5,
-            mode: FanMode::FanGeoAvg,
-            distribution: VsDistribution::UntruncatedNormal,
-        },
-        Init::VarianceScaling {
-            scale: 1.0,
-            mode: FanMode::FanIn,
-            distribution: VsDistribution::TruncatedNormal,
-        },
+        Init::VarianceScaling { scale: 2.0, mode: FanMode::FanAvg, distribution: VsDistribution::Uniform },
+        Init::VarianceScaling { scale: 0.5, mode: FanMode::FanGeoAvg, distribution: VsDistribution::UntruncatedNormal },
+        Init::VarianceScaling { scale: 1.0, mode: FanMode::FanIn, distribution: VsDistribution::TruncatedNormal },
         Init::TorchDefaultWeight,
         Init::TorchDefaultBias { fan_in: 300 },
     ];
@@ -454,36 +243,14 @@ fn elementwise_schemes_follow_their_distributions() {
 fn presets_reproduce_framework_defaults() {
     let d = torch_layer(&[100, 784]).unwrap();
     let w = d.weight.explain(&[100, 784], Layout::Torch).unwrap();
-    assert_eq!(
-        w.values,
-        Values::Uniform {
-            low: -1.0 / 28.0,
-            high: 1.0 / 28.0
-        }
-    );
+    assert_eq!(w.values, Values::Uniform { low: -1.0 / 28.0, high: 1.0 / 28.0 });
     let b = d.bias.explain(&[100], Layout::Torch).unwrap();
-    assert_eq!(
-        b.values,
-        Values::Uniform {
-            low: -1.0 / 28.0,
-            high: 1.0 / 28.0
-        }
-    );
+    assert_eq!(b.values, Values::Uniform { low: -1.0 / 28.0, high: 1.0 / 28.0 });
     // kaiming_uniform_(a = sqrt 5) is exactly the same bound.
-    let k = Init::KaimingUniform {
-        mode: FanMode::FanIn,
-        nonlinearity: Nonlinearity::LeakyRelu(5f64.sqrt()),
-    };
-    let kb = k
-        .explain(&[100, 784], Layout::Torch)
-        .unwrap()
-        .bound
-        .unwrap();
+    let k = Init::KaimingUniform { mode: FanMode::FanIn, nonlinearity: Nonlinearity::LeakyRelu(5f64.sqrt()) };
+    let kb = k.explain(&[100, 784], Layout::Torch).unwrap().bound.unwrap();
     assert!((kb - 1.0 / 28.0).abs() < 1e-17);
-    let kd = KERAS_DENSE
-        .weight
-        .explain(&[784, 100], Layout::Keras)
-        .unwrap();
+    let kd = KERAS_DENSE.weight.explain(&[784, 100], Layout::Keras).unwrap();
     assert_eq!(kd.bound, Some((6.0f64 / 884.0).sqrt()));
     assert_eq!(KERAS_DENSE.bias, Init::Zeros);
     let fd = FLAX_DENSE.weight.explain(&[784, 100], Layout::JAX).unwrap();
@@ -537,10 +304,7 @@ fn orthogonal_is_orthogonal() {
                     worst = worst.max((gm[i * k + j] - want).abs());
                 }
             }
-            assert!(
-                worst < tol,
-                "{shape:?} f32={f32_out}: max |W W^T - g^2 I| = {worst}"
-            );
+            assert!(worst < tol, "{shape:?} f32={f32_out}: max |W W^T - g^2 I| = {worst}");
         }
     }
     // Haar-distributed Q has no preferred direction: the entries of a large square Q are ~N(0, 1/n).
@@ -548,10 +312,7 @@ fn orthogonal_is_orthogonal() {
     let m = weightinit_core::stats::moments(w.iter().copied());
     assert!(m.mean.abs() < 5.0 / 512.0 / 512.0f64.sqrt());
     assert!(
-        weightinit_core::stats::ks_test(&mut w, |x| weightinit_core::stats::normal_cdf(
-            x * 512f64.sqrt()
-        ))
-        .p > 1e-4
+        weightinit_core::stats::ks_test(&mut w, |x| weightinit_core::stats::normal_cdf(x * 512f64.sqrt())).p > 1e-4
     );
 }
 
@@ -559,14 +320,7 @@ fn orthogonal_is_orthogonal() {
 fn orthogonal_large_in_f32() {
     let (w, _) = fill::<f32>(Init::Orthogonal { gain: 1.0 }, &[1024, 1024], Layout::Torch);
     // Spot-check rows of W W^T (the full product is 10^9 flops in a test).
-    for &(i, j) in &[
-        (0usize, 0usize),
-        (0, 1),
-        (511, 511),
-        (1023, 5),
-        (700, 700),
-        (1023, 1023),
-    ] {
+    for &(i, j) in &[(0usize, 0usize), (0, 1), (511, 511), (1023, 5), (700, 700), (1023, 1023)] {
         let dot: f64 = (0..1024).map(|c| w[i * 1024 + c] * w[j * 1024 + c]).sum();
         let want = if i == j { 1.0 } else { 0.0 };
         assert!((dot - want).abs() < 1e-4, "({i},{j}): {dot}");
@@ -602,21 +356,8 @@ fn structured_schemes_have_exact_structure() {
     }
 
     // sparse_: exactly ceil(0.3 * 1000) = 300 zeros in every column, non-zeros N(0, 0.05^2).
-    let (w, values) = fill::<f32>(
-        Init::Sparse {
-            sparsity: 0.3,
-            std: 0.05,
-        },
-        &[1000, 1000],
-        Layout::Torch,
-    );
-    assert_eq!(
-        values,
-        Values::Sparse {
-            std: 0.05,
-            zeros_per_column: 300
-        }
-    );
+    let (w, values) = fill::<f32>(Init::Sparse { sparsity: 0.3, std: 0.05 }, &[1000, 1000], Layout::Torch);
+    assert_eq!(values, Values::Sparse { std: 0.05, zeros_per_column: 300 });
     for c in 0..1000 {
         let zeros = (0..1000).filter(|&r| w[r * 1000 + c] == 0.0).count();
         assert_eq!(zeros, 300, "column {c}");
@@ -625,33 +366,13 @@ fn structured_schemes_have_exact_structure() {
     assert_eq!(nz.len(), 700_000);
     check_normal(&mut nz, 0.0, 0.05).unwrap();
     // Which rows are zeroed is uniform: each row is zeroed in ~30% of the columns.
-    let per_row: Vec<usize> = (0..1000)
-        .map(|r| (0..1000).filter(|&c| w[r * 1000 + c] == 0.0).count())
-        .collect();
+    let per_row: Vec<usize> = (0..1000).map(|r| (0..1000).filter(|&c| w[r * 1000 + c] == 0.0).count()).collect();
     let sd = (1000.0f64 * 0.3 * 0.7).sqrt();
-    assert!(
-        per_row.iter().all(|&z| (z as f64 - 300.0).abs() < 6.0 * sd),
-        "{:?}",
-        per_row.iter().max()
-    );
+    assert!(per_row.iter().all(|&z| (z as f64 - 300.0).abs() < 6.0 * sd), "{:?}", per_row.iter().max());
     // Sparsity 0 and 1.
-    let (w, _) = fill::<f32>(
-        Init::Sparse {
-            sparsity: 1.0,
-            std: 1.0,
-        },
-        &[7, 3],
-        Layout::Torch,
-    );
+    let (w, _) = fill::<f32>(Init::Sparse { sparsity: 1.0, std: 1.0 }, &[7, 3], Layout::Torch);
     assert!(w.iter().all(|&x| x == 0.0));
-    let (w, _) = fill::<f32>(
-        Init::Sparse {
-            sparsity: 0.0,
-            std: 1.0,
-        },
-        &[7, 3],
-        Layout::Torch,
-    );
+    let (w, _) = fill::<f32>(Init::Sparse { sparsity: 0.0, std: 1.0 }, &[7, 3], Layout::Torch);
     assert!(w.iter().all(|&x| x != 0.0));
 }
 
@@ -661,25 +382,14 @@ fn range_fills_match_whole_fills() {
     let (whole, _) = fill::<f32>(init, &[300, 200], Layout::Torch);
     let s = Stream::new(2024, 17);
     let mut part = vec![0.0f32; 777];
-    init.fill_range(&s, &[300, 200], Layout::Torch, 12_345, &mut part)
-        .unwrap();
-    assert!(
-        part.iter()
-            .zip(&whole[12_345..])
-            .all(|(a, b)| *a as f64 == *b)
-    );
+    init.fill_range(&s, &[300, 200], Layout::Torch, 12_345, &mut part).unwrap();
+    assert!(part.iter().zip(&whole[12_345..]).all(|(a, b)| *a as f64 == *b));
     assert!(matches!(
         init.fill_range(&s, &[300, 200], Layout::Torch, 59_500, &mut part),
         Err(Error::BufferTooSmall { .. })
     ));
     assert!(matches!(
-        Init::Orthogonal { gain: 1.0 }.fill_range(
-            &s,
-            &[30, 20],
-            Layout::Torch,
-            0,
-            &mut part[..600]
-        ),
+        Init::Orthogonal { gain: 1.0 }.fill_range(&s, &[30, 20], Layout::Torch, 0, &mut part[..600]),
         Err(Error::Unsupported { .. })
     ));
 }
@@ -693,20 +403,11 @@ fn preactivation_variances(init: Init) -> Vec<f64> {
     let mut acc = vec![0.0; 3];
     for net in 0..nets {
         let mut x = vec![0.0f64; batch * 784];
-        Stream::new(net, 1000)
-            .fill_normal(0, &mut x, 0.0, 1.0)
-            .unwrap();
+        Stream::new(net, 1000).fill_normal(0, &mut x, 0.0, 1.0).unwrap();
         for l in 0..3 {
             let (fan_in, fan_out) = (widths[l], widths[l + 1]);
             let mut w = vec![0.0f64; fan_in * fan_out];
-            init.fill(
-                &Stream::new(net, l as u64),
-                &[fan_in, fan_out],
-                Layout::InOut,
-                &mut w,
-                &mut [],
-            )
-            .unwrap();
+            init.fill(&Stream::new(net, l as u64), &[fan_in, fan_out], Layout::InOut, &mut w, &mut []).unwrap();
             let mut z = vec![0.0f64; batch * fan_out];
             for b in 0..batch {
                 for i in 0..fan_in {
@@ -727,21 +428,11 @@ fn preactivation_variances(init: Init) -> Vec<f64> {
 fn the_seeds_claim_he_keeps_variance_while_tiny_and_unit_normals_do_not() {
     let he = preactivation_variances(Init::HE_NORMAL);
     for (l, v) in he.iter().enumerate() {
-        assert!(
-            (v / he[0] - 1.0).abs() < 0.2,
-            "He: layer {l} variance {v} vs first {}",
-            he[0]
-        );
+        assert!((v / he[0] - 1.0).abs() < 0.2, "He: layer {l} variance {v} vs first {}", he[0]);
     }
-    let tiny = preactivation_variances(Init::Normal {
-        mean: 0.0,
-        std: 0.01,
-    });
+    let tiny = preactivation_variances(Init::Normal { mean: 0.0, std: 0.01 });
     assert!(tiny[0] / tiny[2] > 100.0, "N(0, 0.01): {tiny:?}");
-    let unit = preactivation_variances(Init::Normal {
-        mean: 0.0,
-        std: 1.0,
-    });
+    let unit = preactivation_variances(Init::Normal { mean: 0.0, std: 1.0 });
     assert!(unit[2] / unit[0] > 100.0, "N(0, 1): {unit:?}");
     eprintln!("pre-activation variances: he {he:?}\n  normal(0.01) {tiny:?}\n  normal(1) {unit:?}");
 }
@@ -751,109 +442,41 @@ fn bad_input_is_a_typed_error() {
     let s = Stream::new(0, 0);
     let mut out = vec![0.0f32; 12];
     let shape = [3usize, 4];
-    let run = |init: Init, shape: &[usize], out: &mut [f32], ws: &mut [f64]| {
-        init.fill(&s, shape, Layout::Torch, out, ws)
-    };
+    let run =
+        |init: Init, shape: &[usize], out: &mut [f32], ws: &mut [f64]| init.fill(&s, shape, Layout::Torch, out, ws);
     assert!(matches!(
-        run(
-            Init::Normal {
-                mean: 0.0,
-                std: -1.0
-            },
-            &shape,
-            &mut out,
-            &mut []
-        ),
+        run(Init::Normal { mean: 0.0, std: -1.0 }, &shape, &mut out, &mut []),
         Err(Error::InvalidParameter { name: "std", .. })
     ));
     assert!(matches!(
-        run(
-            Init::XavierNormal { gain: f64::NAN },
-            &shape,
-            &mut out,
-            &mut []
-        ),
+        run(Init::XavierNormal { gain: f64::NAN }, &shape, &mut out, &mut []),
         Err(Error::InvalidParameter { name: "gain", .. })
     ));
     assert!(matches!(
-        run(
-            Init::Sparse {
-                sparsity: 1.5,
-                std: 0.01
-            },
-            &shape,
-            &mut out,
-            &mut []
-        ),
-        Err(Error::InvalidParameter {
-            name: "sparsity",
-            ..
-        })
+        run(Init::Sparse { sparsity: 1.5, std: 0.01 }, &shape, &mut out, &mut []),
+        Err(Error::InvalidParameter { name: "sparsity", .. })
     ));
     assert!(matches!(
-        run(
-            Init::Sparse {
-                sparsity: f64::NAN,
-                std: 0.01
-            },
-            &shape,
-            &mut out,
-            &mut []
-        ),
-        Err(Error::InvalidParameter {
-            name: "sparsity",
-            ..
-        })
+        run(Init::Sparse { sparsity: f64::NAN, std: 0.01 }, &shape, &mut out, &mut []),
+        Err(Error::InvalidParameter { name: "sparsity", .. })
     ));
     assert!(matches!(
         run(Init::HE_NORMAL, &shape, &mut out[..11], &mut []),
-        Err(Error::LengthMismatch {
-            expected: 12,
-            actual: 11
-        })
+        Err(Error::LengthMismatch { expected: 12, actual: 11 })
     ));
     let mut small = vec![0.0f64; 14];
     assert!(matches!(
         run(Init::Orthogonal { gain: 1.0 }, &shape, &mut out, &mut small),
-        Err(Error::BufferTooSmall {
-            needed: 15,
-            actual: 14
-        })
+        Err(Error::BufferTooSmall { needed: 15, actual: 14 })
     ));
+    assert!(matches!(run(Init::HE_NORMAL, &[12], &mut out, &mut []), Err(Error::RankTooSmall { rank: 1, min: 2 })));
+    assert!(matches!(run(Init::HE_NORMAL, &[3, 0], &mut out, &mut []), Err(Error::ZeroDimension { axis: 1 })));
+    assert!(matches!(run(Init::HE_NORMAL, &[usize::MAX, 3], &mut out, &mut []), Err(Error::SizeOverflow)));
+    assert!(matches!(run(Init::Eye, &[2, 2, 3], &mut out, &mut []), Err(Error::InvalidShape { .. })));
+    assert!(matches!(run(Init::Dirac { groups: 5 }, &[6, 2, 1], &mut out, &mut []), Err(Error::InvalidShape { .. })));
+    assert!(matches!(run(Init::Dirac { groups: 0 }, &[6, 2, 1], &mut out, &mut []), Err(Error::InvalidShape { .. })));
     assert!(matches!(
-        run(Init::HE_NORMAL, &[12], &mut out, &mut []),
-        Err(Error::RankTooSmall { rank: 1, min: 2 })
-    ));
-    assert!(matches!(
-        run(Init::HE_NORMAL, &[3, 0], &mut out, &mut []),
-        Err(Error::ZeroDimension { axis: 1 })
-    ));
-    assert!(matches!(
-        run(Init::HE_NORMAL, &[usize::MAX, 3], &mut out, &mut []),
-        Err(Error::SizeOverflow)
-    ));
-    assert!(matches!(
-        run(Init::Eye, &[2, 2, 3], &mut out, &mut []),
-        Err(Error::InvalidShape { .. })
-    ));
-    assert!(matches!(
-        run(Init::Dirac { groups: 5 }, &[6, 2, 1], &mut out, &mut []),
-        Err(Error::InvalidShape { .. })
-    ));
-    assert!(matches!(
-        run(Init::Dirac { groups: 0 }, &[6, 2, 1], &mut out, &mut []),
-        Err(Error::InvalidShape { .. })
-    ));
-    assert!(matches!(
-        run(
-            Init::Uniform {
-                low: 1.0,
-                high: 1.0
-            },
-            &shape,
-            &mut out,
-            &mut []
-        ),
+        run(Init::Uniform { low: 1.0, high: 1.0 }, &shape, &mut out, &mut []),
         Err(Error::EmptyRange { .. })
     ));
     assert!(matches!(
@@ -862,41 +485,21 @@ fn bad_input_is_a_typed_error() {
     ));
     assert!(matches!(
         run(
-            Init::VarianceScaling {
-                scale: -1.0,
-                mode: FanMode::FanIn,
-                distribution: VsDistribution::Uniform
-            },
+            Init::VarianceScaling { scale: -1.0, mode: FanMode::FanIn, distribution: VsDistribution::Uniform },
             &shape,
             &mut out,
             &mut []
         ),
         Err(Error::InvalidParameter { name: "scale", .. })
     ));
+    assert!(matches!(fans(&[6, 4, 3], Layout::TorchConv { groups: 4 }), Err(Error::InvalidShape { .. })));
     assert!(matches!(
-        fans(&[6, 4, 3], Layout::TorchConv { groups: 4 }),
-        Err(Error::InvalidShape { .. })
-    ));
-    assert!(matches!(
-        fans(
-            &[6, 4],
-            Layout::Axes {
-                in_axis: 2,
-                out_axis: 0,
-                batch_mask: 0
-            }
-        ),
+        fans(&[6, 4], Layout::Axes { in_axis: 2, out_axis: 0, batch_mask: 0 }),
         Err(Error::InvalidShape { .. })
     ));
     assert!(fans(&[6, 4], Layout::InOut).is_ok());
-    assert!(matches!(
-        fans(&[6, 4, 1], Layout::InOut),
-        Err(Error::InvalidShape { .. })
-    ));
-    assert!(matches!(
-        fans(&[], Layout::Keras),
-        Err(Error::RankTooSmall { .. })
-    ));
+    assert!(matches!(fans(&[6, 4, 1], Layout::InOut), Err(Error::InvalidShape { .. })));
+    assert!(matches!(fans(&[], Layout::Keras), Err(Error::RankTooSmall { .. })));
     // Nothing was written by any failed call.
     assert!(out.iter().all(|&x| x == 0.0));
 }
@@ -905,13 +508,7 @@ fn bad_input_is_a_typed_error() {
 fn explanation_prints_a_report() {
     let e = Init::HE_NORMAL.explain(&[100, 784], Layout::Torch).unwrap();
     let text = e.to_string();
-    for needle in [
-        "he-normal",
-        "fan_in       784",
-        "fan_out      100",
-        "gain",
-        "kaiming_normal_",
-    ] {
+    for needle in ["he-normal", "fan_in       784", "fan_out      100", "gain", "kaiming_normal_"] {
         assert!(text.contains(needle), "{needle} missing from\n{text}");
     }
 }

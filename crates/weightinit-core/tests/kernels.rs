@@ -3,8 +3,8 @@
 //! gradient check of a 2-layer ReLU network built from these kernels.
 
 use weightinit_core::kernels::{
-    Epilogue, GemmPath, Isa, MatMut, MatRef, bias_add, col_sums, gemm, gemm_with, leaky_relu,
-    leaky_relu_backward, relu, relu_backward, sgd_momentum, simd, softmax_cross_entropy,
+    Epilogue, GemmPath, Isa, MatMut, MatRef, bias_add, col_sums, gemm, gemm_with, leaky_relu, leaky_relu_backward,
+    relu, relu_backward, sgd_momentum, simd, softmax_cross_entropy,
 };
 use weightinit_core::{Error, Float, Stream};
 
@@ -14,12 +14,7 @@ const DIMS: &[usize] = &[1, 2, 7, 8, 15, 16, 17, 63, 64, 65, 127, 129];
 const DIMS: &[usize] = &[1, 2, 7, 17];
 
 fn paths() -> Vec<GemmPath> {
-    let mut p = vec![
-        GemmPath::Auto,
-        GemmPath::Blocked,
-        GemmPath::BlockedIsa(Isa::Portable),
-        GemmPath::Naive,
-    ];
+    let mut p = vec![GemmPath::Auto, GemmPath::Blocked, GemmPath::BlockedIsa(Isa::Portable), GemmPath::Naive];
     for isa in [Isa::Avx2, Isa::Avx512] {
         if simd::available(isa) {
             p.push(GemmPath::BlockedIsa(isa));
@@ -33,9 +28,7 @@ fn paths() -> Vec<GemmPath> {
 
 fn random<T: Float>(n: usize, key: u64) -> Vec<T> {
     let mut v = vec![T::ZERO; n];
-    Stream::new(99, key)
-        .fill_uniform(0, &mut v, T::from_f64(-1.0), T::ONE)
-        .unwrap();
+    Stream::new(99, key).fill_uniform(0, &mut v, T::from_f64(-1.0), T::ONE).unwrap();
     v
 }
 
@@ -54,19 +47,9 @@ fn operand<T: Float>(rows: usize, cols: usize, layout: usize, key: u64) -> Store
     let (rs, cs, len) = match layout % 3 {
         0 => (cols + 3, 1, (rows - 1) * (cols + 3) + cols),
         1 => (1, rows + 1, (cols - 1) * (rows + 1) + rows),
-        _ => (
-            2 * cols + 1,
-            2,
-            (rows - 1) * (2 * cols + 1) + 2 * (cols - 1) + 1,
-        ),
+        _ => (2 * cols + 1, 2, (rows - 1) * (2 * cols + 1) + 2 * (cols - 1) + 1),
     };
-    Stored {
-        data: random(len, key),
-        rows,
-        cols,
-        rs,
-        cs,
-    }
+    Stored { data: random(len, key), rows, cols, rs, cs }
 }
 
 impl<T: Float> Stored<T> {
@@ -125,9 +108,7 @@ fn check_gemm<T: Float>(path: GemmPath, m: usize, n: usize, k: usize, case: usiz
                 want = want.max(0.0);
             }
             let got = c[i * crs + j * ccs].to_f64();
-            let tol = eps
-                * ((k as f64).sqrt() + 2.0)
-                * (alpha.abs() * sabs + beta.abs() * old.abs() + 1.0);
+            let tol = eps * ((k as f64).sqrt() + 2.0) * (alpha.abs() * sabs + beta.abs() * old.abs() + 1.0);
             assert!(
                 (got - want).abs() <= tol,
                 "{path:?} {} m {m} n {n} k {k} case {case}: c[{i}][{j}] = {got}, want {want}",
@@ -137,17 +118,9 @@ fn check_gemm<T: Float>(path: GemmPath, m: usize, n: usize, k: usize, case: usiz
     }
     // Elements of C's buffer outside the view are untouched.
     for (idx, (x, y)) in c.iter().zip(&c0).enumerate() {
-        let (i, j) = if c_col_major {
-            (idx % (m + 2), idx / (m + 2))
-        } else {
-            (idx / (n + 1), idx % (n + 1))
-        };
+        let (i, j) = if c_col_major { (idx % (m + 2), idx / (m + 2)) } else { (idx / (n + 1), idx % (n + 1)) };
         if i >= m || j >= n {
-            assert_eq!(
-                x.to_f64(),
-                y.to_f64(),
-                "{path:?} wrote outside the view at {idx}"
-            );
+            assert_eq!(x.to_f64(), y.to_f64(), "{path:?} wrote outside the view at {idx}");
         }
     }
 }
@@ -214,51 +187,15 @@ fn gemm_rejects_bad_shapes() {
     let a = [0.0f32; 6];
     let mut c = [0.0f32; 4];
     let av = MatRef::row_major(&a, 2, 3, 3).unwrap();
-    let r = gemm(
-        1.0,
-        av,
-        av,
-        0.0,
-        MatMut::row_major(&mut c, 2, 2, 2).unwrap(),
-    );
+    let r = gemm(1.0, av, av, 0.0, MatMut::row_major(&mut c, 2, 2, 2).unwrap());
     assert!(matches!(r, Err(Error::InvalidShape { .. })));
-    let r = gemm(
-        1.0,
-        av,
-        av.t(),
-        0.0,
-        MatMut::row_major(&mut c, 2, 1, 1).unwrap(),
-    );
+    let r = gemm(1.0, av, av.t(), 0.0, MatMut::row_major(&mut c, 2, 1, 1).unwrap());
     assert!(matches!(r, Err(Error::InvalidShape { .. })));
-    assert!(matches!(
-        MatRef::row_major(&a, 2, 4, 4),
-        Err(Error::BufferTooSmall {
-            needed: 8,
-            actual: 6
-        })
-    ));
-    assert!(matches!(
-        MatRef::row_major(&a, 2, 3, 2),
-        Err(Error::InvalidShape { .. })
-    ));
-    assert!(matches!(
-        MatRef::new(&a, usize::MAX, 2, usize::MAX, 1),
-        Err(Error::SizeOverflow)
-    ));
-    assert!(
-        matches!(
-            MatMut::new(&mut c, 2, 2, 1, 1),
-            Err(Error::InvalidShape { .. })
-        ),
-        "aliasing strides"
-    );
-    assert!(
-        matches!(
-            MatMut::new(&mut c, 2, 1, 0, 1),
-            Err(Error::InvalidShape { .. })
-        ),
-        "zero stride"
-    );
+    assert!(matches!(MatRef::row_major(&a, 2, 4, 4), Err(Error::BufferTooSmall { needed: 8, actual: 6 })));
+    assert!(matches!(MatRef::row_major(&a, 2, 3, 2), Err(Error::InvalidShape { .. })));
+    assert!(matches!(MatRef::new(&a, usize::MAX, 2, usize::MAX, 1), Err(Error::SizeOverflow)));
+    assert!(matches!(MatMut::new(&mut c, 2, 2, 1, 1), Err(Error::InvalidShape { .. })), "aliasing strides");
+    assert!(matches!(MatMut::new(&mut c, 2, 1, 0, 1), Err(Error::InvalidShape { .. })), "zero stride");
     let bias = [0.0f32; 3];
     let r = gemm_with(
         GemmPath::Auto,
@@ -269,13 +206,7 @@ fn gemm_rejects_bad_shapes() {
         MatMut::row_major(&mut c, 2, 2, 2).unwrap(),
         Epilogue::Bias(&bias),
     );
-    assert!(matches!(
-        r,
-        Err(Error::LengthMismatch {
-            expected: 2,
-            actual: 3
-        })
-    ));
+    assert!(matches!(r, Err(Error::LengthMismatch { expected: 2, actual: 3 })));
 }
 
 #[test]
@@ -286,25 +217,11 @@ fn elementwise_kernels_match_definitions() {
     relu(&x, &mut y).unwrap();
     assert!(x.iter().zip(&y).all(|(a, b)| *b == a.max(0.0)));
     relu_backward(&x, &g, &mut y).unwrap();
-    assert!(
-        x.iter()
-            .zip(&g)
-            .zip(&y)
-            .all(|((a, d), r)| *r == if *a > 0.0 { *d } else { 0.0 })
-    );
+    assert!(x.iter().zip(&g).zip(&y).all(|((a, d), r)| *r == if *a > 0.0 { *d } else { 0.0 }));
     leaky_relu(&x, &mut y, 0.1).unwrap();
-    assert!(
-        x.iter()
-            .zip(&y)
-            .all(|(a, b)| *b == if *a > 0.0 { *a } else { 0.1 * a })
-    );
+    assert!(x.iter().zip(&y).all(|(a, b)| *b == if *a > 0.0 { *a } else { 0.1 * a }));
     leaky_relu_backward(&x, &g, &mut y, 0.1).unwrap();
-    assert!(
-        x.iter()
-            .zip(&g)
-            .zip(&y)
-            .all(|((a, d), r)| *r == if *a > 0.0 { *d } else { 0.1 * d })
-    );
+    assert!(x.iter().zip(&g).zip(&y).all(|((a, d), r)| *r == if *a > 0.0 { *d } else { 0.1 * d }));
     let mut m = x.clone();
     let bias: Vec<f32> = random(40, 7);
     bias_add(&mut m, 25, 40, &bias).unwrap();
@@ -319,31 +236,16 @@ fn elementwise_kernels_match_definitions() {
     sgd_momentum(&mut w, &g, &mut v, 0.1, 0.9).unwrap();
     assert!((0..1000).all(|i| v[i] == 0.9 * 0.5 + g[i] && w[i] == x[i] - 0.1 * v[i]));
     // Length errors, never a panic.
-    assert!(matches!(
-        relu(&x, &mut y[..999]),
-        Err(Error::LengthMismatch { .. })
-    ));
-    assert!(matches!(
-        relu_backward(&x, &g[..3], &mut y),
-        Err(Error::LengthMismatch { .. })
-    ));
-    assert!(matches!(
-        bias_add(&mut m, 25, 40, &bias[..39]),
-        Err(Error::LengthMismatch { .. })
-    ));
-    assert!(matches!(
-        col_sums(&x, usize::MAX, 40, &mut sums),
-        Err(Error::SizeOverflow)
-    ));
+    assert!(matches!(relu(&x, &mut y[..999]), Err(Error::LengthMismatch { .. })));
+    assert!(matches!(relu_backward(&x, &g[..3], &mut y), Err(Error::LengthMismatch { .. })));
+    assert!(matches!(bias_add(&mut m, 25, 40, &bias[..39]), Err(Error::LengthMismatch { .. })));
+    assert!(matches!(col_sums(&x, usize::MAX, 40, &mut sums), Err(Error::SizeOverflow)));
 }
 
 #[test]
 fn softmax_cross_entropy_is_stable_and_correct() {
     let (rows, classes) = (7, 10);
-    let logits: Vec<f64> = random::<f64>(rows * classes, 8)
-        .iter()
-        .map(|x| 5.0 * x)
-        .collect();
+    let logits: Vec<f64> = random::<f64>(rows * classes, 8).iter().map(|x| 5.0 * x).collect();
     let labels: Vec<u8> = (0..rows as u8).map(|i| (i * 3) % 10).collect();
     let mut grad = vec![0.0f64; rows * classes];
     let loss = softmax_cross_entropy(&logits, rows, classes, &labels, &mut grad).unwrap();
@@ -363,15 +265,9 @@ fn softmax_cross_entropy_is_stable_and_correct() {
     let big = [1000.0f32, -1000.0, 999.0];
     let mut g = [0.0f32; 3];
     let l = softmax_cross_entropy(&big, 1, 3, &[0], &mut g).unwrap();
-    assert!(
-        l.is_finite() && (l - (1.0f32 + (-1.0f32).exp()).ln()).abs() < 1e-6,
-        "{l}"
-    );
+    assert!(l.is_finite() && (l - (1.0f32 + (-1.0f32).exp()).ln()).abs() < 1e-6, "{l}");
     assert!(g.iter().all(|v| v.is_finite()));
-    assert!(matches!(
-        softmax_cross_entropy(&big, 1, 3, &[3], &mut g),
-        Err(Error::InvalidParameter { .. })
-    ));
+    assert!(matches!(softmax_cross_entropy(&big, 1, 3, &[3], &mut g), Err(Error::InvalidParameter { .. })));
 }
 
 /// Loss of a 2-layer ReLU network `softmax(relu(x W1 + b1) W2 + b2)` built from the kernels; fills the
@@ -419,14 +315,7 @@ fn two_layer(
     let (gb1, grest) = grest.split_at_mut(hid);
     let (gw2, gb2) = grest.split_at_mut(hid * dout);
     let dz2v = MatRef::row_major(&dz2, batch, dout, dout).unwrap();
-    gemm(
-        1.0,
-        hv.t(),
-        dz2v,
-        0.0,
-        MatMut::row_major(gw2, hid, dout, dout).unwrap(),
-    )
-    .unwrap();
+    gemm(1.0, hv.t(), dz2v, 0.0, MatMut::row_major(gw2, hid, dout, dout).unwrap()).unwrap();
     col_sums(&dz2, batch, dout, gb2).unwrap();
     let mut dh = vec![0.0; batch * hid];
     gemm(
@@ -440,14 +329,7 @@ fn two_layer(
     let mut dz1 = vec![0.0; batch * hid];
     relu_backward(&z1, &dh, &mut dz1).unwrap();
     let dz1v = MatRef::row_major(&dz1, batch, hid, hid).unwrap();
-    gemm(
-        1.0,
-        xv.t(),
-        dz1v,
-        0.0,
-        MatMut::row_major(gw1, din, hid, hid).unwrap(),
-    )
-    .unwrap();
+    gemm(1.0, xv.t(), dz1v, 0.0, MatMut::row_major(gw1, din, hid, hid).unwrap()).unwrap();
     col_sums(&dz1, batch, hid, gb1).unwrap();
     loss
 }
@@ -477,8 +359,5 @@ fn finite_difference_gradient_check_of_a_two_layer_relu_network() {
             worst = worst.max(err);
         }
     }
-    assert!(
-        worst < 1e-5,
-        "worst relative error between backprop and finite differences: {worst}"
-    );
+    assert!(worst < 1e-5, "worst relative error between backprop and finite differences: {worst}");
 }

@@ -3,9 +3,7 @@
 
 use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
-use weightinit_core::sample::{
-    Distribution, Normal, NormalMethod, TruncBounds, TruncatedNormal, Uniform,
-};
+use weightinit_core::sample::{Distribution, Normal, NormalMethod, TruncBounds, TruncatedNormal, Uniform};
 use weightinit_core::stats::{check_normal, check_truncated_normal, check_uniform};
 use weightinit_core::{Float, Stream};
 
@@ -25,12 +23,10 @@ fn sequential<T: Float, D: Distribution<T>>(seed: u64, d: &D) -> Vec<f64> {
 fn normal_case<T: Float>(method: NormalMethod, mean: f64, std: f64) {
     let (m, s) = (T::from_f64(mean), T::from_f64(std));
     let mut xs = stream_fill::<T>(11, |st, b| st.fill_normal_with(method, 0, b, m, s).unwrap());
-    check_normal(&mut xs, mean, std)
-        .unwrap_or_else(|e| panic!("{method:?} {} stream: {e}", T::NAME));
+    check_normal(&mut xs, mean, std).unwrap_or_else(|e| panic!("{method:?} {} stream: {e}", T::NAME));
     let d = Normal::new(m, s, method).unwrap();
     let mut xs = sequential::<T, _>(12, &d);
-    check_normal(&mut xs, mean, std)
-        .unwrap_or_else(|e| panic!("{method:?} {} sequential: {e}", T::NAME));
+    check_normal(&mut xs, mean, std).unwrap_or_else(|e| panic!("{method:?} {} sequential: {e}", T::NAME));
 }
 
 #[test]
@@ -60,8 +56,7 @@ fn uniform_case<T: Float>(low: f64, high: f64) {
     let mut xs = stream_fill::<T>(21, |st, b| st.fill_uniform(0, b, l, h).unwrap());
     check_uniform(&mut xs, low, high).unwrap_or_else(|e| panic!("uniform {} stream: {e}", T::NAME));
     let mut xs = sequential::<T, _>(22, &Uniform::new(l, h).unwrap());
-    check_uniform(&mut xs, low, high)
-        .unwrap_or_else(|e| panic!("uniform {} sequential: {e}", T::NAME));
+    check_uniform(&mut xs, low, high).unwrap_or_else(|e| panic!("uniform {} sequential: {e}", T::NAME));
 }
 
 #[test]
@@ -87,9 +82,7 @@ fn uniform_never_reaches_high() {
 
 fn truncated_case<T: Float>(mean: f64, std: f64, bounds: TruncBounds<T>, a: f64, b: f64) {
     let (m, s) = (T::from_f64(mean), T::from_f64(std));
-    let mut xs = stream_fill::<T>(31, |st, buf| {
-        st.fill_truncated_normal(0, buf, m, s, bounds).unwrap()
-    });
+    let mut xs = stream_fill::<T>(31, |st, buf| st.fill_truncated_normal(0, buf, m, s, bounds).unwrap());
     check_truncated_normal(&mut xs, mean, std, a, b)
         .unwrap_or_else(|e| panic!("truncated {} {bounds:?} stream: {e}", T::NAME));
     let d = TruncatedNormal::new(m, s, bounds).unwrap();
@@ -101,81 +94,18 @@ fn truncated_case<T: Float>(mean: f64, std: f64, bounds: TruncBounds<T>, a: f64,
 fn truncated_all<T: Float>() {
     let t = |x: f64| T::from_f64(x);
     // PyTorch trunc_normal_ defaults: absolute [-2, 2], std 1 (the normal-rejection method).
-    truncated_case::<T>(
-        0.0,
-        1.0,
-        TruncBounds::Absolute {
-            a: t(-2.0),
-            b: t(2.0),
-        },
-        -2.0,
-        2.0,
-    );
+    truncated_case::<T>(0.0, 1.0, TruncBounds::Absolute { a: t(-2.0), b: t(2.0) }, -2.0, 2.0);
     // Keras/JAX: +-2 std around a non-zero mean.
-    truncated_case::<T>(
-        0.5,
-        2.0,
-        TruncBounds::StdUnits {
-            low: t(-2.0),
-            high: t(2.0),
-        },
-        -3.5,
-        4.5,
-    );
+    truncated_case::<T>(0.5, 2.0, TruncBounds::StdUnits { low: t(-2.0), high: t(2.0) }, -3.5, 4.5);
     // Narrow interval holding zero (uniform proposal).
-    truncated_case::<T>(
-        0.0,
-        1.0,
-        TruncBounds::Absolute {
-            a: t(-0.5),
-            b: t(1.0),
-        },
-        -0.5,
-        1.0,
-    );
+    truncated_case::<T>(0.0, 1.0, TruncBounds::Absolute { a: t(-0.5), b: t(1.0) }, -0.5, 1.0);
     // Far tail (exponential proposal), and its mirror.
-    truncated_case::<T>(
-        0.0,
-        1.0,
-        TruncBounds::StdUnits {
-            low: t(5.0),
-            high: t(6.0),
-        },
-        5.0,
-        6.0,
-    );
-    truncated_case::<T>(
-        0.0,
-        1.0,
-        TruncBounds::StdUnits {
-            low: t(-6.0),
-            high: t(-5.0),
-        },
-        -6.0,
-        -5.0,
-    );
+    truncated_case::<T>(0.0, 1.0, TruncBounds::StdUnits { low: t(5.0), high: t(6.0) }, 5.0, 6.0);
+    truncated_case::<T>(0.0, 1.0, TruncBounds::StdUnits { low: t(-6.0), high: t(-5.0) }, -6.0, -5.0);
     // Narrow tail interval (uniform tail proposal).
-    truncated_case::<T>(
-        0.0,
-        1.0,
-        TruncBounds::Absolute {
-            a: t(1.0),
-            b: t(1.25),
-        },
-        1.0,
-        1.25,
-    );
+    truncated_case::<T>(0.0, 1.0, TruncBounds::Absolute { a: t(1.0), b: t(1.25) }, 1.0, 1.25);
     // One-sided from zero, wide.
-    truncated_case::<T>(
-        0.0,
-        1.0,
-        TruncBounds::Absolute {
-            a: t(0.0),
-            b: t(8.0),
-        },
-        0.0,
-        8.0,
-    );
+    truncated_case::<T>(0.0, 1.0, TruncBounds::Absolute { a: t(0.0), b: t(8.0) }, 0.0, 8.0);
     // Tiny std.
     truncated_case::<T>(0.0, 1e-6, TruncBounds::two_sigma(), -2e-6, 2e-6);
 }
@@ -196,49 +126,15 @@ fn truncated_outputs_inside_bounds_in_extreme_cases() {
     let s = Stream::new(5, 5);
     let mut buf = vec![0.0f32; 100_000];
     let (a, b) = (1.0f32 - 2e-6, 1.0f32 + 2e-6);
-    s.fill_truncated_normal(0, &mut buf, 1.0, 1e-6, TruncBounds::Absolute { a, b })
-        .unwrap();
+    s.fill_truncated_normal(0, &mut buf, 1.0, 1e-6, TruncBounds::Absolute { a, b }).unwrap();
     assert!(buf.iter().all(|&x| a <= x && x <= b));
-    s.fill_truncated_normal(
-        0,
-        &mut buf,
-        1.0,
-        1e-6,
-        TruncBounds::StdUnits {
-            low: -2.0,
-            high: 2.0,
-        },
-    )
-    .unwrap();
-    assert!(
-        buf.iter().all(|&x| (1.0 - 2e-6..=1.0 + 2e-6).contains(&x)),
-        "std units, f32"
-    );
+    s.fill_truncated_normal(0, &mut buf, 1.0, 1e-6, TruncBounds::StdUnits { low: -2.0, high: 2.0 }).unwrap();
+    assert!(buf.iter().all(|&x| (1.0 - 2e-6..=1.0 + 2e-6).contains(&x)), "std units, f32");
     // Very far in the tail.
     let mut buf64 = vec![0.0f64; 100_000];
-    s.fill_truncated_normal(
-        0,
-        &mut buf64,
-        0.0,
-        1.0,
-        TruncBounds::StdUnits {
-            low: 30.0,
-            high: 31.0,
-        },
-    )
-    .unwrap();
+    s.fill_truncated_normal(0, &mut buf64, 0.0, 1.0, TruncBounds::StdUnits { low: 30.0, high: 31.0 }).unwrap();
     assert!(buf64.iter().all(|&x| (30.0..=31.0).contains(&x)));
-    s.fill_truncated_normal(
-        0,
-        &mut buf,
-        0.0,
-        1.0,
-        TruncBounds::StdUnits {
-            low: 5.0,
-            high: 6.0,
-        },
-    )
-    .unwrap();
+    s.fill_truncated_normal(0, &mut buf, 0.0, 1.0, TruncBounds::StdUnits { low: 5.0, high: 6.0 }).unwrap();
     assert!(buf.iter().all(|&x| (5.0..=6.0).contains(&x)));
 }
 

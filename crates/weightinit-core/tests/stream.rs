@@ -21,8 +21,7 @@ fn split_equals_whole<T: Float, D: Distribution<T>>(d: &D, offset: u64, total: u
         while pos < total {
             let len = 1 + (rng.next_u64() % 3000) as usize;
             let end = (pos + len).min(total);
-            s.fill(d, offset + pos as u64, &mut parts[pos..end])
-                .unwrap();
+            s.fill(d, offset + pos as u64, &mut parts[pos..end]).unwrap();
             pos = end;
         }
         assert_eq!(bits(&whole), bits(&parts), "offset {offset}");
@@ -31,15 +30,7 @@ fn split_equals_whole<T: Float, D: Distribution<T>>(d: &D, offset: u64, total: u
 
 #[test]
 fn random_splits_give_identical_bits() {
-    for offset in [
-        0u64,
-        1,
-        1023,
-        1024,
-        77_777,
-        1_000_000_000,
-        u64::MAX - 20_000,
-    ] {
+    for offset in [0u64, 1, 1023, 1024, 77_777, 1_000_000_000, u64::MAX - 20_000] {
         split_equals_whole::<f32, _>(&Uniform::new(-1.0f32, 1.0).unwrap(), offset, 10_000, 1);
         split_equals_whole::<f64, _>(&Uniform::new(-1.0f64, 1.0).unwrap(), offset, 10_000, 2);
         for m in [NormalMethod::Ziggurat, NormalMethod::BoxMuller] {
@@ -48,15 +39,7 @@ fn random_splits_give_identical_bits() {
         }
         let t32 = TruncatedNormal::new(0.0f32, 1.0, TruncBounds::two_sigma()).unwrap();
         split_equals_whole::<f32, _>(&t32, offset, 10_000, 5);
-        let t64 = TruncatedNormal::new(
-            0.0f64,
-            1.0,
-            TruncBounds::StdUnits {
-                low: 3.0,
-                high: 4.0,
-            },
-        )
-        .unwrap();
+        let t64 = TruncatedNormal::new(0.0f64, 1.0, TruncBounds::StdUnits { low: 3.0, high: 4.0 }).unwrap();
         split_equals_whole::<f64, _>(&t64, offset, 10_000, 6);
     }
 }
@@ -89,9 +72,7 @@ fn different_keys_and_seeds_are_unrelated() {
     let n = 200_000;
     let fill = |seed, key| {
         let mut v = vec![0.0f64; n];
-        Stream::new(seed, key)
-            .fill_uniform(0, &mut v, 0.0, 1.0)
-            .unwrap();
+        Stream::new(seed, key).fill_uniform(0, &mut v, 0.0, 1.0).unwrap();
         v
     };
     let base = fill(1, 0);
@@ -103,10 +84,7 @@ fn different_keys_and_seeds_are_unrelated() {
         assert!(r.abs() < bound, "seed {seed} key {key}: correlation {r}");
         // Lagged by one element too (a shifted copy would show here).
         let r1 = correlation(&base[1..], &other[..n - 1]);
-        assert!(
-            r1.abs() < bound,
-            "seed {seed} key {key}: lag-1 correlation {r1}"
-        );
+        assert!(r1.abs() < bound, "seed {seed} key {key}: lag-1 correlation {r1}");
         let same = base.iter().zip(&other).filter(|(a, b)| a == b).count();
         assert!(same < 3, "{same} equal values");
     }
@@ -119,49 +97,21 @@ fn different_keys_and_seeds_are_unrelated() {
 fn bad_input_is_a_typed_error() {
     let s = Stream::new(0, 0);
     let mut buf = [0.0f32; 4];
-    let bad_std = Error::InvalidParameter {
-        name: "std",
-        reason: "must be finite and >= 0",
-    };
+    let bad_std = Error::InvalidParameter { name: "std", reason: "must be finite and >= 0" };
     assert_eq!(s.fill_normal(0, &mut buf, 0.0, -1.0), Err(bad_std));
     assert_eq!(s.fill_normal(0, &mut buf, 0.0, f32::NAN), Err(bad_std));
     assert_eq!(s.fill_normal(0, &mut buf, 0.0, f32::INFINITY), Err(bad_std));
-    assert!(matches!(
-        s.fill_normal(0, &mut buf, f32::NAN, 1.0),
-        Err(Error::InvalidParameter { name: "mean", .. })
-    ));
-    assert_eq!(
-        s.fill_uniform(0, &mut buf, 1.0, 1.0),
-        Err(Error::EmptyRange {
-            what: "uniform [low, high)"
-        })
-    );
-    assert_eq!(
-        s.fill_uniform(0, &mut buf, 2.0, 1.0),
-        Err(Error::EmptyRange {
-            what: "uniform [low, high)"
-        })
-    );
-    assert!(matches!(
-        s.fill_uniform(0, &mut buf, f32::NAN, 1.0),
-        Err(Error::InvalidParameter { name: "low", .. })
-    ));
+    assert!(matches!(s.fill_normal(0, &mut buf, f32::NAN, 1.0), Err(Error::InvalidParameter { name: "mean", .. })));
+    assert_eq!(s.fill_uniform(0, &mut buf, 1.0, 1.0), Err(Error::EmptyRange { what: "uniform [low, high)" }));
+    assert_eq!(s.fill_uniform(0, &mut buf, 2.0, 1.0), Err(Error::EmptyRange { what: "uniform [low, high)" }));
+    assert!(matches!(s.fill_uniform(0, &mut buf, f32::NAN, 1.0), Err(Error::InvalidParameter { name: "low", .. })));
     assert!(matches!(
         s.fill_uniform(0, &mut buf, -f32::MAX, f32::MAX),
-        Err(Error::InvalidParameter {
-            name: "high - low",
-            ..
-        })
+        Err(Error::InvalidParameter { name: "high - low", .. })
     ));
     let abs = |a, b| TruncBounds::Absolute { a, b };
-    assert!(matches!(
-        s.fill_truncated_normal(0, &mut buf, 0.0, 1.0, abs(1.0, -1.0)),
-        Err(Error::EmptyRange { .. })
-    ));
-    assert!(matches!(
-        s.fill_truncated_normal(0, &mut buf, 0.0, 1.0, abs(1.0, 1.0)),
-        Err(Error::EmptyRange { .. })
-    ));
+    assert!(matches!(s.fill_truncated_normal(0, &mut buf, 0.0, 1.0, abs(1.0, -1.0)), Err(Error::EmptyRange { .. })));
+    assert!(matches!(s.fill_truncated_normal(0, &mut buf, 0.0, 1.0, abs(1.0, 1.0)), Err(Error::EmptyRange { .. })));
     assert!(matches!(
         s.fill_truncated_normal(0, &mut buf, 0.0, 0.0, abs(-1.0, 1.0)),
         Err(Error::InvalidParameter { name: "std", .. })
@@ -176,27 +126,12 @@ fn bad_input_is_a_typed_error() {
     ));
     // Bounds in std units that leave the f32 range.
     assert!(matches!(
-        s.fill_truncated_normal(
-            0,
-            &mut buf,
-            0.0,
-            1e38,
-            TruncBounds::StdUnits {
-                low: -2.0,
-                high: 10.0
-            }
-        ),
+        s.fill_truncated_normal(0, &mut buf, 0.0, 1e38, TruncBounds::StdUnits { low: -2.0, high: 10.0 }),
         Err(Error::InvalidParameter { name: "bounds", .. })
     ));
     // offset + len overflowing u64.
-    assert_eq!(
-        s.fill_normal(u64::MAX - 2, &mut buf, 0.0, 1.0),
-        Err(Error::OffsetOverflow)
-    );
-    assert_eq!(
-        s.fill_uniform(u64::MAX, &mut buf, 0.0, 1.0),
-        Err(Error::OffsetOverflow)
-    );
+    assert_eq!(s.fill_normal(u64::MAX - 2, &mut buf, 0.0, 1.0), Err(Error::OffsetOverflow));
+    assert_eq!(s.fill_uniform(u64::MAX, &mut buf, 0.0, 1.0), Err(Error::OffsetOverflow));
     // ... while the last addressable values are reachable.
     assert!(s.fill_normal(u64::MAX - 4, &mut buf, 0.0, 1.0).is_ok());
     // The buffer is untouched on error.
@@ -209,15 +144,7 @@ fn bad_input_is_a_typed_error() {
 
 #[test]
 fn errors_display_clearly() {
-    let e = Stream::new(0, 0)
-        .fill_normal(0, &mut [0.0f64; 1], 0.0, -1.0)
-        .unwrap_err();
-    assert_eq!(
-        e.to_string(),
-        "invalid parameter `std`: must be finite and >= 0"
-    );
-    assert_eq!(
-        Error::OffsetOverflow.to_string(),
-        "offset + length overflows the u64 stream position"
-    );
+    let e = Stream::new(0, 0).fill_normal(0, &mut [0.0f64; 1], 0.0, -1.0).unwrap_err();
+    assert_eq!(e.to_string(), "invalid parameter `std`: must be finite and >= 0");
+    assert_eq!(Error::OffsetOverflow.to_string(), "offset + length overflows the u64 stream position");
 }

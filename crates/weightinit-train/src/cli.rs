@@ -109,11 +109,7 @@ struct CompareArgs {
     #[command(flatten)]
     common: CommonTrain,
     /// Comma-separated schemes, each NAME[:VALUE].
-    #[arg(
-        long,
-        default_value = "zeros,normal:0.01,normal:1.0,xavier-normal,he-normal",
-        value_name = "LIST"
-    )]
+    #[arg(long, default_value = "zeros,normal:0.01,normal:1.0,xavier-normal,he-normal", value_name = "LIST")]
     schemes: String,
     /// Folder for the plots (SVG).
     #[arg(long, default_value = "weightinit-compare", value_name = "DIR")]
@@ -257,9 +253,7 @@ pub fn parse_dims(s: &str, what: &str) -> Result<Vec<usize>, String> {
     let dims: Result<Vec<usize>, _> = s.split(',').map(|d| d.trim().parse::<usize>()).collect();
     match dims {
         Ok(d) if !d.is_empty() && d.iter().all(|&x| x > 0) => Ok(d),
-        _ => Err(format!(
-            "invalid {what} '{s}': expected comma-separated positive integers such as 784,100,10"
-        )),
+        _ => Err(format!("invalid {what} '{s}': expected comma-separated positive integers such as 784,100,10")),
     }
 }
 
@@ -272,53 +266,29 @@ fn parse_f64(v: &str, what: &str) -> Result<f64, String> {
 
 /// Parses a training scheme spec `NAME[:VALUE]` into an initializer for a hidden activation.
 pub fn parse_train_scheme(spec: &str, act: Activation) -> Result<Init, String> {
-    let (name, value) = spec
-        .split_once(':')
-        .map_or((spec, None), |(n, v)| (n, Some(v)));
+    let (name, value) = spec.split_once(':').map_or((spec, None), |(n, v)| (n, Some(v)));
     let v = value.map(|v| parse_f64(v, spec)).transpose()?;
     let nl = act.nonlinearity();
     let init = match name {
         "zeros" => Init::Zeros,
         "ones" => Init::Ones,
-        "constant" => Init::Constant {
-            value: v.unwrap_or(0.0),
-        },
+        "constant" => Init::Constant { value: v.unwrap_or(0.0) },
         "uniform" => {
             let b = v.unwrap_or(0.05);
             Init::Uniform { low: -b, high: b }
         }
-        "normal" => Init::Normal {
-            mean: 0.0,
-            std: v.unwrap_or(0.01),
-        },
-        "truncated-normal" => Init::TruncatedNormal {
-            mean: 0.0,
-            std: v.unwrap_or(0.01),
-            bounds: TruncBounds::two_sigma(),
-        },
-        "xavier-uniform" => Init::XavierUniform {
-            gain: v.unwrap_or(1.0),
-        },
-        "xavier-normal" => Init::XavierNormal {
-            gain: v.unwrap_or(1.0),
-        },
-        "he-uniform" => Init::KaimingUniform {
-            mode: FanMode::FanIn,
-            nonlinearity: nl,
-        },
-        "he-normal" => Init::KaimingNormal {
-            mode: FanMode::FanIn,
-            nonlinearity: nl,
-        },
+        "normal" => Init::Normal { mean: 0.0, std: v.unwrap_or(0.01) },
+        "truncated-normal" => {
+            Init::TruncatedNormal { mean: 0.0, std: v.unwrap_or(0.01), bounds: TruncBounds::two_sigma() }
+        }
+        "xavier-uniform" => Init::XavierUniform { gain: v.unwrap_or(1.0) },
+        "xavier-normal" => Init::XavierNormal { gain: v.unwrap_or(1.0) },
+        "he-uniform" => Init::KaimingUniform { mode: FanMode::FanIn, nonlinearity: nl },
+        "he-normal" => Init::KaimingNormal { mode: FanMode::FanIn, nonlinearity: nl },
         "lecun-uniform" => Init::LecunUniform,
         "lecun-normal" => Init::LecunNormal,
-        "orthogonal" => Init::Orthogonal {
-            gain: v.unwrap_or(1.0),
-        },
-        "sparse" => Init::Sparse {
-            sparsity: v.unwrap_or(0.9),
-            std: 0.01,
-        },
+        "orthogonal" => Init::Orthogonal { gain: v.unwrap_or(1.0) },
+        "sparse" => Init::Sparse { sparsity: v.unwrap_or(0.9), std: 0.01 },
         "torch-linear" => Init::TorchDefaultWeight,
         _ => {
             return Err(format!(
@@ -366,35 +336,18 @@ impl SchemeArgs {
         Ok(match self.scheme.as_str() {
             "zeros" => Init::Zeros,
             "ones" => Init::Ones,
-            "constant" => Init::Constant {
-                value: self.param.unwrap_or(0.0),
-            },
-            "uniform" => Init::Uniform {
-                low: self.a.unwrap_or(0.0),
-                high: self.b.unwrap_or(1.0),
-            },
-            "normal" => Init::Normal {
-                mean: self.mean.unwrap_or(0.0),
-                std: self.std.unwrap_or(1.0),
-            },
+            "constant" => Init::Constant { value: self.param.unwrap_or(0.0) },
+            "uniform" => Init::Uniform { low: self.a.unwrap_or(0.0), high: self.b.unwrap_or(1.0) },
+            "normal" => Init::Normal { mean: self.mean.unwrap_or(0.0), std: self.std.unwrap_or(1.0) },
             "truncated-normal" => Init::TruncatedNormal {
                 mean: self.mean.unwrap_or(0.0),
                 std: self.std.unwrap_or(1.0),
-                bounds: TruncBounds::Absolute {
-                    a: self.a.unwrap_or(-2.0),
-                    b: self.b.unwrap_or(2.0),
-                },
+                bounds: TruncBounds::Absolute { a: self.a.unwrap_or(-2.0), b: self.b.unwrap_or(2.0) },
             },
             "xavier-uniform" => Init::XavierUniform { gain },
             "xavier-normal" => Init::XavierNormal { gain },
-            "he-uniform" => Init::KaimingUniform {
-                mode: mode.unwrap_or(FanMode::FanIn),
-                nonlinearity,
-            },
-            "he-normal" => Init::KaimingNormal {
-                mode: mode.unwrap_or(FanMode::FanIn),
-                nonlinearity,
-            },
+            "he-uniform" => Init::KaimingUniform { mode: mode.unwrap_or(FanMode::FanIn), nonlinearity },
+            "he-normal" => Init::KaimingNormal { mode: mode.unwrap_or(FanMode::FanIn), nonlinearity },
             "lecun-uniform" => Init::LecunUniform,
             "lecun-normal" => Init::LecunNormal,
             "variance-scaling" => Init::VarianceScaling {
@@ -408,20 +361,14 @@ impl SchemeArgs {
             },
             "orthogonal" => Init::Orthogonal { gain },
             "eye" => Init::Eye,
-            "dirac" => Init::Dirac {
-                groups: self.groups.unwrap_or(1),
-            },
+            "dirac" => Init::Dirac { groups: self.groups.unwrap_or(1) },
             "sparse" => Init::Sparse {
-                sparsity: self
-                    .sparsity
-                    .ok_or_else(|| usage("sparse needs --sparsity P (a fraction in [0, 1])"))?,
+                sparsity: self.sparsity.ok_or_else(|| usage("sparse needs --sparsity P (a fraction in [0, 1])"))?,
                 std: self.std.unwrap_or(0.01),
             },
             "torch-linear" => Init::TorchDefaultWeight,
             other => {
-                return Err(usage(format!(
-                    "invalid --scheme '{other}': accepted {SCHEMES}"
-                )));
+                return Err(usage(format!("invalid --scheme '{other}': accepted {SCHEMES}")));
             }
         })
     }
@@ -438,15 +385,11 @@ fn run_init(a: InitArgs) -> Result<(), CliError> {
     let stream = Stream::new(a.seed, a.key);
     let bytes = match a.dtype {
         DtypeArg::F32 => {
-            let (v, _) = init
-                .fill_vec::<f32>(&stream, &shape, layout)
-                .map_err(core_err)?;
+            let (v, _) = init.fill_vec::<f32>(&stream, &shape, layout).map_err(core_err)?;
             npy_bytes(TensorData::F32(&v), &shape)
         }
         DtypeArg::F64 => {
-            let (v, _) = init
-                .fill_vec::<f64>(&stream, &shape, layout)
-                .map_err(core_err)?;
+            let (v, _) = init.fill_vec::<f64>(&stream, &shape, layout).map_err(core_err)?;
             npy_bytes(TensorData::F64(&v), &shape)
         }
     };
@@ -469,10 +412,7 @@ fn explanation_json(e: &weightinit_core::init::Explanation) -> serde_json::Value
         Values::Orthogonal { gain } => serde_json::json!({"kind": "orthogonal", "gain": gain}),
         Values::Eye => serde_json::json!({"kind": "eye"}),
         Values::Dirac { groups } => serde_json::json!({"kind": "dirac", "groups": groups}),
-        Values::Sparse {
-            std,
-            zeros_per_column,
-        } => {
+        Values::Sparse { std, zeros_per_column } => {
             serde_json::json!({"kind": "sparse", "std": std, "zeros_per_column": zeros_per_column})
         }
     };
@@ -492,16 +432,9 @@ fn explanation_json(e: &weightinit_core::init::Explanation) -> serde_json::Value
 
 fn run_explain(a: ExplainArgs) -> Result<(), CliError> {
     let shape = a.scheme.shape()?;
-    let e = a
-        .scheme
-        .init()?
-        .explain(&shape, a.scheme.layout())
-        .map_err(core_err)?;
+    let e = a.scheme.init()?.explain(&shape, a.scheme.layout()).map_err(core_err)?;
     if a.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&explanation_json(&e)).expect("json")
-        );
+        println!("{}", serde_json::to_string_pretty(&explanation_json(&e)).expect("json"));
     } else {
         println!("shape        {shape:?}");
         println!("{e}");
@@ -520,28 +453,16 @@ fn load_data(c: &CommonTrain) -> Result<Data, CliError> {
     let (train, val, source) = match &c.data {
         None => {
             let (t, v) = embedded::split();
-            (
-                t,
-                v,
-                "embedded MNIST subset (9000 train / 1000 validation)".to_string(),
-            )
+            (t, v, "embedded MNIST subset (9000 train / 1000 validation)".to_string())
         }
         Some(dir) => {
             let all = data::load_dir(dir, &["train"]).map_err(CliError::Failed)?;
             if all.len() < 2 {
-                return Err(CliError::Failed(format!(
-                    "{}: need at least 2 training examples",
-                    dir.display()
-                )));
+                return Err(CliError::Failed(format!("{}: need at least 2 training examples", dir.display())));
             }
             let n_val = (all.len() / 10).max(1);
             let cut = all.len() - n_val;
-            let src = format!(
-                "{} ({} train / {} validation: the last tenth)",
-                dir.display(),
-                cut,
-                n_val
-            );
+            let src = format!("{} ({} train / {} validation: the last tenth)", dir.display(), cut, n_val);
             (all.slice(0..cut), all.slice(cut..all.len()), src)
         }
     };
@@ -557,39 +478,22 @@ fn load_data(c: &CommonTrain) -> Result<Data, CliError> {
             t.features, train.features
         )));
     }
-    Ok(Data {
-        train,
-        val,
-        test,
-        source,
-    })
+    Ok(Data { train, val, test, source })
 }
 
 fn config(c: &CommonTrain, init_name: &str, act: Activation) -> Result<TrainConfig, CliError> {
     let layers = parse_dims(&c.layers, "--layers").map_err(usage)?;
     if layers.len() < 2 {
-        return Err(usage(format!(
-            "invalid --layers '{}': need at least an input and an output width",
-            c.layers
-        )));
+        return Err(usage(format!("invalid --layers '{}': need at least an input and an output width", c.layers)));
     }
     if *layers.last().expect("non-empty") != 10 {
-        return Err(usage(format!(
-            "invalid --layers '{}': the last width must be 10 (digit classes)",
-            c.layers
-        )));
+        return Err(usage(format!("invalid --layers '{}': the last width must be 10 (digit classes)", c.layers)));
     }
     if !(c.lr.is_finite() && c.lr > 0.0) {
-        return Err(usage(format!(
-            "invalid --lr {}: expected a finite number > 0",
-            c.lr
-        )));
+        return Err(usage(format!("invalid --lr {}: expected a finite number > 0", c.lr)));
     }
     if !(c.momentum.is_finite() && (0.0..1.0).contains(&c.momentum)) {
-        return Err(usage(format!(
-            "invalid --momentum {}: expected a number in [0, 1)",
-            c.momentum
-        )));
+        return Err(usage(format!("invalid --momentum {}: expected a number in [0, 1)", c.momentum)));
     }
     if c.batch == 0 {
         return Err(usage("invalid --batch 0: expected a positive integer"));
@@ -603,11 +507,7 @@ fn config(c: &CommonTrain, init_name: &str, act: Activation) -> Result<TrainConf
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
     let init = parse_train_scheme(init_name, act).map_err(usage)?;
-    let bias_init = if init == Init::TorchDefaultWeight {
-        Init::TorchDefaultBias { fan_in: 0 }
-    } else {
-        Init::Zeros
-    };
+    let bias_init = if init == Init::TorchDefaultWeight { Init::TorchDefaultBias { fan_in: 0 } } else { Init::Zeros };
     Ok(TrainConfig {
         layers,
         act,
@@ -618,9 +518,7 @@ fn config(c: &CommonTrain, init_name: &str, act: Activation) -> Result<TrainConf
         batch: c.batch,
         lr: c.lr,
         optimizer: match c.optimizer {
-            OptimizerArg::Sgd => Optimizer::Sgd {
-                momentum: c.momentum,
-            },
+            OptimizerArg::Sgd => Optimizer::Sgd { momentum: c.momentum },
             OptimizerArg::Adam => Optimizer::Adam,
         },
         threads,
@@ -646,17 +544,13 @@ fn result_json(r: &TrainResult) -> serde_json::Value {
 
 fn write_json(path: &Path, v: &serde_json::Value) -> Result<(), CliError> {
     let text = serde_json::to_string_pretty(v).expect("json") + "\n";
-    write_atomic(path, text.as_bytes())
-        .map_err(|e| CliError::Failed(format!("{}: {e}", path.display())))
+    write_atomic(path, text.as_bytes()).map_err(|e| CliError::Failed(format!("{}: {e}", path.display())))
 }
 
 fn save_model(path: &Path, r: &TrainResult) -> Result<(), CliError> {
     let model = r.model.as_ref().expect("trained model");
-    let tensors: Vec<(String, Vec<usize>, &[f32])> = model
-        .tensors()
-        .into_iter()
-        .map(|(n, s, range)| (n, s, &model.params[range]))
-        .collect();
+    let tensors: Vec<(String, Vec<usize>, &[f32])> =
+        model.tensors().into_iter().map(|(n, s, range)| (n, s, &model.params[range])).collect();
     let bytes = match path.extension().and_then(|e| e.to_str()) {
         Some("safetensors") => safetensors_bytes(&tensors),
         Some("npz") => npz_bytes(&tensors),
@@ -672,18 +566,10 @@ fn save_model(path: &Path, r: &TrainResult) -> Result<(), CliError> {
 
 fn print_result(r: &TrainResult) {
     for e in &r.epochs {
-        println!(
-            "epoch {:>3}  train loss {:.4}  val accuracy {:.2}%",
-            e.epoch,
-            e.train_loss,
-            100.0 * e.val_accuracy
-        );
+        println!("epoch {:>3}  train loss {:.4}  val accuracy {:.2}%", e.epoch, e.train_loss, 100.0 * e.val_accuracy);
     }
     if let Some(d) = &r.divergence {
-        println!(
-            "DIVERGED at epoch {} step {} (loss {})",
-            d.epoch, d.step, d.loss
-        );
+        println!("DIVERGED at epoch {} step {} (loss {})", d.epoch, d.step, d.loss);
     }
     if let Some(t) = r.test_accuracy {
         println!("test accuracy {:.2}%", 100.0 * t);
@@ -695,15 +581,9 @@ fn run_train(a: TrainArgs) -> Result<(), CliError> {
     let act = activation(&a.common)?;
     let cfg = config(&a.common, &a.init, act)?;
     if let Some(p) = &a.save
-        && !matches!(
-            p.extension().and_then(|e| e.to_str()),
-            Some("safetensors" | "npz")
-        )
+        && !matches!(p.extension().and_then(|e| e.to_str()), Some("safetensors" | "npz"))
     {
-        return Err(usage(format!(
-            "invalid --save '{}': the file must end in .safetensors or .npz",
-            p.display()
-        )));
+        return Err(usage(format!("invalid --save '{}': the file must end in .safetensors or .npz", p.display())));
     }
     let d = load_data(&a.common)?;
     if !a.common.quiet {
@@ -715,10 +595,7 @@ fn run_train(a: TrainArgs) -> Result<(), CliError> {
         write_json(p, &result_json(&r))?;
     }
     if r.diverged {
-        return Err(CliError::Failed(format!(
-            "training diverged with init {}",
-            r.init
-        )));
+        return Err(CliError::Failed(format!("training diverged with init {}", r.init)));
     }
     if let Some(p) = &a.save {
         save_model(p, &r)?;
@@ -728,48 +605,28 @@ fn run_train(a: TrainArgs) -> Result<(), CliError> {
 
 fn run_compare(a: CompareArgs) -> Result<(), CliError> {
     let act = activation(&a.common)?;
-    let names: Vec<&str> = a
-        .schemes
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect();
+    let names: Vec<&str> = a.schemes.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
     if names.is_empty() {
-        return Err(usage(
-            "invalid --schemes '': expected a comma-separated list such as he-normal,xavier-normal",
-        ));
+        return Err(usage("invalid --schemes '': expected a comma-separated list such as he-normal,xavier-normal"));
     }
-    let cfgs = names
-        .iter()
-        .map(|n| config(&a.common, n, act))
-        .collect::<Result<Vec<_>, _>>()?;
+    let cfgs = names.iter().map(|n| config(&a.common, n, act)).collect::<Result<Vec<_>, _>>()?;
     let d = load_data(&a.common)?;
     if !a.common.quiet {
-        eprintln!(
-            "data: {}; {} threads; {} epochs per scheme",
-            d.source, cfgs[0].threads, a.common.epochs
-        );
+        eprintln!("data: {}; {} threads; {} epochs per scheme", d.source, cfgs[0].threads, a.common.epochs);
     }
     let mut results = Vec::new();
     for cfg in &cfgs {
         results.push(train(cfg, &d.train, &d.val, d.test.as_ref()).map_err(usage)?);
     }
     print!("{}", report::table(&results));
-    std::fs::create_dir_all(&a.out)
-        .map_err(|e| CliError::Failed(format!("{}: {e}", a.out.display())))?;
-    for (name, svg) in [
-        ("loss.svg", report::loss_svg(&results)),
-        ("activation-std.svg", report::activation_svg(&results)),
-    ] {
+    std::fs::create_dir_all(&a.out).map_err(|e| CliError::Failed(format!("{}: {e}", a.out.display())))?;
+    for (name, svg) in
+        [("loss.svg", report::loss_svg(&results)), ("activation-std.svg", report::activation_svg(&results))]
+    {
         let p = a.out.join(name);
-        write_atomic(&p, svg.as_bytes())
-            .map_err(|e| CliError::Failed(format!("{}: {e}", p.display())))?;
+        write_atomic(&p, svg.as_bytes()).map_err(|e| CliError::Failed(format!("{}: {e}", p.display())))?;
     }
-    println!(
-        "plots: {} and {}",
-        a.out.join("loss.svg").display(),
-        a.out.join("activation-std.svg").display()
-    );
+    println!("plots: {} and {}", a.out.join("loss.svg").display(), a.out.join("activation-std.svg").display());
     if let Some(p) = &a.json {
         let v = serde_json::json!({
             "data": d.source,
@@ -805,15 +662,9 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<(), Cli
             let line: Vec<&str> = text
                 .lines()
                 .map(str::trim)
-                .filter(|l| {
-                    !l.is_empty()
-                        && !l.starts_with("Usage:")
-                        && !l.starts_with("For more information")
-                })
+                .filter(|l| !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("For more information"))
                 .collect();
-            return Err(usage(
-                line.join(" ").trim_start_matches("error: ").to_string(),
-            ));
+            return Err(usage(line.join(" ").trim_start_matches("error: ").to_string()));
         }
     };
     match cli.cmd {

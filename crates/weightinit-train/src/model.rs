@@ -26,9 +26,7 @@ impl Activation {
         Some(match (name, param) {
             ("relu", None) => Activation::Relu,
             ("leaky-relu", None) => Activation::LeakyRelu(0.01),
-            ("leaky-relu", Some(p)) => {
-                Activation::LeakyRelu(p.parse().ok().filter(|x: &f32| x.is_finite())?)
-            }
+            ("leaky-relu", Some(p)) => Activation::LeakyRelu(p.parse().ok().filter(|x: &f32| x.is_finite())?),
             ("tanh", None) => Activation::Tanh,
             ("sigmoid", None) => Activation::Sigmoid,
             ("linear", None) => Activation::Linear,
@@ -51,9 +49,7 @@ impl Activation {
     fn forward(self, z: &mut [f32]) {
         match self {
             Activation::Relu => {} // fused into the gemm epilogue
-            Activation::LeakyRelu(a) => z
-                .iter_mut()
-                .for_each(|v| *v = if *v > 0.0 { *v } else { a * *v }),
+            Activation::LeakyRelu(a) => z.iter_mut().for_each(|v| *v = if *v > 0.0 { *v } else { a * *v }),
             Activation::Tanh => z.iter_mut().for_each(|v| *v = v.tanh()),
             Activation::Sigmoid => z.iter_mut().for_each(|v| *v = 1.0 / (1.0 + (-*v).exp())),
             Activation::Linear => {}
@@ -65,9 +61,7 @@ impl Activation {
         let it = grad.iter_mut().zip(h);
         match self {
             Activation::Relu => it.for_each(|(g, &h)| *g = if h > 0.0 { *g } else { 0.0 }),
-            Activation::LeakyRelu(a) => {
-                it.for_each(|(g, &h)| *g = if h > 0.0 { *g } else { a * *g })
-            }
+            Activation::LeakyRelu(a) => it.for_each(|(g, &h)| *g = if h > 0.0 { *g } else { a * *g }),
             Activation::Tanh => it.for_each(|(g, &h)| *g *= 1.0 - h * h),
             Activation::Sigmoid => it.for_each(|(g, &h)| *g *= h * (1.0 - h)),
             Activation::Linear => {}
@@ -116,9 +110,7 @@ impl Mlp {
         seed: u64,
     ) -> Result<(Mlp, Vec<Explanation>), String> {
         if widths.len() < 2 || widths.contains(&0) {
-            return Err(format!(
-                "layer widths {widths:?}: need at least two non-zero widths"
-            ));
+            return Err(format!("layer widths {widths:?}: need at least two non-zero widths"));
         }
         let total: usize = widths.windows(2).map(|w| w[0] * w[1] + w[1]).sum();
         let mut params = vec![0.0f32; total];
@@ -134,45 +126,24 @@ impl Mlp {
                 Init::TorchDefaultBias { .. } => Init::TorchDefaultBias { fan_in: w[0] },
                 b => b,
             };
-            bias.fill(
-                &Stream::new(seed, 2 * l as u64 + 1),
-                &[w[1]],
-                Layout::Keras,
-                &mut rest[..w[1]],
-                &mut [],
-            )
-            .map_err(|e| format!("layer {} bias: {e}", l + 1))?;
+            bias.fill(&Stream::new(seed, 2 * l as u64 + 1), &[w[1]], Layout::Keras, &mut rest[..w[1]], &mut [])
+                .map_err(|e| format!("layer {} bias: {e}", l + 1))?;
             debug_assert_eq!(bo, wo + w[0] * w[1]);
         }
-        Ok((
-            Mlp {
-                widths: widths.to_vec(),
-                act,
-                params,
-            },
-            reports,
-        ))
+        Ok((Mlp { widths: widths.to_vec(), act, params }, reports))
     }
 
     /// Layer `l`'s weight `[in, out]` and bias.
     pub fn layer(&self, l: usize) -> (&[f32], &[f32]) {
         let (wo, bo) = offsets(&self.widths)[l];
-        (
-            &self.params[wo..bo],
-            &self.params[bo..bo + self.widths[l + 1]],
-        )
+        (&self.params[wo..bo], &self.params[bo..bo + self.widths[l + 1]])
     }
 
     /// Names and shapes of the parameters (`layer1.weight` `[in, out]`, `layer1.bias` `[out]`, ...), with
     /// their ranges in [`Mlp::params`].
     pub fn tensors(&self) -> Vec<(String, Vec<usize>, std::ops::Range<usize>)> {
         let mut v = Vec::new();
-        for (l, (w, (wo, bo))) in self
-            .widths
-            .windows(2)
-            .zip(offsets(&self.widths))
-            .enumerate()
-        {
+        for (l, (w, (wo, bo))) in self.widths.windows(2).zip(offsets(&self.widths)).enumerate() {
             v.push((format!("layer{}.weight", l + 1), vec![w[0], w[1]], wo..bo));
             v.push((format!("layer{}.bias", l + 1), vec![w[1]], bo..bo + w[1]));
         }
@@ -189,11 +160,7 @@ impl Mlp {
             let out = &mut rest[0];
             out.resize(rows * dout, 0.0);
             let hidden = l + 1 < self.layers();
-            let ep = if hidden && self.act == Activation::Relu {
-                Epilogue::BiasRelu(b)
-            } else {
-                Epilogue::Bias(b)
-            };
+            let ep = if hidden && self.act == Activation::Relu { Epilogue::BiasRelu(b) } else { Epilogue::Bias(b) };
             gemm_with(
                 GemmPath::Auto,
                 1.0,
@@ -232,9 +199,7 @@ impl Mlp {
             gemm_with(
                 GemmPath::Auto,
                 1.0,
-                MatRef::row_major(input, rows, din, din)
-                    .expect("input shape")
-                    .t(),
+                MatRef::row_major(input, rows, din, din).expect("input shape").t(),
                 dzv,
                 0.0,
                 MatMut::row_major(gw, din, dout, dout).expect("grad shape"),
@@ -249,9 +214,7 @@ impl Mlp {
                     GemmPath::Auto,
                     1.0,
                     dzv,
-                    MatRef::row_major(w, din, dout, dout)
-                        .expect("weight shape")
-                        .t(),
+                    MatRef::row_major(w, din, dout, dout).expect("weight shape").t(),
                     0.0,
                     MatMut::row_major(scratch, rows, din, din).expect("dh shape"),
                     Epilogue::None,
@@ -271,13 +234,7 @@ impl Mlp {
         acts[self.layers() - 1]
             .chunks_exact(classes)
             .map(|z| {
-                z.iter()
-                    .enumerate()
-                    .fold(
-                        (0, f32::NEG_INFINITY),
-                        |b, (i, &v)| if v > b.1 { (i, v) } else { b },
-                    )
-                    .0 as u8
+                z.iter().enumerate().fold((0, f32::NEG_INFINITY), |b, (i, &v)| if v > b.1 { (i, v) } else { b }).0 as u8
             })
             .collect()
     }
@@ -285,21 +242,11 @@ impl Mlp {
 
 /// Extension used by [`Mlp::new`]: fill a caller's buffer, allocating an orthogonal workspace if needed.
 trait FillInto {
-    fn fill_vec_into(
-        &self,
-        stream: &Stream,
-        shape: &[usize],
-        out: &mut [f32],
-    ) -> weightinit_core::Result<Explanation>;
+    fn fill_vec_into(&self, stream: &Stream, shape: &[usize], out: &mut [f32]) -> weightinit_core::Result<Explanation>;
 }
 
 impl FillInto for Init {
-    fn fill_vec_into(
-        &self,
-        stream: &Stream,
-        shape: &[usize],
-        out: &mut [f32],
-    ) -> weightinit_core::Result<Explanation> {
+    fn fill_vec_into(&self, stream: &Stream, shape: &[usize], out: &mut [f32]) -> weightinit_core::Result<Explanation> {
         let mut ws = vec![0.0f64; self.workspace_len(shape)?];
         self.fill(stream, shape, Layout::InOut, out, &mut ws)
     }

@@ -6,43 +6,20 @@ use crate::train::TrainResult;
 
 /// The comparison table, one row per scheme.
 pub fn table(results: &[TrainResult]) -> String {
-    let layers = results
-        .iter()
-        .map(|r| r.activation_std_at_init.len())
-        .max()
-        .unwrap_or(0);
+    let layers = results.iter().map(|r| r.activation_std_at_init.len()).max().unwrap_or(0);
     let mut s = String::new();
-    let _ = write!(
-        s,
-        "{:<18} {:>11} {:>8} {:>9}  ",
-        "scheme", "final loss", "val acc", "test acc"
-    );
+    let _ = write!(s, "{:<18} {:>11} {:>8} {:>9}  ", "scheme", "final loss", "val acc", "test acc");
     for l in 0..layers {
         let _ = write!(s, "{:>10}", format!("std L{}", l + 1));
     }
     let _ = writeln!(s, "  diverged");
     for r in results {
-        let loss = r
-            .epochs
-            .last()
-            .map(|e| format!("{:.4}", e.train_loss))
-            .unwrap_or_else(|| "-".into());
-        let val = r
-            .epochs
-            .last()
-            .map(|e| format!("{:.2}%", 100.0 * e.val_accuracy))
-            .unwrap_or_else(|| "-".into());
-        let test = r
-            .test_accuracy
-            .map(|t| format!("{:.2}%", 100.0 * t))
-            .unwrap_or_else(|| "-".into());
+        let loss = r.epochs.last().map(|e| format!("{:.4}", e.train_loss)).unwrap_or_else(|| "-".into());
+        let val = r.epochs.last().map(|e| format!("{:.2}%", 100.0 * e.val_accuracy)).unwrap_or_else(|| "-".into());
+        let test = r.test_accuracy.map(|t| format!("{:.2}%", 100.0 * t)).unwrap_or_else(|| "-".into());
         let _ = write!(s, "{:<18} {:>11} {:>8} {:>9}  ", r.init, loss, val, test);
         for l in 0..layers {
-            let v = r
-                .activation_std_at_init
-                .get(l)
-                .map(|v| format!("{v:.3e}"))
-                .unwrap_or_default();
+            let v = r.activation_std_at_init.get(l).map(|v| format!("{v:.3e}")).unwrap_or_default();
             let _ = write!(s, "{v:>10}");
         }
         let div = match &r.divergence {
@@ -54,29 +31,17 @@ pub fn table(results: &[TrainResult]) -> String {
     s
 }
 
-const COLORS: [&str; 8] = [
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-];
+const COLORS: [&str; 8] = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"];
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 /// A line chart with a log-scale y axis: `series` are (name, points (x, y)); non-positive or non-finite
 /// y values are skipped.
-pub fn line_chart_svg(
-    title: &str,
-    x_label: &str,
-    y_label: &str,
-    series: &[(String, Vec<(f64, f64)>)],
-) -> String {
+pub fn line_chart_svg(title: &str, x_label: &str, y_label: &str, series: &[(String, Vec<(f64, f64)>)]) -> String {
     let (w, h, ml, mr, mt, mb) = (720.0, 440.0, 80.0, 190.0, 40.0, 50.0);
-    let pts = series
-        .iter()
-        .flat_map(|(_, p)| p.iter())
-        .filter(|(_, y)| y.is_finite() && *y > 0.0);
+    let pts = series.iter().flat_map(|(_, p)| p.iter()).filter(|(_, y)| y.is_finite() && *y > 0.0);
     let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
     for &(x, y) in pts {
         x0 = x0.min(x);
@@ -115,16 +80,11 @@ pub fn line_chart_svg(
             y + 4.0
         );
     }
-    let ticks = 5;
-    for t in 0..=ticks {
-        let x = x0 + (x1 - x0) * t as f64 / ticks as f64;
-        let _ = writeln!(
-            s,
-            r#"<text x="{}" y="{}" text-anchor="middle">{}</text>"#,
-            px(x),
-            h - mb + 18.0,
-            (x * 100.0).round() / 100.0
-        );
+    let step = ((x1 - x0) / 8.0).ceil().max(1.0);
+    let mut x = x0.ceil();
+    while x <= x1 + 1e-9 {
+        let _ = writeln!(s, r#"<text x="{}" y="{}" text-anchor="middle">{}</text>"#, px(x), h - mb + 18.0, x);
+        x += step;
     }
     let _ = writeln!(
         s,
@@ -154,12 +114,8 @@ pub fn line_chart_svg(
             .map(|&(x, y)| format!("{:.1},{:.1}", px(x), py(y.log10())))
             .collect();
         if !d.is_empty() {
-            let _ = writeln!(
-                s,
-                r#"<polyline fill="none" stroke="{c}" stroke-width="2" points="{}"/>"#,
-                d.join(" ")
-            );
-            for xy in &d {
+            let _ = writeln!(s, r#"<polyline fill="none" stroke="{c}" stroke-width="2" points="{}"/>"#, d.join(" "));
+            for xy in d.iter().filter(|_| d.len() <= 50) {
                 let (x, y) = xy.split_once(',').expect("x,y");
                 let _ = writeln!(s, r#"<circle cx="{x}" cy="{y}" r="3" fill="{c}"/>"#);
             }
@@ -179,31 +135,19 @@ pub fn line_chart_svg(
     s
 }
 
-/// Loss curves (training loss per epoch) of every scheme.
+/// Loss curves (every batch's training loss, x in epochs) of every scheme; a diverged run ends at the
+/// batch where it diverged.
 pub fn loss_svg(results: &[TrainResult]) -> String {
     let series: Vec<(String, Vec<(f64, f64)>)> = results
         .iter()
         .map(|r| {
-            let name = if r.diverged {
-                format!("{} (diverged)", r.init)
-            } else {
-                r.init.clone()
-            };
-            (
-                name,
-                r.epochs
-                    .iter()
-                    .map(|e| (e.epoch as f64, e.train_loss))
-                    .collect(),
-            )
+            let name = if r.diverged { format!("{} (diverged)", r.init) } else { r.init.clone() };
+            let per_epoch = r.steps_per_epoch.max(1) as f64;
+            let pts = r.batch_losses.iter().enumerate().map(|(i, &l)| ((i + 1) as f64 / per_epoch, l)).collect();
+            (name, pts)
         })
         .collect();
-    line_chart_svg(
-        "Training loss by initialization",
-        "epoch",
-        "mean training loss (log scale)",
-        &series,
-    )
+    line_chart_svg("Training loss by initialization", "epoch", "training loss per batch (log scale)", &series)
 }
 
 /// Std of each layer's output at initialization.
@@ -211,20 +155,8 @@ pub fn activation_svg(results: &[TrainResult]) -> String {
     let series: Vec<(String, Vec<(f64, f64)>)> = results
         .iter()
         .map(|r| {
-            (
-                r.init.clone(),
-                r.activation_std_at_init
-                    .iter()
-                    .enumerate()
-                    .map(|(l, &v)| ((l + 1) as f64, v))
-                    .collect(),
-            )
+            (r.init.clone(), r.activation_std_at_init.iter().enumerate().map(|(l, &v)| ((l + 1) as f64, v)).collect())
         })
         .collect();
-    line_chart_svg(
-        "Activation std at initialization",
-        "layer",
-        "std of layer output (log scale)",
-        &series,
-    )
+    line_chart_svg("Activation std at initialization", "layer", "std of layer output (log scale)", &series)
 }

@@ -23,10 +23,5 @@ pub fn summarize(values: &[f32]) -> Option<Summary> {
     let it = values.iter().map(|&x| x as f64);
     let min = it.clone().fold(f64::INFINITY, f64::min);
     let max = it.clone().fold(f64::NEG_INFINITY, f64::max);
-    Some(Summary {
-        len: values.len(),
-        min,
-        max,
-        moments: moments(it),
-    })
+    Some(Summary { len: values.len(), min, max, moments: moments(it) })
 }

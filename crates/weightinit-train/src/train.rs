@@ -102,6 +102,10 @@ pub struct TrainResult {
     pub activation_std_at_init: Vec<f64>,
     /// Validation accuracy before training.
     pub val_accuracy_at_init: f64,
+    /// Batches per epoch.
+    pub steps_per_epoch: usize,
+    /// Loss of every training batch in order (the last one is the diverging batch of a diverged run).
+    pub batch_losses: Vec<f64>,
     /// The init report of each weight.
     #[serde(skip)]
     pub init_reports: Vec<Explanation>,
@@ -132,11 +136,7 @@ pub fn accuracy(model: &Mlp, data: &Dataset) -> f64 {
         let rows = chunk.min(data.len() - start);
         let x = &data.images[start * data.features..(start + rows) * data.features];
         let pred = model.predict(x, rows, &mut acts);
-        correct += pred
-            .iter()
-            .zip(&data.labels[start..start + rows])
-            .filter(|(p, l)| p == l)
-            .count();
+        correct += pred.iter().zip(&data.labels[start..start + rows]).filter(|(p, l)| p == l).count();
     }
     correct as f64 / data.len() as f64
 }
@@ -158,9 +158,7 @@ pub fn activation_stds(model: &Mlp, data: &Dataset) -> Vec<f64> {
 fn permutation(n: usize, seed: u64, epoch: usize) -> Vec<usize> {
     let mut p: Vec<usize> = (0..n).collect();
     let mut u = vec![0.0f64; n];
-    Stream::new(seed, (1u64 << 32) + epoch as u64)
-        .fill_uniform(0, &mut u, 0.0, 1.0)
-        .expect("valid range");
+    Stream::new(seed, (1u64 << 32) + epoch as u64).fill_uniform(0, &mut u, 0.0, 1.0).expect("valid range");
     for i in (1..n).rev() {
         let j = ((i + 1) as f64 * u[i]) as usize;
         p.swap(i, j.min(i));
@@ -169,12 +167,7 @@ fn permutation(n: usize, seed: u64, epoch: usize) -> Vec<usize> {
 }
 
 /// Trains from scratch. `test` is evaluated once at the end. Errors: bad configuration (message).
-pub fn train(
-    cfg: &TrainConfig,
-    train: &Dataset,
-    val: &Dataset,
-    test: Option<&Dataset>,
-) -> Result<TrainResult, String> {
+pub fn train(cfg: &TrainConfig, train: &Dataset, val: &Dataset, test: Option<&Dataset>) -> Result<TrainResult, String> {
     if cfg.layers.first() != Some(&train.features) {
         return Err(format!(
             "--layers starts with {:?} but the data has {} features per example",
@@ -235,7 +228,7 @@ pub fn train(
         }
         r
     });
-    let (epochs, divergence, train_time, trained) = outcome?;
+    let (epochs, divergence, train_time, trained, batch_losses) = outcome?;
     let model = shared.model.into_inner().expect("no poisoned lock");
     if let Some(b) = bar {
         b.finish_and_clear();
@@ -249,15 +242,13 @@ pub fn train(
         init: cfg.init_name.clone(),
         epochs,
         test_accuracy,
-        samples_per_second: if train_time > 0.0 {
-            trained as f64 / train_time
-        } else {
-            0.0
-        },
+        samples_per_second: if train_time > 0.0 { trained as f64 / train_time } else { 0.0 },
         diverged,
         divergence,
         activation_std_at_init: act_std,
         val_accuracy_at_init: val_at_init,
+        batch_losses,
+        steps_per_epoch: train.len().div_ceil(cfg.batch),
         init_reports: reports,
         model: Some(model),
     })
@@ -281,19 +272,14 @@ impl Shared {
         let model = self.model.read().expect("no poisoned lock");
         let job = self.job.read().expect("no poisoned lock");
         let rows = job.len();
-        for (sh, idx) in job
-            .chunks(SHARD_ROWS)
-            .enumerate()
-            .skip(t)
-            .step_by(self.threads)
-        {
+        for (sh, idx) in job.chunks(SHARD_ROWS).enumerate().skip(t).step_by(self.threads) {
             let mut w = self.work[sh].lock().expect("no poisoned lock");
             shard_step(&model, data, idx, rows, &mut w);
         }
     }
 }
 
-type EpochsOutcome = (Vec<EpochStat>, Option<Divergence>, f64, usize);
+type EpochsOutcome = (Vec<EpochStat>, Option<Divergence>, f64, usize, Vec<f64>);
 
 fn run_epochs(
     cfg: &TrainConfig,
@@ -305,18 +291,12 @@ fn run_epochs(
     let np = shared.model.read().expect("no poisoned lock").params.len();
     let mut grad = vec![0.0f32; np];
     let mut m1 = vec![0.0f32; np];
-    let mut m2 = vec![
-        0.0f32;
-        if matches!(cfg.optimizer, Optimizer::Adam) {
-            np
-        } else {
-            0
-        }
-    ];
+    let mut m2 = vec![0.0f32; if matches!(cfg.optimizer, Optimizer::Adam) { np } else { 0 }];
     let mut epochs = Vec::new();
     let mut train_time = 0.0f64;
     let mut trained = 0usize;
     let mut adam_t = 0u32;
+    let mut batch_losses = Vec::new();
     let steps_per_epoch = train.len().div_ceil(cfg.batch);
     for epoch in 1..=cfg.epochs {
         let perm = permutation(train.len(), cfg.seed, epoch);
@@ -338,10 +318,7 @@ fn run_epochs(
             }
             // Fixed-order reduction: shard 0 + shard 1 + ... for every parameter.
             let n_shards = rows.div_ceil(SHARD_ROWS);
-            let used: Vec<_> = shared.work[..n_shards]
-                .iter()
-                .map(|w| w.lock().expect("no poisoned lock"))
-                .collect();
+            let used: Vec<_> = shared.work[..n_shards].iter().map(|w| w.lock().expect("no poisoned lock")).collect();
             let batch_loss: f64 = used.iter().map(|w| w.loss).sum::<f64>() / rows as f64;
             grad.copy_from_slice(&used[0].grad);
             for w in &used[1..] {
@@ -351,40 +328,24 @@ fn run_epochs(
             }
             drop(used);
             // A non-finite gradient shows in the sum of its squares (one vectorized pass).
-            let grad_sq: f32 = grad
-                .chunks(1024)
-                .map(|c| c.iter().map(|g| g * g).sum::<f32>())
-                .sum();
+            let grad_sq: f32 = grad.chunks(1024).map(|c| c.iter().map(|g| g * g).sum::<f32>()).sum();
+            batch_losses.push(batch_loss);
             if !batch_loss.is_finite() || batch_loss > DIVERGENCE_LOSS || !grad_sq.is_finite() {
                 return Ok((
                     epochs,
-                    Some(Divergence {
-                        epoch,
-                        step,
-                        loss: batch_loss,
-                    }),
+                    Some(Divergence { epoch, step, loss: batch_loss }),
                     train_time,
                     trained,
+                    batch_losses,
                 ));
             }
             {
                 let mut model = shared.model.write().expect("no poisoned lock");
                 match cfg.optimizer {
-                    Optimizer::Sgd { momentum } => {
-                        sgd_momentum(&mut model.params, &grad, &mut m1, cfg.lr, momentum)
-                    }
+                    Optimizer::Sgd { momentum } => sgd_momentum(&mut model.params, &grad, &mut m1, cfg.lr, momentum),
                     Optimizer::Adam => {
                         adam_t += 1;
-                        adam(
-                            &mut model.params,
-                            &grad,
-                            &mut m1,
-                            &mut m2,
-                            adam_t,
-                            cfg.lr,
-                            (0.9, 0.999),
-                            1e-8,
-                        )
+                        adam(&mut model.params, &grad, &mut m1, &mut m2, adam_t, cfg.lr, (0.9, 0.999), 1e-8)
                     }
                 }
                 .map_err(|e| e.to_string())?;
@@ -400,30 +361,20 @@ fn run_epochs(
         if model.params.iter().any(|p| !p.is_finite()) {
             return Ok((
                 epochs,
-                Some(Divergence {
-                    epoch,
-                    step: steps_per_epoch - 1,
-                    loss: f64::NAN,
-                }),
+                Some(Divergence { epoch, step: steps_per_epoch - 1, loss: f64::NAN }),
                 train_time,
                 trained,
+                batch_losses,
             ));
         }
-        let stat = EpochStat {
-            epoch,
-            train_loss: loss_sum / steps_per_epoch as f64,
-            val_accuracy: accuracy(&model, val),
-        };
+        let stat =
+            EpochStat { epoch, train_loss: loss_sum / steps_per_epoch as f64, val_accuracy: accuracy(&model, val) };
         if let Some(b) = bar {
-            b.set_message(format!(
-                "epoch {epoch}: loss {:.4} val {:.2}%",
-                stat.train_loss,
-                100.0 * stat.val_accuracy
-            ));
+            b.set_message(format!("epoch {epoch}: loss {:.4} val {:.2}%", stat.train_loss, 100.0 * stat.val_accuracy));
         }
         epochs.push(stat);
     }
-    Ok((epochs, None, train_time, trained))
+    Ok((epochs, None, train_time, trained, batch_losses))
 }
 
 /// Forward and backward of one micro-shard; the gradient is of `sum of losses / batch_rows`.
@@ -440,22 +391,14 @@ fn shard_step(model: &Mlp, data: &Dataset, idx: &[usize], batch_rows: usize, w: 
     let classes = *model.widths.last().expect("widths");
     let logits = &w.acts[model.layers() - 1];
     w.dlogits.resize(rows * classes, 0.0);
-    let mean_loss = softmax_cross_entropy(logits, rows, classes, &w.labels, &mut w.dlogits)
-        .expect("labels < classes");
+    let mean_loss = softmax_cross_entropy(logits, rows, classes, &w.labels, &mut w.dlogits).expect("labels < classes");
     // softmax_cross_entropy scales by 1 / rows; the batch gradient wants 1 / batch_rows.
     let scale = rows as f32 / batch_rows as f32;
     if scale != 1.0 {
         w.dlogits.iter_mut().for_each(|g| *g *= scale);
     }
     w.loss = mean_loss as f64 * rows as f64;
-    model.backward(
-        &w.x,
-        rows,
-        &w.acts,
-        &mut w.dlogits,
-        &mut w.scratch,
-        &mut w.grad,
-    );
+    model.backward(&w.x, rows, &w.acts, &mut w.dlogits, &mut w.scratch, &mut w.grad);
 }
 
 fn progress_bar(cfg: &TrainConfig, steps: usize) -> Option<indicatif::ProgressBar> {

@@ -45,9 +45,7 @@ fn header(magic: u32, dims: &[u32]) -> Vec<u8> {
 }
 
 fn err(bytes: &[u8], ndim: usize) -> String {
-    parse(bytes, Path::new("bad.idx"), ndim)
-        .unwrap_err()
-        .to_string()
+    parse(bytes, Path::new("bad.idx"), ndim).unwrap_err().to_string()
 }
 
 #[test]
@@ -67,11 +65,7 @@ fn malformed_files_get_clear_errors() {
         (vec![], 3, "truncated: 0 bytes"),
         (vec![0, 0], 3, "truncated: 2 bytes"),
         (header(0x1234_0803, &[1, 1, 1]), 3, "bad magic"),
-        (
-            header(0x0d03, &[1, 1, 1]),
-            3,
-            "data type 0x0d is not unsigned bytes",
-        ),
+        (header(0x0d03, &[1, 1, 1]), 3, "data type 0x0d is not unsigned bytes"),
         (header(0x801, &[5]), 3, "1 dimensions, expected 3"),
         (header(0x803, &[1, 2]), 3, "the header needs 16"),
         (
@@ -79,18 +73,11 @@ fn malformed_files_get_clear_errors() {
             3,
             "truncated data: the header claims 8 bytes, the file holds 7",
         ),
-        (
-            [header(0x803, &[1, 1, 1]), vec![0; 3]].concat(),
-            3,
-            "2 bytes of trailing data",
-        ),
+        ([header(0x803, &[1, 1, 1]), vec![0; 3]].concat(), 3, "2 bytes of trailing data"),
     ];
     for (bytes, nd, want) in cases {
         let e = err(&bytes, nd);
-        assert!(
-            e.contains(want) && e.starts_with("bad.idx: "),
-            "{e:?} should contain {want:?}"
-        );
+        assert!(e.contains(want) && e.starts_with("bad.idx: "), "{e:?} should contain {want:?}");
         if bytes.len() >= 4 {
             let e = err(&gz(&bytes), nd);
             assert!(e.starts_with("bad.idx: "), "gzip: {e}");
@@ -119,10 +106,7 @@ fn hostile_header_is_rejected_without_a_large_allocation() {
         assert!(e.contains("limit") || e.contains("truncated"), "{e}");
     }
     let peak = PEAK.load(Ordering::Relaxed) - before;
-    assert!(
-        peak < 1 << 20,
-        "parsing hostile headers allocated {peak} bytes at peak"
-    );
+    assert!(peak < 1 << 20, "parsing hostile headers allocated {peak} bytes at peak");
 }
 
 #[test]

@@ -44,30 +44,17 @@ fn the_seeds_claims_hold_on_real_digits() {
     assert!((z.train_loss - 10f64.ln()).abs() < 0.01, "zeros: {z:?}");
     assert!(zeros.activation_std_at_init.iter().all(|&s| s == 0.0));
     // Tiny weights stall at first: the first epoch's loss is far above He's; activations vanish with depth.
-    assert!(
-        tiny.epochs[0].train_loss > 2.0 * he.epochs[0].train_loss,
-        "{:?} vs {:?}",
-        tiny.epochs[0],
-        he.epochs[0]
-    );
+    assert!(tiny.epochs[0].train_loss > 2.0 * he.epochs[0].train_loss, "{:?} vs {:?}", tiny.epochs[0], he.epochs[0]);
     let s = &tiny.activation_std_at_init;
     assert!(s[0] > 10.0 * s[1] && s[1] > 5.0 * s[2], "tiny: {s:?}");
     // Unit-normal weights explode: activations grow by orders of magnitude, training diverges.
     let s = &huge.activation_std_at_init;
     assert!(s[2] > 50.0 * s[0], "huge: {s:?}");
-    assert!(
-        huge.diverged,
-        "normal(0, 1) should diverge: {:?}",
-        huge.epochs
-    );
+    assert!(huge.diverged, "normal(0, 1) should diverge: {:?}", huge.epochs);
     // Xavier and He train.
     for r in [&xavier, &he] {
         let last = r.epochs.last().unwrap();
-        assert!(
-            !r.diverged && last.val_accuracy > 0.9,
-            "{}: {last:?}",
-            r.init
-        );
+        assert!(!r.diverged && last.val_accuracy > 0.9, "{}: {last:?}", r.init);
     }
 }
 
@@ -76,15 +63,7 @@ fn results_do_not_depend_on_the_thread_count() {
     let a = run("he-normal", 1, 1);
     let b = run("he-normal", 1, 2);
     let c = run("he-normal", 1, 3);
-    let bits = |r: &TrainResult| {
-        r.model
-            .as_ref()
-            .unwrap()
-            .params
-            .iter()
-            .map(|x| x.to_bits())
-            .collect::<Vec<_>>()
-    };
+    let bits = |r: &TrainResult| r.model.as_ref().unwrap().params.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
     assert_eq!(bits(&a), bits(&b));
     assert_eq!(bits(&a), bits(&c));
     assert_eq!(a.epochs, b.epochs);
@@ -94,19 +73,13 @@ fn results_do_not_depend_on_the_thread_count() {
 fn he_reaches_95_percent_on_the_official_test_set() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/mnist-t10k");
     if !dir.is_dir() {
-        eprintln!(
-            "skipped: the official MNIST test set ({}) is absent",
-            dir.display()
-        );
+        eprintln!("skipped: the official MNIST test set ({}) is absent", dir.display());
         return;
     }
     let test = load_dir(&dir, &["t10k"]).unwrap();
     let (t, v) = embedded::split();
     let r = train(&cfg("he-normal", 10, 2), &t, &v, Some(&test)).unwrap();
     let acc = r.test_accuracy.unwrap();
-    eprintln!(
-        "he-normal, 10 epochs on 9000 embedded digits: test accuracy {:.2}%",
-        100.0 * acc
-    );
+    eprintln!("he-normal, 10 epochs on 9000 embedded digits: test accuracy {:.2}%", 100.0 * acc);
     assert!(acc >= 0.95, "test accuracy {acc}");
 }

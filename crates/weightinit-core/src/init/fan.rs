@@ -50,11 +50,7 @@ pub enum Layout {
 
 impl Layout {
     /// JAX's default axes (`in_axis=-2, out_axis=-1`, no batch axes).
-    pub const JAX: Layout = Layout::Axes {
-        in_axis: -2,
-        out_axis: -1,
-        batch_mask: 0,
-    };
+    pub const JAX: Layout = Layout::Axes { in_axis: -2, out_axis: -1, batch_mask: 0 };
 }
 
 /// Which fan a scheme scales by.
@@ -107,31 +103,19 @@ pub fn numel(shape: &[usize]) -> Result<usize> {
 }
 
 fn product(mut dims: impl Iterator<Item = usize>) -> Result<usize> {
-    dims.try_fold(1usize, |a, d| a.checked_mul(d))
-        .ok_or(Error::SizeOverflow)
+    dims.try_fold(1usize, |a, d| a.checked_mul(d)).ok_or(Error::SizeOverflow)
 }
 
 fn rank_at_least(shape: &[usize], min: usize) -> Result<()> {
-    if shape.len() < min {
-        Err(Error::RankTooSmall {
-            rank: shape.len(),
-            min,
-        })
-    } else {
-        Ok(())
-    }
+    if shape.len() < min { Err(Error::RankTooSmall { rank: shape.len(), min }) } else { Ok(()) }
 }
 
 fn groups_divide(d: usize, groups: usize) -> Result<usize> {
     if groups == 0 {
-        return Err(Error::InvalidShape {
-            reason: "groups must be >= 1",
-        });
+        return Err(Error::InvalidShape { reason: "groups must be >= 1" });
     }
     if !d.is_multiple_of(groups) {
-        return Err(Error::InvalidShape {
-            reason: "groups must divide the channel dimension",
-        });
+        return Err(Error::InvalidShape { reason: "groups must divide the channel dimension" });
     }
     Ok(d / groups)
 }
@@ -140,9 +124,7 @@ fn axis(shape: &[usize], a: isize) -> Result<usize> {
     let r = shape.len() as isize;
     let k = if a < 0 { a + r } else { a };
     if k < 0 || k >= r {
-        return Err(Error::InvalidShape {
-            reason: "axis out of range for the shape's rank",
-        });
+        return Err(Error::InvalidShape { reason: "axis out of range for the shape's rank" });
     }
     Ok(k as usize)
 }
@@ -168,28 +150,18 @@ pub fn fans(shape: &[usize], layout: Layout) -> Result<Fans> {
             let (a, b) = (shape[0], shape[1]);
             let (fan_in, fan_out) = match layout {
                 Layout::Torch => (b.checked_mul(rf), a.checked_mul(rf)),
-                Layout::TorchConv { groups } => {
-                    (b.checked_mul(rf), groups_divide(a, groups)?.checked_mul(rf))
-                }
+                Layout::TorchConv { groups } => (b.checked_mul(rf), groups_divide(a, groups)?.checked_mul(rf)),
                 _ => {
-                    let Layout::TorchConvTranspose { groups } = layout else {
-                        unreachable!()
-                    };
+                    let Layout::TorchConvTranspose { groups } = layout else { unreachable!() };
                     (groups_divide(a, groups)?.checked_mul(rf), b.checked_mul(rf))
                 }
             };
-            Ok(Fans {
-                fan_in: fan_in.ok_or(Error::SizeOverflow)?,
-                fan_out: fan_out.ok_or(Error::SizeOverflow)?,
-            })
+            Ok(Fans { fan_in: fan_in.ok_or(Error::SizeOverflow)?, fan_out: fan_out.ok_or(Error::SizeOverflow)? })
         }
         Layout::Keras => {
             rank_at_least(shape, 1)?;
             match shape.len() {
-                1 => Ok(Fans {
-                    fan_in: shape[0],
-                    fan_out: shape[0],
-                }),
+                1 => Ok(Fans { fan_in: shape[0], fan_out: shape[0] }),
                 r => {
                     let rf = product(shape[..r - 2].iter().copied())?;
                     Ok(Fans {
@@ -201,36 +173,21 @@ pub fn fans(shape: &[usize], layout: Layout) -> Result<Fans> {
         }
         Layout::InOut => {
             if shape.len() != 2 {
-                return Err(Error::InvalidShape {
-                    reason: "the [in, out] layout needs exactly rank 2",
-                });
+                return Err(Error::InvalidShape { reason: "the [in, out] layout needs exactly rank 2" });
             }
-            Ok(Fans {
-                fan_in: shape[0],
-                fan_out: shape[1],
-            })
+            Ok(Fans { fan_in: shape[0], fan_out: shape[1] })
         }
-        Layout::Axes {
-            in_axis,
-            out_axis,
-            batch_mask,
-        } => {
+        Layout::Axes { in_axis, out_axis, batch_mask } => {
             rank_at_least(shape, 2)?;
             let (i, o) = (axis(shape, in_axis)?, axis(shape, out_axis)?);
             if i == o {
-                return Err(Error::InvalidShape {
-                    reason: "in_axis and out_axis must differ",
-                });
+                return Err(Error::InvalidShape { reason: "in_axis and out_axis must differ" });
             }
             if (batch_mask >> i) & 1 == 1 || (batch_mask >> o) & 1 == 1 {
-                return Err(Error::InvalidShape {
-                    reason: "a batch axis cannot be the in or out axis",
-                });
+                return Err(Error::InvalidShape { reason: "a batch axis cannot be the in or out axis" });
             }
             if shape.len() < 64 && batch_mask >> shape.len() != 0 {
-                return Err(Error::InvalidShape {
-                    reason: "batch axis out of range for the shape's rank",
-                });
+                return Err(Error::InvalidShape { reason: "batch axis out of range for the shape's rank" });
             }
             let rf = product(
                 shape

@@ -64,11 +64,7 @@ impl Nonlinearity {
             return None;
         }
         for (b, &c) in buf.iter_mut().zip(bytes) {
-            *b = if c == b'-' {
-                b'_'
-            } else {
-                c.to_ascii_lowercase()
-            };
+            *b = if c == b'-' { b'_' } else { c.to_ascii_lowercase() };
         }
         let n = core::str::from_utf8(&buf[..bytes.len()]).ok()?;
         Some(match n {
@@ -112,10 +108,7 @@ pub fn gain(nonlinearity: Nonlinearity) -> Result<f64> {
         Nonlinearity::Relu => libm::sqrt(2.0),
         Nonlinearity::LeakyRelu(a) => {
             if !a.is_finite() {
-                return Err(Error::InvalidParameter {
-                    name: "negative_slope",
-                    reason: "must be finite",
-                });
+                return Err(Error::InvalidParameter { name: "negative_slope", reason: "must be finite" });
             }
             libm::sqrt(2.0 / (1.0 + a * a))
         }

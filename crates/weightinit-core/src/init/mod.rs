@@ -7,6 +7,4 @@ pub mod scheme;
 
 pub use fan::{FanMode, Fans, Layout, fans, numel};
 pub use gain::{Nonlinearity, gain};
-pub use scheme::{
-    Explanation, FLAX_DENSE, Init, KERAS_DENSE, LayerDefaults, Values, VsDistribution, torch_layer,
-};
+pub use scheme::{Explanation, FLAX_DENSE, Init, KERAS_DENSE, LayerDefaults, Values, VsDistribution, torch_layer};

@@ -9,10 +9,7 @@ use crate::stream::Stream;
 /// `(rows, cols)` of the flattened matrix: `rows = shape[0]`, `cols = numel / rows` (PyTorch).
 pub fn flat_dims(shape: &[usize]) -> Result<(usize, usize)> {
     if shape.len() < 2 {
-        return Err(Error::RankTooSmall {
-            rank: shape.len(),
-            min: 2,
-        });
+        return Err(Error::RankTooSmall { rank: shape.len(), min: 2 });
     }
     let n = numel(shape)?;
     Ok((shape[0], n / shape[0]))
@@ -22,9 +19,7 @@ pub fn flat_dims(shape: &[usize]) -> Result<(usize, usize)> {
 /// `m x m` temporary is formed for a tall `m x n` matrix: Q is built in place from its reflectors.
 pub fn workspace_len(shape: &[usize]) -> Result<usize> {
     let (r, c) = flat_dims(shape)?;
-    r.checked_mul(c)
-        .and_then(|rc| rc.checked_add(r.min(c)))
-        .ok_or(Error::SizeOverflow)
+    r.checked_mul(c).and_then(|rc| rc.checked_add(r.min(c))).ok_or(Error::SizeOverflow)
 }
 
 /// Fills `out` (row-major `shape`) with a semi-orthogonal matrix times `gain`: rows orthonormal when
@@ -40,25 +35,16 @@ pub fn fill_orthogonal<T: Float>(
     workspace: &mut [f64],
 ) -> Result<()> {
     if !gain.is_finite() {
-        return Err(Error::InvalidParameter {
-            name: "gain",
-            reason: "must be finite",
-        });
+        return Err(Error::InvalidParameter { name: "gain", reason: "must be finite" });
     }
     let (rows, cols) = flat_dims(shape)?;
     let n_el = rows * cols;
     if out.len() != n_el {
-        return Err(Error::LengthMismatch {
-            expected: n_el,
-            actual: out.len(),
-        });
+        return Err(Error::LengthMismatch { expected: n_el, actual: out.len() });
     }
     let need = workspace_len(shape)?;
     if workspace.len() < need {
-        return Err(Error::BufferTooSmall {
-            needed: need,
-            actual: workspace.len(),
-        });
+        return Err(Error::BufferTooSmall { needed: need, actual: workspace.len() });
     }
     stream.fill_normal(0, out, T::ZERO, T::ONE)?;
     // A is m x n with m >= n, stored column-major in the workspace: A(i, j) at j * m + i.

@@ -244,14 +244,8 @@ impl fmt::Display for Values {
             Values::Orthogonal { gain } => write!(f, "orthogonal x {gain}"),
             Values::Eye => f.write_str("identity"),
             Values::Dirac { groups } => write!(f, "dirac ({groups} groups)"),
-            Values::Sparse {
-                std,
-                zeros_per_column,
-            } => {
-                write!(
-                    f,
-                    "sparse normal(0, {std}) with {zeros_per_column} zeros per column"
-                )
+            Values::Sparse { std, zeros_per_column } => {
+                write!(f, "sparse normal(0, {std}) with {zeros_per_column} zeros per column")
             }
         }
     }
@@ -272,11 +266,7 @@ pub fn truncated_normal_std(mean: f64, std: f64, a: f64, b: f64) -> f64 {
     let (al, be) = ((a - mean) / std, (b - mean) / std);
     let pdf = |x: f64| libm::exp(-0.5 * x * x) / libm::sqrt(core::f64::consts::TAU);
     // Z computed on the side of zero that keeps precision.
-    let z = if al >= 0.0 {
-        normal_sf(al) - normal_sf(be)
-    } else {
-        normal_cdf(be) - normal_cdf(al)
-    };
+    let z = if al >= 0.0 { normal_sf(al) - normal_sf(be) } else { normal_cdf(be) - normal_cdf(al) };
     let (pa, pb) = (pdf(al), pdf(be));
     let m = (pa - pb) / z;
     let var = 1.0 + (al * pa - be * pb) / z - m * m;
@@ -284,24 +274,14 @@ pub fn truncated_normal_std(mean: f64, std: f64, a: f64, b: f64) -> f64 {
 }
 
 fn check_finite(name: &'static str, x: f64) -> Result<()> {
-    if x.is_finite() {
-        Ok(())
-    } else {
-        Err(Error::InvalidParameter {
-            name,
-            reason: "must be finite",
-        })
-    }
+    if x.is_finite() { Ok(()) } else { Err(Error::InvalidParameter { name, reason: "must be finite" }) }
 }
 
 fn check_positive(name: &'static str, x: f64) -> Result<()> {
     if x.is_finite() && x > 0.0 {
         Ok(())
     } else {
-        Err(Error::InvalidParameter {
-            name,
-            reason: "must be finite and > 0",
-        })
+        Err(Error::InvalidParameter { name, reason: "must be finite and > 0" })
     }
 }
 
@@ -309,48 +289,22 @@ fn check_non_negative(name: &'static str, x: f64) -> Result<()> {
     if x.is_finite() && x >= 0.0 {
         Ok(())
     } else {
-        Err(Error::InvalidParameter {
-            name,
-            reason: "must be finite and >= 0",
-        })
+        Err(Error::InvalidParameter { name, reason: "must be finite and >= 0" })
     }
 }
 
 fn uniform_explained(bound: f64) -> (Values, f64, Option<f64>) {
-    (
-        Values::Uniform {
-            low: -bound,
-            high: bound,
-        },
-        bound / libm::sqrt(3.0),
-        Some(bound),
-    )
+    (Values::Uniform { low: -bound, high: bound }, bound / libm::sqrt(3.0), Some(bound))
 }
 
 fn vs_values(variance: f64, distribution: VsDistribution) -> (Values, f64, Option<f64>) {
     let target = libm::sqrt(variance);
     match distribution {
         VsDistribution::Uniform => uniform_explained(libm::sqrt(3.0 * variance)),
-        VsDistribution::UntruncatedNormal => (
-            Values::Normal {
-                mean: 0.0,
-                std: target,
-            },
-            target,
-            None,
-        ),
+        VsDistribution::UntruncatedNormal => (Values::Normal { mean: 0.0, std: target }, target, None),
         VsDistribution::TruncatedNormal => {
             let s = target / STD_OF_STANDARD_NORMAL_TRUNCATED_AT_2;
-            (
-                Values::TruncatedNormal {
-                    mean: 0.0,
-                    std: s,
-                    a: -2.0 * s,
-                    b: 2.0 * s,
-                },
-                target,
-                Some(2.0 * s),
-            )
+            (Values::TruncatedNormal { mean: 0.0, std: s, a: -2.0 * s, b: 2.0 * s }, target, Some(2.0 * s))
         }
     }
 }
@@ -382,10 +336,7 @@ impl Init {
     }
 
     /// He/Kaiming normal with PyTorch's defaults for a ReLU network: fan_in, gain sqrt 2.
-    pub const HE_NORMAL: Init = Init::KaimingNormal {
-        mode: FanMode::FanIn,
-        nonlinearity: Nonlinearity::Relu,
-    };
+    pub const HE_NORMAL: Init = Init::KaimingNormal { mode: FanMode::FanIn, nonlinearity: Nonlinearity::Relu };
     /// Xavier/Glorot normal with gain 1.
     pub const XAVIER_NORMAL: Init = Init::XavierNormal { gain: 1.0 };
 
@@ -472,11 +423,11 @@ impl Init {
                 } else {
                     let std = g * libm::sqrt(1.0 / fan);
                     (e.values, e.std) = (Values::Normal { mean: 0.0, std }, std);
-                    e.formula = "std = gain * sqrt(2 / (fan_in + fan_out)), w ~ N(0, std^2) (torch.nn.init.xavier_normal_)";
+                    e.formula =
+                        "std = gain * sqrt(2 / (fan_in + fan_out)), w ~ N(0, std^2) (torch.nn.init.xavier_normal_)";
                 }
             }
-            Init::KaimingUniform { mode, nonlinearity }
-            | Init::KaimingNormal { mode, nonlinearity } => {
+            Init::KaimingUniform { mode, nonlinearity } | Init::KaimingNormal { mode, nonlinearity } => {
                 let g = gain(nonlinearity)?;
                 let fan = with_fans(&mut e, mode)?;
                 e.gain = Some(g);
@@ -486,8 +437,7 @@ impl Init {
                     e.formula = "bound = gain * sqrt(3 / fan), w ~ U(-bound, bound) (torch.nn.init.kaiming_uniform_)";
                 } else {
                     (e.values, e.std) = (Values::Normal { mean: 0.0, std }, std);
-                    e.formula =
-                        "std = gain / sqrt(fan), w ~ N(0, std^2) (torch.nn.init.kaiming_normal_)";
+                    e.formula = "std = gain / sqrt(fan), w ~ N(0, std^2) (torch.nn.init.kaiming_normal_)";
                 }
             }
             Init::LecunUniform => {
@@ -500,11 +450,7 @@ impl Init {
                 (e.values, e.std, e.bound) = vs_values(1.0 / fan, VsDistribution::TruncatedNormal);
                 e.formula = "std = sqrt(1 / fan_in) / 0.87962566103423978, truncated at +-2 std (keras lecun_normal, jax/flax lecun_normal)";
             }
-            Init::VarianceScaling {
-                scale,
-                mode,
-                distribution,
-            } => {
+            Init::VarianceScaling { scale, mode, distribution } => {
                 check_positive("scale", scale)?;
                 let fan = with_fans(&mut e, mode)?;
                 (e.values, e.std, e.bound) = vs_values(scale / fan, distribution);
@@ -527,16 +473,13 @@ impl Init {
                 e.values = Values::Orthogonal { gain: g };
                 // Each row (wide) or column (tall) has norm |gain|; the mean square of the elements is
                 // gain^2 min(rows, cols) / (rows cols).
-                e.std =
-                    libm::fabs(g) * libm::sqrt(rows.min(cols) as f64 / (rows as f64 * cols as f64));
+                e.std = libm::fabs(g) * libm::sqrt(rows.min(cols) as f64 / (rows as f64 * cols as f64));
                 e.bound = Some(libm::fabs(g));
                 e.formula = "Q of the QR of a Gaussian [rows, numel/rows] matrix, Q *= sign(diag R), w = gain Q (torch.nn.init.orthogonal_)";
             }
             Init::Eye => {
                 if shape.len() != 2 {
-                    return Err(Error::InvalidShape {
-                        reason: "eye needs a rank-2 shape",
-                    });
+                    return Err(Error::InvalidShape { reason: "eye needs a rank-2 shape" });
                 }
                 let n = (shape[0] * shape[1]) as f64;
                 let k = shape[0].min(shape[1]) as f64;
@@ -547,14 +490,10 @@ impl Init {
             }
             Init::Dirac { groups } => {
                 if !(3..=5).contains(&shape.len()) {
-                    return Err(Error::InvalidShape {
-                        reason: "dirac needs a rank 3, 4 or 5 shape",
-                    });
+                    return Err(Error::InvalidShape { reason: "dirac needs a rank 3, 4 or 5 shape" });
                 }
                 if groups == 0 || !shape[0].is_multiple_of(groups) {
-                    return Err(Error::InvalidShape {
-                        reason: "groups must be >= 1 and divide shape[0]",
-                    });
+                    return Err(Error::InvalidShape { reason: "groups must be >= 1 and divide shape[0]" });
                 }
                 let ones = groups * (shape[0] / groups).min(shape[1]);
                 let p = ones as f64 / numel(shape)? as f64;
@@ -565,22 +504,14 @@ impl Init {
             }
             Init::Sparse { sparsity, std } => {
                 if !(0.0..=1.0).contains(&sparsity) {
-                    return Err(Error::InvalidParameter {
-                        name: "sparsity",
-                        reason: "must be in [0, 1]",
-                    });
+                    return Err(Error::InvalidParameter { name: "sparsity", reason: "must be in [0, 1]" });
                 }
                 check_non_negative("std", std)?;
                 if shape.len() != 2 {
-                    return Err(Error::InvalidShape {
-                        reason: "sparse needs a rank-2 shape",
-                    });
+                    return Err(Error::InvalidShape { reason: "sparse needs a rank-2 shape" });
                 }
                 let zeros = libm::ceil(sparsity * shape[0] as f64) as usize;
-                e.values = Values::Sparse {
-                    std,
-                    zeros_per_column: zeros.min(shape[0]),
-                };
+                e.values = Values::Sparse { std, zeros_per_column: zeros.min(shape[0]) };
                 e.std = std * libm::sqrt(1.0 - zeros.min(shape[0]) as f64 / shape[0] as f64);
                 e.formula = "w ~ N(0, std^2), then ceil(sparsity * rows) random rows of each column set to 0 (torch.nn.init.sparse_)";
             }
@@ -600,7 +531,8 @@ impl Init {
                 } else {
                     (e.values, e.std, e.bound) = uniform_explained(1.0 / libm::sqrt(fan_in as f64));
                 }
-                e.formula = "bound = 1 / sqrt(fan_in of the weight), b ~ U(-bound, bound) (nn.Linear / nn.ConvNd default bias)";
+                e.formula =
+                    "bound = 1 / sqrt(fan_in of the weight), b ~ U(-bound, bound) (nn.Linear / nn.ConvNd default bias)";
             }
         }
         Ok(e)
@@ -640,15 +572,10 @@ impl Init {
         let e = self.explain(shape, layout)?;
         let n = numel(shape)?;
         if out.len() != n {
-            return Err(Error::LengthMismatch {
-                expected: n,
-                actual: out.len(),
-            });
+            return Err(Error::LengthMismatch { expected: n, actual: out.len() });
         }
         match e.values {
-            Values::Orthogonal { gain } => {
-                orthogonal::fill_orthogonal(stream, shape, gain, out, workspace)?
-            }
+            Values::Orthogonal { gain } => orthogonal::fill_orthogonal(stream, shape, gain, out, workspace)?,
             Values::Eye => {
                 out.fill(T::ZERO);
                 let cols = shape[1];
@@ -657,10 +584,7 @@ impl Init {
                 }
             }
             Values::Dirac { groups } => fill_dirac(shape, groups, out),
-            Values::Sparse {
-                std,
-                zeros_per_column,
-            } => fill_sparse(stream, shape, std, zeros_per_column, out)?,
+            Values::Sparse { std, zeros_per_column } => fill_sparse(stream, shape, std, zeros_per_column, out)?,
             _ => fill_values(stream, e.values, 0, out)?,
         }
         Ok(e)
@@ -708,10 +632,7 @@ impl Init {
         match offset.checked_add(out.len()) {
             Some(end) if end <= n => {}
             _ => {
-                return Err(Error::BufferTooSmall {
-                    needed: offset.saturating_add(out.len()),
-                    actual: n,
-                });
+                return Err(Error::BufferTooSmall { needed: offset.saturating_add(out.len()), actual: n });
             }
         }
         fill_values(stream, e.values, offset as u64, out)?;
@@ -719,42 +640,25 @@ impl Init {
     }
 }
 
-fn fill_values<T: Float>(
-    stream: &Stream,
-    values: Values,
-    offset: u64,
-    out: &mut [T],
-) -> Result<()> {
+fn fill_values<T: Float>(stream: &Stream, values: Values, offset: u64, out: &mut [T]) -> Result<()> {
     let t = |x: f64, name: &'static str| -> Result<T> {
         let v = T::from_f64(x);
         if v.is_finite() {
             Ok(v)
         } else {
-            Err(Error::InvalidParameter {
-                name,
-                reason: "outside the float type's range",
-            })
+            Err(Error::InvalidParameter { name, reason: "outside the float type's range" })
         }
     };
     match values {
         Values::Constant { value } => out.fill(t(value, "value")?),
-        Values::Uniform { low, high } => {
-            stream.fill_uniform(offset, out, t(low, "low")?, t(high, "high")?)?
-        }
-        Values::Normal { mean, std } => {
-            stream.fill_normal(offset, out, t(mean, "mean")?, t(std, "std")?)?
-        }
+        Values::Uniform { low, high } => stream.fill_uniform(offset, out, t(low, "low")?, t(high, "high")?)?,
+        Values::Normal { mean, std } => stream.fill_normal(offset, out, t(mean, "mean")?, t(std, "std")?)?,
         Values::TruncatedNormal { mean, std, a, b } => {
-            let bounds = TruncBounds::Absolute {
-                a: t(a, "a")?,
-                b: t(b, "b")?,
-            };
+            let bounds = TruncBounds::Absolute { a: t(a, "a")?, b: t(b, "b")? };
             stream.fill_truncated_normal(offset, out, t(mean, "mean")?, t(std, "std")?, bounds)?
         }
         _ => {
-            return Err(Error::Unsupported {
-                what: "a range fill of a structured (non element-wise) scheme",
-            });
+            return Err(Error::Unsupported { what: "a range fill of a structured (non element-wise) scheme" });
         }
     }
     Ok(())
@@ -780,13 +684,7 @@ fn fill_dirac<T: Float>(shape: &[usize], groups: usize, out: &mut [T]) {
 
 /// Sparse: normals at stream elements `0..rows*cols`; column `c`'s zero rows chosen by selection sampling
 /// (Knuth's Algorithm S) with the f64 uniforms at stream elements `numel + c * rows + i`.
-fn fill_sparse<T: Float>(
-    stream: &Stream,
-    shape: &[usize],
-    std: f64,
-    zeros: usize,
-    out: &mut [T],
-) -> Result<()> {
+fn fill_sparse<T: Float>(stream: &Stream, shape: &[usize], std: f64, zeros: usize, out: &mut [T]) -> Result<()> {
     let (rows, cols) = (shape[0], shape[1]);
     stream.fill_normal(0, out, T::ZERO, T::from_f64(std))?;
     let base = (rows * cols) as u64;
@@ -823,24 +721,14 @@ pub struct LayerDefaults {
 /// weight `kaiming_uniform_(a = sqrt 5)` = `U(±1/sqrt(fan_in))`, bias `U(±1/sqrt(fan_in))`.
 pub fn torch_layer(weight_shape: &[usize]) -> Result<LayerDefaults> {
     let f = fans(weight_shape, Layout::Torch)?;
-    Ok(LayerDefaults {
-        weight: Init::TorchDefaultWeight,
-        bias: Init::TorchDefaultBias { fan_in: f.fan_in },
-    })
+    Ok(LayerDefaults { weight: Init::TorchDefaultWeight, bias: Init::TorchDefaultBias { fan_in: f.fan_in } })
 }
 
 /// Keras `Dense` / `Conv` defaults: kernel `glorot_uniform` (variance scaling 1, fan_avg, uniform), bias zeros.
 pub const KERAS_DENSE: LayerDefaults = LayerDefaults {
-    weight: Init::VarianceScaling {
-        scale: 1.0,
-        mode: FanMode::FanAvg,
-        distribution: VsDistribution::Uniform,
-    },
+    weight: Init::VarianceScaling { scale: 1.0, mode: FanMode::FanAvg, distribution: VsDistribution::Uniform },
     bias: Init::Zeros,
 };
 
 /// Flax `nn.Dense` defaults: kernel `lecun_normal` (truncated normal, variance 1 / fan_in), bias zeros.
-pub const FLAX_DENSE: LayerDefaults = LayerDefaults {
-    weight: Init::LecunNormal,
-    bias: Init::Zeros,
-};
+pub const FLAX_DENSE: LayerDefaults = LayerDefaults { weight: Init::LecunNormal, bias: Init::Zeros };

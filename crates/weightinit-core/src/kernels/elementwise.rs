@@ -6,11 +6,7 @@ use crate::error::{Error, Result};
 use crate::float::Float;
 
 fn same_len(expected: usize, actual: usize) -> Result<()> {
-    if expected == actual {
-        Ok(())
-    } else {
-        Err(Error::LengthMismatch { expected, actual })
-    }
+    if expected == actual { Ok(()) } else { Err(Error::LengthMismatch { expected, actual }) }
 }
 
 fn matrix_len(rows: usize, cols: usize) -> Result<usize> {
@@ -39,11 +35,7 @@ pub fn relu<T: Float>(x: &[T], y: &mut [T]) -> Result<()> {
 }
 
 /// `grad_in = grad_out` where `pre_activation > 0`, else 0 (the subgradient 0 at 0, as PyTorch).
-pub fn relu_backward<T: Float>(
-    pre_activation: &[T],
-    grad_out: &[T],
-    grad_in: &mut [T],
-) -> Result<()> {
+pub fn relu_backward<T: Float>(pre_activation: &[T], grad_out: &[T], grad_in: &mut [T]) -> Result<()> {
     same_len(pre_activation.len(), grad_out.len())?;
     same_len(pre_activation.len(), grad_in.len())?;
     for ((g, &z), &d) in grad_in.iter_mut().zip(pre_activation).zip(grad_out) {
@@ -62,12 +54,7 @@ pub fn leaky_relu<T: Float>(x: &[T], y: &mut [T], slope: T) -> Result<()> {
 }
 
 /// `grad_in = grad_out` where `pre_activation > 0`, else `slope * grad_out`.
-pub fn leaky_relu_backward<T: Float>(
-    pre_activation: &[T],
-    grad_out: &[T],
-    grad_in: &mut [T],
-    slope: T,
-) -> Result<()> {
+pub fn leaky_relu_backward<T: Float>(pre_activation: &[T], grad_out: &[T], grad_in: &mut [T], slope: T) -> Result<()> {
     same_len(pre_activation.len(), grad_out.len())?;
     same_len(pre_activation.len(), grad_in.len())?;
     for ((g, &z), &d) in grad_in.iter_mut().zip(pre_activation).zip(grad_out) {
@@ -107,23 +94,14 @@ pub fn softmax_cross_entropy<T: Float>(
     same_len(logits.len(), grad.len())?;
     same_len(rows, labels.len())?;
     if rows == 0 || classes == 0 {
-        return Err(Error::InvalidShape {
-            reason: "softmax cross-entropy needs rows > 0 and classes > 0",
-        });
+        return Err(Error::InvalidShape { reason: "softmax cross-entropy needs rows > 0 and classes > 0" });
     }
     if labels.iter().any(|&l| l as usize >= classes) {
-        return Err(Error::InvalidParameter {
-            name: "labels",
-            reason: "every label must be < classes",
-        });
+        return Err(Error::InvalidParameter { name: "labels", reason: "every label must be < classes" });
     }
     let inv_rows = 1.0 / rows as f64;
     let mut loss = 0.0f64;
-    for ((z, g), &label) in logits
-        .chunks_exact(classes)
-        .zip(grad.chunks_exact_mut(classes))
-        .zip(labels)
-    {
+    for ((z, g), &label) in logits.chunks_exact(classes).zip(grad.chunks_exact_mut(classes)).zip(labels) {
         let max = z.iter().fold(z[0], |m, &v| if v > m { v } else { m });
         let mut sum = T::ZERO;
         for (gj, &zj) in g.iter_mut().zip(z) {
@@ -143,13 +121,7 @@ pub fn softmax_cross_entropy<T: Float>(
 }
 
 /// SGD with momentum (PyTorch's convention): `v = momentum * v + grad`, `w -= lr * v`.
-pub fn sgd_momentum<T: Float>(
-    w: &mut [T],
-    grad: &[T],
-    velocity: &mut [T],
-    lr: T,
-    momentum: T,
-) -> Result<()> {
+pub fn sgd_momentum<T: Float>(w: &mut [T], grad: &[T], velocity: &mut [T], lr: T, momentum: T) -> Result<()> {
     same_len(w.len(), grad.len())?;
     same_len(w.len(), velocity.len())?;
     for ((wi, &gi), vi) in w.iter_mut().zip(grad).zip(velocity.iter_mut()) {

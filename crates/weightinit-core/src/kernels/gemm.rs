@@ -86,13 +86,7 @@ impl<T: Float> Epilogue<'_, T> {
 ///      0.0, MatMut::row_major(&mut c, 2, 2, 2).unwrap()).unwrap();
 /// assert_eq!(c, [17.0, 23.0, 39.0, 53.0]); // A * B^T
 /// ```
-pub fn gemm<T: Float>(
-    alpha: T,
-    a: MatRef<'_, T>,
-    b: MatRef<'_, T>,
-    beta: T,
-    c: MatMut<'_, T>,
-) -> Result<()> {
+pub fn gemm<T: Float>(alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, c: MatMut<'_, T>) -> Result<()> {
     gemm_with(GemmPath::Auto, alpha, a, b, beta, c, Epilogue::None)
 }
 
@@ -109,22 +103,15 @@ pub fn gemm_with<T: Float>(
 ) -> Result<()> {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     if b.rows != k {
-        return Err(Error::InvalidShape {
-            reason: "gemm: A's columns differ from B's rows",
-        });
+        return Err(Error::InvalidShape { reason: "gemm: A's columns differ from B's rows" });
     }
     if c.rows != m || c.cols != n {
-        return Err(Error::InvalidShape {
-            reason: "gemm: C must be A's rows x B's columns",
-        });
+        return Err(Error::InvalidShape { reason: "gemm: C must be A's rows x B's columns" });
     }
     if let Epilogue::Bias(bias) | Epilogue::BiasRelu(bias) = epilogue
         && bias.len() != n
     {
-        return Err(Error::LengthMismatch {
-            expected: n,
-            actual: bias.len(),
-        });
+        return Err(Error::LengthMismatch { expected: n, actual: bias.len() });
     }
     if m == 0 || n == 0 {
         return Ok(());
@@ -137,18 +124,14 @@ pub fn gemm_with<T: Float>(
         GemmPath::Naive => naive(alpha, a, b, beta, c.rb(), epilogue),
         GemmPath::Gemv => {
             if m != 1 && n != 1 {
-                return Err(Error::Unsupported {
-                    what: "the gemv path needs m == 1 or n == 1",
-                });
+                return Err(Error::Unsupported { what: "the gemv path needs m == 1 or n == 1" });
             }
             gemv(alpha, a, b, beta, c.rb(), epilogue)
         }
         GemmPath::Blocked => blocked(T::kernel(simd::best()), alpha, a, b, beta, c.rb(), epilogue),
         GemmPath::BlockedIsa(isa) => {
             if !simd::available(isa) {
-                return Err(Error::Unsupported {
-                    what: "this CPU lacks the requested instruction set",
-                });
+                return Err(Error::Unsupported { what: "this CPU lacks the requested instruction set" });
             }
             blocked(T::kernel(isa), alpha, a, b, beta, c.rb(), epilogue)
         }
@@ -159,9 +142,7 @@ pub fn gemm_with<T: Float>(
                 finish_epilogue(c.rb(), epilogue);
             }
             #[cfg(not(feature = "std"))]
-            return Err(Error::Unsupported {
-                what: "the matrixmultiply path needs the `std` feature",
-            });
+            return Err(Error::Unsupported { what: "the matrixmultiply path needs the `std` feature" });
         }
         GemmPath::Auto => unreachable!(),
     }
@@ -188,25 +169,14 @@ pub fn auto_path<T: Float>(m: usize, k: usize, n: usize) -> GemmPath {
 }
 
 /// The naive reference: `c = alpha * sum_p a[i][p] b[p][j] + beta * c`, summed in order of `p`.
-fn naive<T: Float>(
-    alpha: T,
-    a: MatRef<'_, T>,
-    b: MatRef<'_, T>,
-    beta: T,
-    mut c: MatMut<'_, T>,
-    ep: Epilogue<'_, T>,
-) {
+fn naive<T: Float>(alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, mut c: MatMut<'_, T>, ep: Epilogue<'_, T>) {
     for i in 0..a.rows {
         for j in 0..b.cols {
             let mut s = T::ZERO;
             for p in 0..a.cols {
                 s += *a.at(i, p) * *b.at(p, j);
             }
-            let old = if beta == T::ZERO {
-                T::ZERO
-            } else {
-                beta * *c.at_mut(i, j)
-            };
+            let old = if beta == T::ZERO { T::ZERO } else { beta * *c.at_mut(i, j) };
             *c.at_mut(i, j) = ep.apply(j, alpha * s + old);
         }
     }
@@ -226,25 +196,14 @@ fn finish_epilogue<T: Float>(mut c: MatMut<'_, T>, ep: Epilogue<'_, T>) {
 }
 
 /// `m == 1` or `n == 1`: stream the matrix operand once, no packing.
-fn gemv<T: Float>(
-    alpha: T,
-    a: MatRef<'_, T>,
-    b: MatRef<'_, T>,
-    beta: T,
-    mut c: MatMut<'_, T>,
-    ep: Epilogue<'_, T>,
-) {
+fn gemv<T: Float>(alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, mut c: MatMut<'_, T>, ep: Epilogue<'_, T>) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     if m == 1 {
         // c[0][j] = alpha * sum_p a[0][p] b[p][j]
         if b.cs == 1 && c.cs == 1 {
             // Rows of B are contiguous: accumulate axpys into a row of C.
             for j in 0..n {
-                let old = if beta == T::ZERO {
-                    T::ZERO
-                } else {
-                    beta * *c.at_mut(0, j)
-                };
+                let old = if beta == T::ZERO { T::ZERO } else { beta * *c.at_mut(0, j) };
                 *c.at_mut(0, j) = old;
             }
             let row = &mut c.data[..n];
@@ -261,11 +220,7 @@ fn gemv<T: Float>(
             let av = &a.data[..k];
             for j in 0..n {
                 let s = T::dot(av, &b.data[j * b.cs..j * b.cs + k]);
-                let old = if beta == T::ZERO {
-                    T::ZERO
-                } else {
-                    beta * *c.at_mut(0, j)
-                };
+                let old = if beta == T::ZERO { T::ZERO } else { beta * *c.at_mut(0, j) };
                 *c.at_mut(0, j) = ep.apply(j, alpha * s + old);
             }
         } else {
@@ -275,13 +230,7 @@ fn gemv<T: Float>(
         // n == 1: c[i][0] = alpha * sum_p a[i][p] b[p][0]; the transpose of the m == 1 case.
         let bt = b.t();
         let at = a.t();
-        let ct = MatMut {
-            data: c.data,
-            rows: 1,
-            cols: m,
-            rs: c.cs,
-            cs: c.rs,
-        };
+        let ct = MatMut { data: c.data, rows: 1, cols: m, rs: c.cs, cs: c.rs };
         match ep {
             Epilogue::None | Epilogue::Relu => gemv(alpha, bt, at, beta, ct, ep),
             Epilogue::Bias(bias) | Epilogue::BiasRelu(bias) => {
@@ -329,10 +278,7 @@ pub(crate) fn portable_kernel<T: Float>(k: usize, pa: &[T], pb: &[T], tile: &mut
     const MR: usize = 4;
     const NR: usize = 8;
     let mut acc = [[T::ZERO; NR]; MR];
-    for (a, b) in pa[..k * MR]
-        .chunks_exact(MR)
-        .zip(pb[..k * NR].chunks_exact(NR))
-    {
+    for (a, b) in pa[..k * MR].chunks_exact(MR).zip(pb[..k * NR].chunks_exact(NR)) {
         for i in 0..MR {
             for j in 0..NR {
                 acc[i][j] += a[i] * b[j];
@@ -366,18 +312,7 @@ fn blocked<T: Float>(
     {
         let mut apack = [T::ZERO; MC * KC];
         let mut bpack = [T::ZERO; KC * NC];
-        simd::blocked_for_isa(
-            kern.isa,
-            kern,
-            alpha,
-            a,
-            b,
-            beta,
-            c,
-            ep,
-            &mut apack[..a_len],
-            &mut bpack[..b_len],
-        );
+        simd::blocked_for_isa(kern.isa, kern, alpha, a, b, beta, c, ep, &mut apack[..a_len], &mut bpack[..b_len]);
     }
 }
 
@@ -403,11 +338,7 @@ pub(crate) fn blocked_in<T: Float>(
         // C = beta * C (+ epilogue).
         for i in 0..m {
             for j in 0..n {
-                let old = if beta == T::ZERO {
-                    T::ZERO
-                } else {
-                    beta * *c.at_mut(i, j)
-                };
+                let old = if beta == T::ZERO { T::ZERO } else { beta * *c.at_mut(i, j) };
                 *c.at_mut(i, j) = ep.apply(j, old);
             }
         }
@@ -436,21 +367,11 @@ pub(crate) fn blocked_in<T: Float>(
                     for ir in (0..mc).step_by(mr) {
                         let mv = mr.min(mc - ir);
                         let pa = &apack[ir * kc..(ir + mr) * kc];
-                        if let (Some(run_c), true) = (kern.run_c, c.cs == 1 && mv == mr && nv == nr)
-                        {
+                        if let (Some(run_c), true) = (kern.run_c, c.cs == 1 && mv == mr && nv == nr) {
                             // Full tile of a row-major C: the kernel updates C in place.
                             let start = (ic + ir) * c.rs + jc + jr;
                             let end = start + (mr - 1) * c.rs + nr;
-                            run_c(
-                                kc,
-                                pa,
-                                pb,
-                                &mut c.data[start..end],
-                                c.rs,
-                                alpha,
-                                beta,
-                                first,
-                            );
+                            run_c(kc, pa, pb, &mut c.data[start..end], c.rs, alpha, beta, first);
                             if last && !matches!(ep, Epilogue::None) {
                                 for i in 0..mr {
                                     let row = &mut c.data[start + i * c.rs..start + i * c.rs + nr];
@@ -462,13 +383,7 @@ pub(crate) fn blocked_in<T: Float>(
                             continue;
                         }
                         (kern.run)(kc, pa, pb, &mut tile[..mr * nr]);
-                        let wb = WriteBack {
-                            alpha,
-                            beta,
-                            first,
-                            last,
-                            ep,
-                        };
+                        let wb = WriteBack { alpha, beta, first, last, ep };
                         wb.tile(&tile[..mr * nr], nr, c.rb(), ic + ir, mv, jc + jr, nv);
                     }
                 }
@@ -490,16 +405,7 @@ struct WriteBack<'e, T> {
 impl<T: Float> WriteBack<'_, T> {
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
-    fn tile(
-        &self,
-        tile: &[T],
-        nr: usize,
-        c: MatMut<'_, T>,
-        i0: usize,
-        mv: usize,
-        j0: usize,
-        nv: usize,
-    ) {
+    fn tile(&self, tile: &[T], nr: usize, c: MatMut<'_, T>, i0: usize, mv: usize, j0: usize, nv: usize) {
         let (alpha, beta) = (self.alpha, self.beta);
         if c.cs == 1 {
             // Rows of C are contiguous: vectorizable row updates.
@@ -556,11 +462,7 @@ impl<T: Float> WriteBack<'_, T> {
                     beta * *cij
                 };
                 let v = prev + alpha * tile[i * nr + j];
-                *cij = if self.last {
-                    self.ep.apply(j0 + j, v)
-                } else {
-                    v
-                };
+                *cij = if self.last { self.ep.apply(j0 + j, v) } else { v };
             }
         }
     }
@@ -568,19 +470,8 @@ impl<T: Float> WriteBack<'_, T> {
 
 /// Packs `A[ic..ic+mc, pc..pc+kc]` into `mr`-row micro-panels: panel `r` holds, for each `p`, the `mr`
 /// values `A[ic + r*mr + i, pc + p]` (zero past the last row).
-fn pack_a<T: Float>(
-    a: MatRef<'_, T>,
-    ic: usize,
-    mc: usize,
-    pc: usize,
-    kc: usize,
-    mr: usize,
-    out: &mut [T],
-) {
-    for (r, panel) in out[..mc.div_ceil(mr) * mr * kc]
-        .chunks_exact_mut(mr * kc)
-        .enumerate()
-    {
+fn pack_a<T: Float>(a: MatRef<'_, T>, ic: usize, mc: usize, pc: usize, kc: usize, mr: usize, out: &mut [T]) {
+    for (r, panel) in out[..mc.div_ceil(mr) * mr * kc].chunks_exact_mut(mr * kc).enumerate() {
         let i0 = ic + r * mr;
         let rows = mr.min(ic + mc - i0);
         if rows < mr {
@@ -623,13 +514,7 @@ fn pack_a<T: Float>(
 /// Packs `MR` full rows of a row-major A (`A[i][p] = data[base + i * rs + p]`, `p < kc`) into a panel
 /// (`panel[p * MR + i]`), transposing 16 columns at a time through a register block.
 #[inline(always)]
-fn pack_rows<T: Float, const MR: usize>(
-    data: &[T],
-    base: usize,
-    rs: usize,
-    kc: usize,
-    panel: &mut [T],
-) {
+fn pack_rows<T: Float, const MR: usize>(data: &[T], base: usize, rs: usize, kc: usize, panel: &mut [T]) {
     let mut p = 0;
     while p + 16 <= kc {
         let mut blk = [[T::ZERO; 16]; MR];
@@ -637,10 +522,7 @@ fn pack_rows<T: Float, const MR: usize>(
             let s = base + i * rs + p;
             b.copy_from_slice(&data[s..s + 16]);
         }
-        for (j, dst) in panel[p * MR..(p + 16) * MR]
-            .chunks_exact_mut(MR)
-            .enumerate()
-        {
+        for (j, dst) in panel[p * MR..(p + 16) * MR].chunks_exact_mut(MR).enumerate() {
             for i in 0..MR {
                 dst[i] = blk[i][j];
             }
@@ -656,15 +538,7 @@ fn pack_rows<T: Float, const MR: usize>(
 }
 
 /// Packs `B[pc..pc+kc, jc..jc+nc]` into `nr`-column micro-panels (zero past the last column).
-fn pack_b<T: Float>(
-    b: MatRef<'_, T>,
-    pc: usize,
-    kc: usize,
-    jc: usize,
-    nc: usize,
-    nr: usize,
-    out: &mut [T],
-) {
+fn pack_b<T: Float>(b: MatRef<'_, T>, pc: usize, kc: usize, jc: usize, nc: usize, nr: usize, out: &mut [T]) {
     match nr {
         8 => pack_b_nr::<T, 8>(b, pc, kc, jc, nc, out),
         16 => pack_b_nr::<T, 16>(b, pc, kc, jc, nc, out),
@@ -674,18 +548,8 @@ fn pack_b<T: Float>(
 
 /// [`pack_b`] for a compile-time `NR`, so full rows copy as fixed-size blocks.
 #[inline(always)]
-fn pack_b_nr<T: Float, const NR: usize>(
-    b: MatRef<'_, T>,
-    pc: usize,
-    kc: usize,
-    jc: usize,
-    nc: usize,
-    out: &mut [T],
-) {
-    for (q, panel) in out[..nc.div_ceil(NR) * NR * kc]
-        .chunks_exact_mut(NR * kc)
-        .enumerate()
-    {
+fn pack_b_nr<T: Float, const NR: usize>(b: MatRef<'_, T>, pc: usize, kc: usize, jc: usize, nc: usize, out: &mut [T]) {
+    for (q, panel) in out[..nc.div_ceil(NR) * NR * kc].chunks_exact_mut(NR * kc).enumerate() {
         let j0 = jc + q * NR;
         let cols = NR.min(jc + nc - j0);
         if b.cs == 1 && cols == NR {
@@ -698,11 +562,7 @@ fn pack_b_nr<T: Float, const NR: usize>(
         } else {
             for (p, dst) in panel.chunks_exact_mut(NR).enumerate() {
                 for (j, d) in dst.iter_mut().enumerate() {
-                    *d = if j < cols {
-                        *b.at(pc + p, j0 + j)
-                    } else {
-                        T::ZERO
-                    };
+                    *d = if j < cols { *b.at(pc + p, j0 + j) } else { T::ZERO };
                 }
             }
         }

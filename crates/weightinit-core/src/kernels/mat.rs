@@ -7,10 +7,7 @@ fn extent(rows: usize, cols: usize, rs: usize, cs: usize) -> Option<usize> {
     if rows == 0 || cols == 0 {
         return Some(0);
     }
-    (rows - 1)
-        .checked_mul(rs)?
-        .checked_add((cols - 1).checked_mul(cs)?)?
-        .checked_add(1)
+    (rows - 1).checked_mul(rs)?.checked_add((cols - 1).checked_mul(cs)?)?.checked_add(1)
 }
 
 /// A read-only `rows x cols` matrix view: element `(i, j)` is `data[i * row_stride + j * col_stride]`.
@@ -26,48 +23,25 @@ pub struct MatRef<'a, T> {
 impl<'a, T> MatRef<'a, T> {
     /// A strided view. Errors: the view reaches past `data` ([`Error::BufferTooSmall`]) or its extent
     /// overflows.
-    pub fn new(
-        data: &'a [T],
-        rows: usize,
-        cols: usize,
-        row_stride: usize,
-        col_stride: usize,
-    ) -> Result<Self> {
+    pub fn new(data: &'a [T], rows: usize, cols: usize, row_stride: usize, col_stride: usize) -> Result<Self> {
         let need = extent(rows, cols, row_stride, col_stride).ok_or(Error::SizeOverflow)?;
         if data.len() < need {
-            return Err(Error::BufferTooSmall {
-                needed: need,
-                actual: data.len(),
-            });
+            return Err(Error::BufferTooSmall { needed: need, actual: data.len() });
         }
-        Ok(MatRef {
-            data,
-            rows,
-            cols,
-            rs: row_stride,
-            cs: col_stride,
-        })
+        Ok(MatRef { data, rows, cols, rs: row_stride, cs: col_stride })
     }
 
     /// A row-major view with leading dimension `ld` (>= cols): element `(i, j)` at `i * ld + j`.
     pub fn row_major(data: &'a [T], rows: usize, cols: usize, ld: usize) -> Result<Self> {
         if ld < cols {
-            return Err(Error::InvalidShape {
-                reason: "leading dimension smaller than the number of columns",
-            });
+            return Err(Error::InvalidShape { reason: "leading dimension smaller than the number of columns" });
         }
         Self::new(data, rows, cols, ld, 1)
     }
 
     /// The transposed view (no copy).
     pub fn t(self) -> Self {
-        MatRef {
-            data: self.data,
-            rows: self.cols,
-            cols: self.rows,
-            rs: self.cs,
-            cs: self.rs,
-        }
+        MatRef { data: self.data, rows: self.cols, cols: self.rows, rs: self.cs, cs: self.rs }
     }
 
     /// Rows.
@@ -102,48 +76,27 @@ pub struct MatMut<'a, T> {
 impl<'a, T> MatMut<'a, T> {
     /// A strided mutable view. Errors: past the end of `data`, overflowing, or aliasing strides
     /// ([`Error::InvalidShape`]).
-    pub fn new(
-        data: &'a mut [T],
-        rows: usize,
-        cols: usize,
-        row_stride: usize,
-        col_stride: usize,
-    ) -> Result<Self> {
+    pub fn new(data: &'a mut [T], rows: usize, cols: usize, row_stride: usize, col_stride: usize) -> Result<Self> {
         let need = extent(rows, cols, row_stride, col_stride).ok_or(Error::SizeOverflow)?;
         if data.len() < need {
-            return Err(Error::BufferTooSmall {
-                needed: need,
-                actual: data.len(),
-            });
+            return Err(Error::BufferTooSmall { needed: need, actual: data.len() });
         }
         if rows > 1 && cols > 1 {
             let row_major = col_stride >= 1 && row_stride >= cols * col_stride;
             let col_major = row_stride >= 1 && col_stride >= rows * row_stride;
             if !(row_major || col_major) {
-                return Err(Error::InvalidShape {
-                    reason: "output strides make elements alias",
-                });
+                return Err(Error::InvalidShape { reason: "output strides make elements alias" });
             }
         } else if (rows > 1 && row_stride == 0) || (cols > 1 && col_stride == 0) {
-            return Err(Error::InvalidShape {
-                reason: "output strides make elements alias",
-            });
+            return Err(Error::InvalidShape { reason: "output strides make elements alias" });
         }
-        Ok(MatMut {
-            data,
-            rows,
-            cols,
-            rs: row_stride,
-            cs: col_stride,
-        })
+        Ok(MatMut { data, rows, cols, rs: row_stride, cs: col_stride })
     }
 
     /// A row-major view with leading dimension `ld` (>= cols).
     pub fn row_major(data: &'a mut [T], rows: usize, cols: usize, ld: usize) -> Result<Self> {
         if ld < cols {
-            return Err(Error::InvalidShape {
-                reason: "leading dimension smaller than the number of columns",
-            });
+            return Err(Error::InvalidShape { reason: "leading dimension smaller than the number of columns" });
         }
         Self::new(data, rows, cols, ld, 1)
     }
@@ -166,12 +119,6 @@ impl<'a, T> MatMut<'a, T> {
 
     /// Reborrows.
     pub fn rb(&mut self) -> MatMut<'_, T> {
-        MatMut {
-            data: self.data,
-            rows: self.rows,
-            cols: self.cols,
-            rs: self.rs,
-            cs: self.cs,
-        }
+        MatMut { data: self.data, rows: self.rows, cols: self.cols, rs: self.rs, cs: self.cs }
     }
 }

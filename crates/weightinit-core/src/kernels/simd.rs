@@ -311,18 +311,7 @@ pub(crate) mod x86 {
         assert!(pa.len() >= k * 16 && pb.len() >= k * 16 && ldc >= 16 && c.len() >= 15 * ldc + 16);
         // SAFETY: only selected when AVX-512F is available; the asserts above bound every access
         // (row i of the tile is c[i * ldc .. i * ldc + 16], i < 16).
-        unsafe {
-            sgemm_16x16_c_avx512(
-                k,
-                pa.as_ptr(),
-                pb.as_ptr(),
-                c.as_mut_ptr(),
-                ldc,
-                alpha,
-                beta,
-                first,
-            )
-        }
+        unsafe { sgemm_16x16_c_avx512(k, pa.as_ptr(), pb.as_ptr(), c.as_mut_ptr(), ldc, alpha, beta, first) }
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -42,16 +42,10 @@ impl<T: Float> Normal<T> {
     /// every output is finite. `std = 0` is allowed and gives `mean` (as PyTorch's `normal_`).
     pub fn new(mean: T, std: T, method: NormalMethod) -> Result<Self> {
         if !mean.is_finite() {
-            return Err(Error::InvalidParameter {
-                name: "mean",
-                reason: "must be finite",
-            });
+            return Err(Error::InvalidParameter { name: "mean", reason: "must be finite" });
         }
         if !(std.is_finite() && std >= T::ZERO) {
-            return Err(Error::InvalidParameter {
-                name: "std",
-                reason: "must be finite and >= 0",
-            });
+            return Err(Error::InvalidParameter { name: "std", reason: "must be finite and >= 0" });
         }
         if mean.to_f64().abs() + 16.0 * std.to_f64() > T::MAX.to_f64() {
             return Err(Error::InvalidParameter {

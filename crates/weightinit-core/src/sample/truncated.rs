@@ -52,10 +52,7 @@ pub enum TruncBounds<T> {
 impl<T: Float> TruncBounds<T> {
     /// ±2 standard deviations, the Keras/JAX truncation.
     pub fn two_sigma() -> Self {
-        TruncBounds::StdUnits {
-            low: T::from_f64(-2.0),
-            high: T::from_f64(2.0),
-        }
+        TruncBounds::StdUnits { low: T::from_f64(-2.0), high: T::from_f64(2.0) }
     }
 }
 
@@ -103,56 +100,34 @@ impl<T: Float> TruncatedNormal<T> {
     /// bound not finite (or not representable in `T`), or an empty interval.
     pub fn new(mean: T, std: T, bounds: TruncBounds<T>) -> Result<Self> {
         if !mean.is_finite() {
-            return Err(Error::InvalidParameter {
-                name: "mean",
-                reason: "must be finite",
-            });
+            return Err(Error::InvalidParameter { name: "mean", reason: "must be finite" });
         }
         if !(std.is_finite() && std > T::ZERO) {
-            return Err(Error::InvalidParameter {
-                name: "std",
-                reason: "must be finite and > 0",
-            });
+            return Err(Error::InvalidParameter { name: "std", reason: "must be finite and > 0" });
         }
         let (m, s) = (mean.to_f64(), std.to_f64());
         let (lo, hi) = match bounds {
             TruncBounds::Absolute { a, b } => {
                 if !a.is_finite() {
-                    return Err(Error::InvalidParameter {
-                        name: "a",
-                        reason: "must be finite",
-                    });
+                    return Err(Error::InvalidParameter { name: "a", reason: "must be finite" });
                 }
                 if !b.is_finite() {
-                    return Err(Error::InvalidParameter {
-                        name: "b",
-                        reason: "must be finite",
-                    });
+                    return Err(Error::InvalidParameter { name: "b", reason: "must be finite" });
                 }
                 if a >= b {
-                    return Err(Error::EmptyRange {
-                        what: "truncated normal [a, b]",
-                    });
+                    return Err(Error::EmptyRange { what: "truncated normal [a, b]" });
                 }
                 (a, b)
             }
             TruncBounds::StdUnits { low, high } => {
                 if !low.is_finite() {
-                    return Err(Error::InvalidParameter {
-                        name: "low",
-                        reason: "must be finite",
-                    });
+                    return Err(Error::InvalidParameter { name: "low", reason: "must be finite" });
                 }
                 if !high.is_finite() {
-                    return Err(Error::InvalidParameter {
-                        name: "high",
-                        reason: "must be finite",
-                    });
+                    return Err(Error::InvalidParameter { name: "high", reason: "must be finite" });
                 }
                 if low >= high {
-                    return Err(Error::EmptyRange {
-                        what: "truncated normal [low, high] (std units)",
-                    });
+                    return Err(Error::EmptyRange { what: "truncated normal [low, high] (std units)" });
                 }
                 let a = m + low.to_f64() * s;
                 let b = m + high.to_f64() * s;
@@ -160,33 +135,16 @@ impl<T: Float> TruncatedNormal<T> {
             }
         };
         if lo > hi {
-            return Err(Error::EmptyRange {
-                what: "truncated normal bounds (empty in this float type)",
-            });
+            return Err(Error::EmptyRange { what: "truncated normal bounds (empty in this float type)" });
         }
         let alpha = (lo.to_f64() - m) / s;
         let beta = (hi.to_f64() - m) / s;
         if alpha.is_nan() || beta.is_nan() || alpha > beta {
-            return Err(Error::EmptyRange {
-                what: "truncated normal standardized bounds",
-            });
+            return Err(Error::EmptyRange { what: "truncated normal standardized bounds" });
         }
-        let (flip, alpha, beta) = if beta <= 0.0 && alpha < 0.0 {
-            (true, -beta, -alpha)
-        } else {
-            (false, alpha, beta)
-        };
+        let (flip, alpha, beta) = if beta <= 0.0 && alpha < 0.0 { (true, -beta, -alpha) } else { (false, alpha, beta) };
         let method = choose(alpha, beta);
-        Ok(TruncatedNormal {
-            mean: m,
-            std: s,
-            alpha,
-            beta,
-            flip,
-            method,
-            lo,
-            hi,
-        })
+        Ok(TruncatedNormal { mean: m, std: s, alpha, beta, flip, method, lo, hi })
     }
 
     /// Lower bound as represented in `T` (inclusive).
@@ -241,36 +199,21 @@ fn choose(alpha: f64, beta: f64) -> Method {
     if alpha < 0.0 {
         // Holds zero: the uniform proposal beats plain rejection when the interval is narrower than
         // sqrt(2 pi) (acceptance (Phi(b) - Phi(a)) sqrt(2 pi) / (b - a) versus Phi(b) - Phi(a)).
-        return if beta - alpha < libm::sqrt(TAU) {
-            Method::UniformCentral
-        } else {
-            Method::Normal
-        };
+        return if beta - alpha < libm::sqrt(TAU) { Method::UniformCentral } else { Method::Normal };
     }
-    let root = if alpha > 1e8 {
-        2.0 * alpha
-    } else {
-        alpha + libm::sqrt(alpha * alpha + 4.0)
-    };
+    let root = if alpha > 1e8 { 2.0 * alpha } else { alpha + libm::sqrt(alpha * alpha + 4.0) };
     let lambda = 0.5 * root;
     // Robert (1995), Section 2.2: the uniform proposal is better when
     // beta < alpha + 2 sqrt(e) / (alpha + sqrt(alpha^2 + 4)) * exp((alpha^2 - alpha sqrt(alpha^2 + 4)) / 4),
     // where alpha^2 - alpha sqrt(alpha^2 + 4) = -4 alpha / root (stable for any alpha).
     let width = 2.0 * libm::sqrt(E) / root * libm::exp(-alpha / root);
-    if beta - alpha < width {
-        Method::UniformTail
-    } else {
-        Method::Exponential { lambda }
-    }
+    if beta - alpha < width { Method::UniformTail } else { Method::Exponential { lambda } }
 }
 
 fn round_up<T: Float>(x: f64) -> Result<T> {
     let t = T::from_f64(x);
     if !t.is_finite() {
-        return Err(Error::InvalidParameter {
-            name: "bounds",
-            reason: "outside the float type's range",
-        });
+        return Err(Error::InvalidParameter { name: "bounds", reason: "outside the float type's range" });
     }
     Ok(if t.to_f64() < x { t.next_up() } else { t })
 }
@@ -278,10 +221,7 @@ fn round_up<T: Float>(x: f64) -> Result<T> {
 fn round_down<T: Float>(x: f64) -> Result<T> {
     let t = T::from_f64(x);
     if !t.is_finite() {
-        return Err(Error::InvalidParameter {
-            name: "bounds",
-            reason: "outside the float type's range",
-        });
+        return Err(Error::InvalidParameter { name: "bounds", reason: "outside the float type's range" });
     }
     Ok(if t.to_f64() > x { t.next_down() } else { t })
 }

@@ -73,28 +73,17 @@ impl<T: Float> Uniform<T> {
     /// ([`Error::EmptyRange`]), or a width `high - low` that overflows.
     pub fn new(low: T, high: T) -> Result<Self> {
         if !low.is_finite() {
-            return Err(Error::InvalidParameter {
-                name: "low",
-                reason: "must be finite",
-            });
+            return Err(Error::InvalidParameter { name: "low", reason: "must be finite" });
         }
         if !high.is_finite() {
-            return Err(Error::InvalidParameter {
-                name: "high",
-                reason: "must be finite",
-            });
+            return Err(Error::InvalidParameter { name: "high", reason: "must be finite" });
         }
         if low >= high {
-            return Err(Error::EmptyRange {
-                what: "uniform [low, high)",
-            });
+            return Err(Error::EmptyRange { what: "uniform [low, high)" });
         }
         let scale = high - low;
         if !scale.is_finite() {
-            return Err(Error::InvalidParameter {
-                name: "high - low",
-                reason: "width overflows the float type",
-            });
+            return Err(Error::InvalidParameter { name: "high - low", reason: "width overflows the float type" });
         }
         Ok(Uniform { low, high, scale })
     }
@@ -113,11 +102,7 @@ impl<T: Float> Uniform<T> {
     #[inline(always)]
     pub fn from_unit(&self, u: T) -> T {
         let x = self.low + self.scale * u;
-        if x < self.high {
-            x
-        } else {
-            self.high.next_down()
-        }
+        if x < self.high { x } else { self.high.next_down() }
     }
 }
 

@@ -19,9 +19,7 @@
 
 use rand_core::Rng;
 
-use crate::sample::uniform::{
-    bits_to_open_closed_f32, bits_to_open_closed_f64, bits_to_unit_f32, bits_to_unit_f64,
-};
+use crate::sample::uniform::{bits_to_open_closed_f32, bits_to_open_closed_f64, bits_to_unit_f32, bits_to_unit_f64};
 use crate::sample::ziggurat_tables::{F32, F64, INV_R32, INV_R64, K32, K64, R32, R64, W32, W64};
 
 /// A standard normal `f64` by the 256-layer ziggurat.

@@ -14,10 +14,8 @@ pub const TRAIN_LEN: usize = 9000;
 
 /// All 10,000 embedded digits.
 pub fn all() -> Dataset {
-    let img =
-        parse(IMAGES, Path::new("<embedded images>"), 3).expect("embedded images are valid IDX");
-    let lab =
-        parse(LABELS, Path::new("<embedded labels>"), 1).expect("embedded labels are valid IDX");
+    let img = parse(IMAGES, Path::new("<embedded images>"), 3).expect("embedded images are valid IDX");
+    let lab = parse(LABELS, Path::new("<embedded labels>"), 1).expect("embedded labels are valid IDX");
     Dataset::from_idx(img, lab, Path::new("<embedded>")).expect("embedded data set is consistent")
 }
 

@@ -48,10 +48,7 @@ pub struct IdxArray {
 const MAX_BYTES: u64 = 1 << 32;
 
 fn invalid(path: &Path, problem: impl Into<String>) -> IdxError {
-    IdxError::Invalid {
-        path: path.to_path_buf(),
-        problem: problem.into(),
-    }
+    IdxError::Invalid { path: path.to_path_buf(), problem: problem.into() }
 }
 
 /// Parses an IDX file's bytes (gzip detected by its magic `1f 8b`). `path` is only used in errors.
@@ -61,21 +58,11 @@ pub fn parse(bytes: &[u8], path: &Path, ndim: usize) -> Result<IdxArray, IdxErro
     if bytes.len() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b {
         let mut dec = flate2::read::GzDecoder::new(bytes);
         let mut head = [0u8; 4];
-        read_exact(
-            &mut dec,
-            &mut head,
-            path,
-            "the gzip stream ends inside the header",
-        )?;
+        read_exact(&mut dec, &mut head, path, "the gzip stream ends inside the header")?;
         let (kind, nd) = check_magic(&head, path, ndim)?;
         let _ = kind;
         let mut dims_raw = vec![0u8; 4 * nd];
-        read_exact(
-            &mut dec,
-            &mut dims_raw,
-            path,
-            "the gzip stream ends inside the dimensions",
-        )?;
+        read_exact(&mut dec, &mut dims_raw, path, "the gzip stream ends inside the dimensions")?;
         let dims = parse_dims(&dims_raw);
         let want = data_len(&dims, path)?;
         // Read at most `want + 1` bytes: growth follows the data actually present, not the header's claim.
@@ -88,61 +75,39 @@ pub fn parse(bytes: &[u8], path: &Path, ndim: usize) -> Result<IdxArray, IdxErro
         Ok(IdxArray { dims, data })
     } else {
         if bytes.len() < 4 {
-            return Err(invalid(
-                path,
-                format!("truncated: {} bytes, the header alone needs 4", bytes.len()),
-            ));
+            return Err(invalid(path, format!("truncated: {} bytes, the header alone needs 4", bytes.len())));
         }
         let (_, nd) = check_magic(&bytes[..4], path, ndim)?;
         let header = 4 + 4 * nd;
         if bytes.len() < header {
-            return Err(invalid(
-                path,
-                format!(
-                    "truncated: {} bytes, the header needs {header}",
-                    bytes.len()
-                ),
-            ));
+            return Err(invalid(path, format!("truncated: {} bytes, the header needs {header}", bytes.len())));
         }
         let dims = parse_dims(&bytes[4..header]);
         let want = data_len(&dims, path)?;
         check_len((bytes.len() - header) as u64, want, path)?;
-        Ok(IdxArray {
-            dims,
-            data: bytes[header..].to_vec(),
-        })
+        Ok(IdxArray { dims, data: bytes[header..].to_vec() })
     }
 }
 
 /// Reads and parses an IDX file.
 pub fn read(path: &Path, ndim: usize) -> Result<IdxArray, IdxError> {
-    let bytes = std::fs::read(path).map_err(|error| IdxError::Io {
-        path: path.to_path_buf(),
-        error,
-    })?;
+    let bytes = std::fs::read(path).map_err(|error| IdxError::Io { path: path.to_path_buf(), error })?;
     parse(&bytes, path, ndim)
 }
 
 fn read_exact(r: &mut impl Read, buf: &mut [u8], path: &Path, what: &str) -> Result<(), IdxError> {
-    r.read_exact(buf)
-        .map_err(|e| invalid(path, format!("{what} ({e})")))
+    r.read_exact(buf).map_err(|e| invalid(path, format!("{what} ({e})")))
 }
 
 fn check_magic(head: &[u8], path: &Path, ndim: usize) -> Result<(u8, usize), IdxError> {
     if head[0] != 0 || head[1] != 0 {
         return Err(invalid(
             path,
-            format!(
-                "bad magic {:02x}{:02x}{:02x}{:02x}: not an IDX file",
-                head[0], head[1], head[2], head[3]
-            ),
+            format!("bad magic {:02x}{:02x}{:02x}{:02x}: not an IDX file", head[0], head[1], head[2], head[3]),
         ));
     }
     if head[2] != 0x08 {
-        return Err(invalid(
-            path,
-            format!("data type 0x{:02x} is not unsigned bytes (0x08)", head[2]),
-        ));
+        return Err(invalid(path, format!("data type 0x{:02x} is not unsigned bytes (0x08)", head[2])));
     }
     let nd = head[3] as usize;
     if nd != ndim {
@@ -152,41 +117,27 @@ fn check_magic(head: &[u8], path: &Path, ndim: usize) -> Result<(u8, usize), Idx
 }
 
 fn parse_dims(raw: &[u8]) -> Vec<usize> {
-    raw.chunks_exact(4)
-        .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]) as usize)
-        .collect()
+    raw.chunks_exact(4).map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]) as usize).collect()
 }
 
 fn data_len(dims: &[usize], path: &Path) -> Result<u64, IdxError> {
     let mut n: u64 = 1;
     for &d in dims {
-        n = n
-            .checked_mul(d as u64)
-            .filter(|&n| n <= MAX_BYTES)
-            .ok_or_else(|| {
-                invalid(
-                    path,
-                    format!("header claims dimensions {dims:?}, over the {MAX_BYTES}-byte limit"),
-                )
-            })?;
+        n = n.checked_mul(d as u64).filter(|&n| n <= MAX_BYTES).ok_or_else(|| {
+            invalid(path, format!("header claims dimensions {dims:?}, over the {MAX_BYTES}-byte limit"))
+        })?;
     }
     Ok(n)
 }
 
 fn check_len(have: u64, want: u64, path: &Path) -> Result<(), IdxError> {
     if have < want {
-        return Err(invalid(
-            path,
-            format!("truncated data: the header claims {want} bytes, the file holds {have}"),
-        ));
+        return Err(invalid(path, format!("truncated data: the header claims {want} bytes, the file holds {have}")));
     }
     if have > want {
         return Err(invalid(
             path,
-            format!(
-                "{} bytes of trailing data after the {want} the header claims",
-                have - want
-            ),
+            format!("{} bytes of trailing data after the {want} the header claims", have - want),
         ));
     }
     Ok(())

@@ -31,27 +31,14 @@ impl Dataset {
     }
 
     /// Builds from parsed image (`[n, rows, cols]`) and label (`[n]`) arrays; `what` names them in errors.
-    pub fn from_idx(
-        images: idx::IdxArray,
-        labels: idx::IdxArray,
-        what: &Path,
-    ) -> Result<Dataset, IdxError> {
-        let bad = |problem: String| IdxError::Invalid {
-            path: what.to_path_buf(),
-            problem,
-        };
+    pub fn from_idx(images: idx::IdxArray, labels: idx::IdxArray, what: &Path) -> Result<Dataset, IdxError> {
+        let bad = |problem: String| IdxError::Invalid { path: what.to_path_buf(), problem };
         if images.dims.len() != 3 {
-            return Err(bad(format!(
-                "images have {} dimensions, expected 3",
-                images.dims.len()
-            )));
+            return Err(bad(format!("images have {} dimensions, expected 3", images.dims.len())));
         }
         let (n, features) = (images.dims[0], images.dims[1] * images.dims[2]);
         if labels.dims != [n] {
-            return Err(bad(format!(
-                "{n} images but labels of shape {:?}",
-                labels.dims
-            )));
+            return Err(bad(format!("{n} images but labels of shape {:?}", labels.dims)));
         }
         if let Some(&l) = labels.data.iter().find(|&&l| l > 9) {
             return Err(bad(format!("label {l} is not a digit class 0..9")));
@@ -60,11 +47,7 @@ impl Dataset {
             return Err(bad("no examples".into()));
         }
         let images = images.data.iter().map(|&p| p as f32 / 255.0).collect();
-        Ok(Dataset {
-            images,
-            labels: labels.data,
-            features,
-        })
+        Ok(Dataset { images, labels: labels.data, features })
     }
 
     /// Examples `range` as a new data set.
@@ -95,11 +78,7 @@ pub fn find_pair(dir: &Path, prefixes: &[&str]) -> Option<(PathBuf, PathBuf)> {
 /// Loads the pair of IDX files `prefix` from `dir` (`train` or `t10k`/`test`).
 pub fn load_dir(dir: &Path, prefixes: &[&str]) -> Result<Dataset, String> {
     let (img, lab) = find_pair(dir, prefixes).ok_or_else(|| {
-        format!(
-            "{}: no {}-images-idx3-ubyte[.gz] with matching labels found",
-            dir.display(),
-            prefixes.join("|")
-        )
+        format!("{}: no {}-images-idx3-ubyte[.gz] with matching labels found", dir.display(), prefixes.join("|"))
     })?;
     let images = read(&img, 3).map_err(|e| e.to_string())?;
     let labels = read(&lab, 1).map_err(|e| e.to_string())?;
