@@ -10,7 +10,11 @@
 #include <stdint.h>
 
 // Result of every fallible `wi_*` function. `WI_OK` is 0; every failure class has its own value.
-typedef enum wi_status {
+enum wi_status
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
   // Success.
   WI_OK = 0,
   // A required pointer was NULL (a NULL buffer is accepted only with length 0).
@@ -43,10 +47,21 @@ typedef enum wi_status {
   WI_MISALIGNED = 14,
   // An internal panic was caught at the boundary (a bug: please report it).
   WI_PANIC = 15,
-} wi_status;
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum wi_status wi_status;
+#else
+typedef uint32_t wi_status;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
 
 // Weight layouts, for fans (see weightinit-core's `Layout`).
-typedef enum wi_layout {
+enum wi_layout
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
   // PyTorch `[out, in, *k]`, PyTorch's formula.
   WI_LAYOUT_TORCH = 0,
   // PyTorch conv `[out, in/groups, *k]` with the true fan_out (uses `groups`).
@@ -59,10 +74,21 @@ typedef enum wi_layout {
   WI_LAYOUT_IN_OUT = 4,
   // JAX default axes (in -2, out -1).
   WI_LAYOUT_JAX = 5,
-} wi_layout;
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum wi_layout wi_layout;
+#else
+typedef uint32_t wi_layout;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
 
 // Nonlinearities, for gains (as PyTorch's `calculate_gain`).
-typedef enum wi_nonlinearity {
+enum wi_nonlinearity
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
   // 1.
   WI_NONLINEARITY_LINEAR = 0,
   // 1.
@@ -87,10 +113,21 @@ typedef enum wi_nonlinearity {
   WI_NONLINEARITY_LEAKY_RELU = 10,
   // 3/4.
   WI_NONLINEARITY_SELU = 11,
-} wi_nonlinearity;
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum wi_nonlinearity wi_nonlinearity;
+#else
+typedef uint32_t wi_nonlinearity;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
 
 // Initializers.
-typedef enum wi_scheme {
+enum wi_scheme
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
   // 0.
   WI_SCHEME_ZEROS = 0,
   // 1.
@@ -127,10 +164,21 @@ typedef enum wi_scheme {
   WI_SCHEME_SPARSE = 16,
   // PyTorch nn.Linear / nn.ConvNd default weight.
   WI_SCHEME_TORCH_LINEAR = 17,
-} wi_scheme;
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum wi_scheme wi_scheme;
+#else
+typedef uint32_t wi_scheme;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
 
 // Fan modes.
-typedef enum wi_fan_mode {
+enum wi_fan_mode
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
   // fan_in.
   WI_FAN_IN = 0,
   // fan_out.
@@ -139,25 +187,54 @@ typedef enum wi_fan_mode {
   WI_FAN_AVG = 2,
   // sqrt(fan_in fan_out).
   WI_FAN_GEO_AVG = 3,
-} wi_fan_mode;
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum wi_fan_mode wi_fan_mode;
+#else
+typedef uint32_t wi_fan_mode;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
 
 // Variance-scaling distributions.
-typedef enum wi_distribution {
+enum wi_distribution
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
   // Uniform.
   WI_DISTRIBUTION_UNIFORM = 0,
   // Untruncated normal (JAX "normal").
   WI_DISTRIBUTION_NORMAL = 1,
   // Truncated normal at ±2 std with the 0.8796 correction (Keras/JAX "truncated_normal").
   WI_DISTRIBUTION_TRUNCATED_NORMAL = 2,
-} wi_distribution;
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum wi_distribution wi_distribution;
+#else
+typedef uint32_t wi_distribution;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
 
 // How truncated-normal bounds are given.
-typedef enum wi_bounds {
+enum wi_bounds
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
   // Absolute values `[a, b]` (PyTorch `trunc_normal_`).
   WI_BOUNDS_ABSOLUTE = 0,
   // Standard deviations `[mean + a std, mean + b std]` (Keras/JAX).
   WI_BOUNDS_STD_UNITS = 1,
-} wi_bounds;
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum wi_bounds wi_bounds;
+#else
+typedef uint32_t wi_bounds;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
 
 // An initializer and its parameters: a plain struct the caller fills (on the stack) and passes by
 // pointer. Fields a scheme does not use are ignored. Enum fields hold the `WI_*` constants.
@@ -229,205 +306,205 @@ const char *wi_status_str(wi_status status);
 // Fills `out[0..len]` with elements `offset .. offset + len` of the uniform `[low, high)` stream
 // `(seed, key)`: bit-identical to `Stream::new(seed, key).fill_uniform(offset, ..)` in Rust and to
 // `weightinit init`. NULL `out` is accepted only with `len == 0`.
-enum wi_status wi_fill_uniform_f32(uint64_t seed,
-                                   uint64_t key,
-                                   uint64_t offset,
-                                   float low,
-                                   float high,
-                                   float *out,
-                                   size_t len);
+wi_status wi_fill_uniform_f32(uint64_t seed,
+                              uint64_t key,
+                              uint64_t offset,
+                              float low,
+                              float high,
+                              float *out,
+                              size_t len);
 
 // `f64` twin of [`wi_fill_uniform_f32`].
-enum wi_status wi_fill_uniform_f64(uint64_t seed,
-                                   uint64_t key,
-                                   uint64_t offset,
-                                   double low,
-                                   double high,
-                                   double *out,
-                                   size_t len);
+wi_status wi_fill_uniform_f64(uint64_t seed,
+                              uint64_t key,
+                              uint64_t offset,
+                              double low,
+                              double high,
+                              double *out,
+                              size_t len);
 
 // Fills `out[0..len]` with elements `offset .. offset + len` of the normal N(mean, std^2) stream
 // `(seed, key)` (the ziggurat, as `Stream::fill_normal`): bit-identical to the Rust API.
-enum wi_status wi_fill_normal_f32(uint64_t seed,
-                                  uint64_t key,
-                                  uint64_t offset,
-                                  float mean,
-                                  float std,
-                                  float *out,
-                                  size_t len);
+wi_status wi_fill_normal_f32(uint64_t seed,
+                             uint64_t key,
+                             uint64_t offset,
+                             float mean,
+                             float std,
+                             float *out,
+                             size_t len);
 
 // `f64` twin of [`wi_fill_normal_f32`].
-enum wi_status wi_fill_normal_f64(uint64_t seed,
-                                  uint64_t key,
-                                  uint64_t offset,
-                                  double mean,
-                                  double std,
-                                  double *out,
-                                  size_t len);
+wi_status wi_fill_normal_f64(uint64_t seed,
+                             uint64_t key,
+                             uint64_t offset,
+                             double mean,
+                             double std,
+                             double *out,
+                             size_t len);
 
 // Fills `out[0..len]` with a truncated normal: `bounds` `WI_BOUNDS_ABSOLUTE` cuts at `[a, b]`,
 // `WI_BOUNDS_STD_UNITS` at `[mean + a std, mean + b std]`. Every value is inside the bounds.
-enum wi_status wi_fill_truncated_normal_f32(uint64_t seed,
-                                            uint64_t key,
-                                            uint64_t offset,
-                                            float mean,
-                                            float std,
-                                            float a,
-                                            float b,
-                                            wi_bounds bounds,
-                                            float *out,
-                                            size_t len);
+wi_status wi_fill_truncated_normal_f32(uint64_t seed,
+                                       uint64_t key,
+                                       uint64_t offset,
+                                       float mean,
+                                       float std,
+                                       float a,
+                                       float b,
+                                       wi_bounds bounds,
+                                       float *out,
+                                       size_t len);
 
 // `f64` twin of [`wi_fill_truncated_normal_f32`].
-enum wi_status wi_fill_truncated_normal_f64(uint64_t seed,
-                                            uint64_t key,
-                                            uint64_t offset,
-                                            double mean,
-                                            double std,
-                                            double a,
-                                            double b,
-                                            wi_bounds bounds,
-                                            double *out,
-                                            size_t len);
+wi_status wi_fill_truncated_normal_f64(uint64_t seed,
+                                       uint64_t key,
+                                       uint64_t offset,
+                                       double mean,
+                                       double std,
+                                       double a,
+                                       double b,
+                                       wi_bounds bounds,
+                                       double *out,
+                                       size_t len);
 
 // Fans of a weight of `shape[0..ndim]` in `layout` (groups 1). `fan_in` and `fan_out` must be non-NULL.
-enum wi_status wi_fans(const size_t *shape,
-                       size_t ndim,
-                       wi_layout layout,
-                       size_t *fan_in,
-                       size_t *fan_out);
+wi_status wi_fans(const size_t *shape,
+                  size_t ndim,
+                  wi_layout layout,
+                  size_t *fan_in,
+                  size_t *fan_out);
 
 // [`wi_fans`] with a group count, for the `WI_LAYOUT_TORCH_CONV*` layouts.
-enum wi_status wi_fans_grouped(const size_t *shape,
-                               size_t ndim,
-                               wi_layout layout,
-                               size_t groups,
-                               size_t *fan_in,
-                               size_t *fan_out);
+wi_status wi_fans_grouped(const size_t *shape,
+                          size_t ndim,
+                          wi_layout layout,
+                          size_t groups,
+                          size_t *fan_in,
+                          size_t *fan_out);
 
 // The gain of `nonlinearity` (PyTorch's `calculate_gain`); `param` is the leaky-relu slope (ignored
 // otherwise; NaN or infinite is `WI_INVALID_PARAMETER` for leaky relu). `gain` must be non-NULL.
-enum wi_status wi_gain(wi_nonlinearity nonlinearity, float param, float *gain);
+wi_status wi_gain(wi_nonlinearity nonlinearity, float param, float *gain);
 
 // Workspace (`double` elements) that [`wi_init_f32`] / [`wi_init_f64`] need for `spec` and `shape`:
 // `rows * cols + min(rows, cols)` for orthogonal, 0 otherwise.
-enum wi_status wi_init_workspace_len(const struct wi_init_spec *spec,
-                                     const size_t *shape,
-                                     size_t ndim,
-                                     size_t *len);
+wi_status wi_init_workspace_len(const struct wi_init_spec *spec,
+                                const size_t *shape,
+                                size_t ndim,
+                                size_t *len);
 
 // The init report of `spec` for `shape` in `layout`, written to `*report`.
-enum wi_status wi_explain(const struct wi_init_spec *spec,
-                          const size_t *shape,
-                          size_t ndim,
-                          wi_layout layout,
-                          struct wi_init_report *report);
+wi_status wi_explain(const struct wi_init_spec *spec,
+                     const size_t *shape,
+                     size_t ndim,
+                     wi_layout layout,
+                     struct wi_init_report *report);
 
 // Initializes `out[0..out_len]` (the whole tensor of `shape`, row-major) with `spec`, from the stream
 // `(seed, key)`: the same bits as `Init::fill` in Rust and `weightinit init --seed --key`.
 // `workspace` (`double`, see [`wi_init_workspace_len`]) may be NULL when 0 is needed. `report` may be
 // NULL; otherwise it receives the init report.
-enum wi_status wi_init_f32(const struct wi_init_spec *spec,
-                           const size_t *shape,
-                           size_t ndim,
-                           wi_layout layout,
-                           uint64_t seed,
-                           uint64_t key,
-                           float *out,
-                           size_t out_len,
-                           double *workspace,
-                           size_t workspace_len,
-                           struct wi_init_report *report);
+wi_status wi_init_f32(const struct wi_init_spec *spec,
+                      const size_t *shape,
+                      size_t ndim,
+                      wi_layout layout,
+                      uint64_t seed,
+                      uint64_t key,
+                      float *out,
+                      size_t out_len,
+                      double *workspace,
+                      size_t workspace_len,
+                      struct wi_init_report *report);
 
 // `f64` twin of [`wi_init_f32`].
-enum wi_status wi_init_f64(const struct wi_init_spec *spec,
-                           const size_t *shape,
-                           size_t ndim,
-                           wi_layout layout,
-                           uint64_t seed,
-                           uint64_t key,
-                           double *out,
-                           size_t out_len,
-                           double *workspace,
-                           size_t workspace_len,
-                           struct wi_init_report *report);
+wi_status wi_init_f64(const struct wi_init_spec *spec,
+                      const size_t *shape,
+                      size_t ndim,
+                      wi_layout layout,
+                      uint64_t seed,
+                      uint64_t key,
+                      double *out,
+                      size_t out_len,
+                      double *workspace,
+                      size_t workspace_len,
+                      struct wi_init_report *report);
 
 // Row-major `C = alpha * op(A) * op(B) + beta * C`: `op(A)` is `m x k` (A stored `m x k` with leading
 // dimension `lda`, or `k x m` when `trans_a`), `op(B)` is `k x n`, C is `m x n` with leading dimension
 // `ldc`. Same dispatch as the Rust `gemm`. With `beta == 0`, C is not read. C must not overlap A or B
 // (`WI_ALIASING`). NULL pointers are accepted only for empty operands.
-enum wi_status wi_gemm_f32(bool trans_a,
-                           bool trans_b,
-                           size_t m,
-                           size_t n,
-                           size_t k,
-                           float alpha,
-                           const float *a,
-                           size_t lda,
-                           const float *b,
-                           size_t ldb,
-                           float beta,
-                           float *c,
-                           size_t ldc);
+wi_status wi_gemm_f32(bool trans_a,
+                      bool trans_b,
+                      size_t m,
+                      size_t n,
+                      size_t k,
+                      float alpha,
+                      const float *a,
+                      size_t lda,
+                      const float *b,
+                      size_t ldb,
+                      float beta,
+                      float *c,
+                      size_t ldc);
 
 // `f64` twin of [`wi_gemm_f32`].
-enum wi_status wi_gemm_f64(bool trans_a,
-                           bool trans_b,
-                           size_t m,
-                           size_t n,
-                           size_t k,
-                           double alpha,
-                           const double *a,
-                           size_t lda,
-                           const double *b,
-                           size_t ldb,
-                           double beta,
-                           double *c,
-                           size_t ldc);
+wi_status wi_gemm_f64(bool trans_a,
+                      bool trans_b,
+                      size_t m,
+                      size_t n,
+                      size_t k,
+                      double alpha,
+                      const double *a,
+                      size_t lda,
+                      const double *b,
+                      size_t ldb,
+                      double beta,
+                      double *c,
+                      size_t ldc);
 
 // `y[i] = max(x[i], 0)` for `i < len` (`y` may equal `x` exactly for in-place use, but not partially overlap).
-enum wi_status wi_relu_f32(const float *x,
-                           float *y,
-                           size_t len);
+wi_status wi_relu_f32(const float *x,
+                      float *y,
+                      size_t len);
 
 // `grad_in[i] = pre_activation[i] > 0 ? grad_out[i] : 0` for `i < len`.
-enum wi_status wi_relu_backward_f32(const float *pre_activation,
-                                    const float *grad_out,
-                                    float *grad_in,
-                                    size_t len);
+wi_status wi_relu_backward_f32(const float *pre_activation,
+                               const float *grad_out,
+                               float *grad_in,
+                               size_t len);
 
 // `y[i] = x[i] > 0 ? x[i] : slope * x[i]`.
-enum wi_status wi_leaky_relu_f32(const float *x, float *y, size_t len, float slope);
+wi_status wi_leaky_relu_f32(const float *x, float *y, size_t len, float slope);
 
 // `grad_in[i] = pre_activation[i] > 0 ? grad_out[i] : slope * grad_out[i]`.
-enum wi_status wi_leaky_relu_backward_f32(const float *pre_activation,
-                                          const float *grad_out,
-                                          float *grad_in,
-                                          size_t len,
-                                          float slope);
+wi_status wi_leaky_relu_backward_f32(const float *pre_activation,
+                                     const float *grad_out,
+                                     float *grad_in,
+                                     size_t len,
+                                     float slope);
 
 // `x[i][j] += bias[j]` for a row-major `rows x cols` matrix.
-enum wi_status wi_bias_add_f32(float *x, size_t rows, size_t cols, const float *bias);
+wi_status wi_bias_add_f32(float *x, size_t rows, size_t cols, const float *bias);
 
 // `sums[j] = sum_i x[i][j]` for a row-major `rows x cols` matrix.
-enum wi_status wi_col_sums_f32(const float *x, size_t rows, size_t cols, float *sums);
+wi_status wi_col_sums_f32(const float *x, size_t rows, size_t cols, float *sums);
 
 // Mean softmax cross-entropy of `rows x classes` logits against `labels` (each `< classes`), written to
 // `*loss`, and its gradient with respect to the logits in `grad` (`rows x classes`).
-enum wi_status wi_softmax_cross_entropy_f32(const float *logits,
-                                            size_t rows,
-                                            size_t classes,
-                                            const uint8_t *labels,
-                                            float *grad,
-                                            float *loss);
+wi_status wi_softmax_cross_entropy_f32(const float *logits,
+                                       size_t rows,
+                                       size_t classes,
+                                       const uint8_t *labels,
+                                       float *grad,
+                                       float *loss);
 
 // SGD with momentum: `v = momentum * v + grad; w -= lr * v` over `len` parameters.
-enum wi_status wi_sgd_momentum_f32(float *w,
-                                   const float *grad,
-                                   float *velocity,
-                                   size_t len,
-                                   float lr,
-                                   float momentum);
+wi_status wi_sgd_momentum_f32(float *w,
+                              const float *grad,
+                              float *velocity,
+                              size_t len,
+                              float lr,
+                              float momentum);
 
 #ifdef __cplusplus
 }  // extern "C"

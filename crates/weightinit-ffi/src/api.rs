@@ -24,7 +24,7 @@ macro_rules! enum_arg {
 }
 
 /// Weight layouts, for fans (see weightinit-core's `Layout`).
-#[repr(C)]
+#[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum wi_layout {
     /// PyTorch `[out, in, *k]`, PyTorch's formula.
@@ -59,7 +59,7 @@ enum_arg!(
 );
 
 /// Nonlinearities, for gains (as PyTorch's `calculate_gain`).
-#[repr(C)]
+#[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum wi_nonlinearity {
     /// 1.
@@ -112,7 +112,7 @@ enum_arg!(
 );
 
 /// Initializers.
-#[repr(C)]
+#[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum wi_scheme {
     /// 0.
@@ -183,7 +183,7 @@ enum_arg!(
 );
 
 /// Fan modes.
-#[repr(C)]
+#[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum wi_fan_mode {
     /// fan_in.
@@ -204,7 +204,7 @@ pub struct WiFanModeArg(pub u32);
 enum_arg!(WiFanModeArg, wi_fan_mode { WI_FAN_IN, WI_FAN_OUT, WI_FAN_AVG, WI_FAN_GEO_AVG });
 
 /// Variance-scaling distributions.
-#[repr(C)]
+#[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum wi_distribution {
     /// Uniform.
@@ -226,7 +226,7 @@ enum_arg!(
 );
 
 /// How truncated-normal bounds are given.
-#[repr(C)]
+#[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum wi_bounds {
     /// Absolute values `[a, b]` (PyTorch `trunc_normal_`).

@@ -4,7 +4,7 @@
 use weightinit_core::Error;
 
 /// Result of every fallible `wi_*` function. `WI_OK` is 0; every failure class has its own value.
-#[repr(C)]
+#[repr(u32)]
 #[allow(non_camel_case_types)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum wi_status {

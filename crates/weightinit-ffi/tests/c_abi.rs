@@ -51,7 +51,11 @@ pub fn golden_header() -> String {
     h += &arr32("GOLDEN_TRUNC_F32", &f);
     t.fill_truncated_normal(0, &mut d, 0.0, 1.0, TruncBounds::StdUnits { low: 5.0, high: 6.0 }).unwrap();
     h += &arr64("GOLDEN_TRUNC_TAIL_F64", &d);
-    let _ = writeln!(h, "#define GOLDEN_GAIN_LEAKY_02 0x{:08x}u", (gain(Nonlinearity::LeakyRelu(0.2f32 as f64)).unwrap() as f32).to_bits());
+    let _ = writeln!(
+        h,
+        "#define GOLDEN_GAIN_LEAKY_02 0x{:08x}u",
+        (gain(Nonlinearity::LeakyRelu(0.2f32 as f64)).unwrap() as f32).to_bits()
+    );
     let mut he = vec![0.0f32; 100 * 784];
     let init = Init::KaimingNormal { mode: FanMode::FanIn, nonlinearity: Nonlinearity::Relu };
     init.fill(&Stream::new(2024, 0), &[100, 784], Layout::Torch, &mut he, &mut []).unwrap();
