@@ -67,33 +67,61 @@ fn have(tool: &str, arg: &str) -> bool {
     Command::new(tool).arg(arg).output().is_ok_and(|o| o.status.success())
 }
 
-#[test]
-fn c_firmware_on_cortex_m4_matches_the_host_bit_for_bit() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+fn tools_present() -> bool {
     let target_ok = Command::new("rustup")
         .args(["target", "list", "--installed"])
         .output()
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("thumbv7em-none-eabihf"));
-    if !have("arm-none-eabi-gcc", "--version") || !have("qemu-system-arm", "--version") || !target_ok {
-        eprintln!("skipped: needs arm-none-eabi-gcc, qemu-system-arm and the thumbv7em-none-eabihf target");
-        return;
-    }
-    let out_dir = std::env::temp_dir().join(format!("weightinit-fw-{}", std::process::id()));
-    let build = Command::new("bash").arg(root.join("firmware/c/build.sh")).arg(&out_dir).output().unwrap();
-    assert!(build.status.success(), "firmware build failed:\n{}", String::from_utf8_lossy(&build.stderr));
-    let log = out_dir.join("semihosting.txt");
+    have("arm-none-eabi-gcc", "--version") && have("qemu-system-arm", "--version") && target_ok
+}
+
+/// Runs an ELF on QEMU mps2-an386 and returns what it printed over semihosting.
+fn run_qemu(elf: &Path, log: &Path) -> String {
+    let _ = std::fs::remove_file(log);
     let run = Command::new("timeout")
         .args(["120", "qemu-system-arm", "-machine", "mps2-an386", "-cpu", "cortex-m4"])
         .args(["-display", "none", "-monitor", "none", "-serial", "none"])
         .args(["-semihosting-config", "enable=on,target=native,chardev=sh0", "-chardev"])
         .arg(format!("file,id=sh0,path={}", log.display()))
         .arg("-kernel")
-        .arg(out_dir.join("weightinit-firmware.elf"))
+        .arg(elf)
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap();
-    let got = std::fs::read_to_string(&log).unwrap_or_default();
-    assert!(run.status.success(), "firmware exited with {:?}:\n{got}", run.status);
+    // SYS_WRITE0 goes to the semihosting chardev, SYS_WRITE on ":tt" (cortex-m-semihosting) to stdio.
+    let got = std::fs::read_to_string(log).unwrap_or_default()
+        + &String::from_utf8_lossy(&run.stdout)
+        + &String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{} exited with {:?}:\n{got}", elf.display(), run.status);
+    got
+}
+
+#[test]
+fn rust_firmware_on_cortex_m4_matches_the_host_bit_for_bit() {
+    if !tools_present() {
+        eprintln!("skipped: needs arm-none-eabi-gcc, qemu-system-arm and the thumbv7em-none-eabihf target");
+        return;
+    }
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../firmware/rust");
+    let build = Command::new(env!("CARGO")).args(["build", "--release", "-q"]).current_dir(&dir).output().unwrap();
+    assert!(build.status.success(), "firmware build failed:\n{}", String::from_utf8_lossy(&build.stderr));
+    let elf = dir.join("target/thumbv7em-none-eabihf/release/weightinit-firmware");
+    let log = std::env::temp_dir().join(format!("weightinit-rust-fw-{}.txt", std::process::id()));
+    let got = run_qemu(&elf, &log);
+    assert_eq!(got, expected(), "Cortex-M4 (pure Rust) output differs from the host");
+}
+
+#[test]
+fn c_firmware_on_cortex_m4_matches_the_host_bit_for_bit() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    if !tools_present() {
+        eprintln!("skipped: needs arm-none-eabi-gcc, qemu-system-arm and the thumbv7em-none-eabihf target");
+        return;
+    }
+    let out_dir = std::env::temp_dir().join(format!("weightinit-fw-{}", std::process::id()));
+    let build = Command::new("bash").arg(root.join("firmware/c/build.sh")).arg(&out_dir).output().unwrap();
+    assert!(build.status.success(), "firmware build failed:\n{}", String::from_utf8_lossy(&build.stderr));
+    let got = run_qemu(&out_dir.join("weightinit-firmware.elf"), &out_dir.join("semihosting.txt"));
     assert_eq!(got, expected(), "Cortex-M4 output differs from the host");
     eprintln!("cortex-m4 firmware output equals the host's:\n{got}");
 }
