@@ -123,5 +123,61 @@ fn stream_fills(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, sequential, stream_fills);
+criterion_group!(benches, sequential, stream_fills, bulk);
 criterion_main!(benches);
+
+/// Bulk fills of 16 Mi f32 values, one thread, default build (runtime dispatch), beside rand_distr's
+/// StandardNormal, `rand::random::<f32>()` and the memory-write floor (a constant fill) in the same run.
+fn bulk(c: &mut Criterion) {
+    const BULK: usize = 16 << 20;
+    let mut buf = vec![0.0f32; BULK];
+    let s = Stream::new(3, 9);
+    let mut g = c.benchmark_group("bulk f32 16Mi");
+    g.throughput(Throughput::Elements(BULK as u64));
+    g.sample_size(10);
+    g.bench_function("memory-write floor (constant fill)", |b| {
+        b.iter(|| {
+            buf.fill(black_box(0.25));
+            black_box(&buf);
+        })
+    });
+    g.bench_function("rand_distr StandardNormal f32 loop", |b| {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+        b.iter(|| {
+            for o in buf.iter_mut() {
+                *o = StandardNormal.sample(&mut rng);
+            }
+            black_box(&buf);
+        })
+    });
+    g.bench_function("rand::random::<f32>() loop", |b| {
+        b.iter(|| {
+            for o in buf.iter_mut() {
+                *o = rand::random::<f32>();
+            }
+            black_box(&buf);
+        })
+    });
+    g.bench_function("fill_normal (auto)", |b| b.iter(|| s.fill_normal(0, &mut buf, 0.0, 1.0).unwrap()));
+    g.bench_function("fill_normal (portable path)", |b| {
+        let p = s.with_isa(weightinit::kernels::Isa::Portable);
+        b.iter(|| p.fill_normal(0, &mut buf, 0.0, 1.0).unwrap())
+    });
+    g.bench_function("fill_uniform (auto)", |b| b.iter(|| s.fill_uniform(0, &mut buf, -1.0, 1.0).unwrap()));
+    g.bench_function("fill_truncated_normal +-2 std (auto)", |b| {
+        b.iter(|| s.fill_truncated_normal(0, &mut buf, 0.0, 1.0, TruncBounds::two_sigma()).unwrap())
+    });
+    g.finish();
+
+    const BIG: usize = 64 << 20;
+    let mut big = vec![0.0f32; BIG];
+    let mut g = c.benchmark_group("bulk f32 64Mi threads");
+    g.throughput(Throughput::Elements(BIG as u64));
+    g.sample_size(10);
+    for threads in [1usize, 2] {
+        g.bench_function(format!("fill_normal_parallel {threads} thread(s)"), |b| {
+            b.iter(|| s.fill_normal_parallel(0, &mut big, 0.0, 1.0, threads).unwrap())
+        });
+    }
+    g.finish();
+}

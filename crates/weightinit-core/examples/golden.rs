@@ -41,6 +41,11 @@ fn main() {
         emit32("fill_normal_with(NormalMethod::BoxMuller, offset, &mut f, 0.0, 1.0)", &f);
         s.fill_truncated_normal(offset, &mut f, 0.0, 1.0, TruncBounds::two_sigma()).unwrap();
         emit32("fill_truncated_normal(offset, &mut f, 0.0, 1.0, TruncBounds::two_sigma())", &f);
+        s.fill_normal_with(NormalMethod::Ziggurat, offset, &mut f, 0.0, 1.0).unwrap();
+        emit32("fill_normal_with(NormalMethod::Ziggurat, offset, &mut f, 0.0, 1.0)", &f);
+        let t = TruncBounds::StdUnits { low: 3.0, high: 4.0 };
+        s.fill_truncated_normal(offset, &mut f, 0.0, 1.0, t).unwrap();
+        emit32("fill_truncated_normal(offset, &mut f, 0.0, 1.0, TruncBounds::StdUnits { low: 3.0, high: 4.0 })", &f);
         let emit64 = |call: &str, d: &[f64]| {
             println!("    s.{call}.unwrap();\n    assert_eq!(d.map(f64::to_bits), {});", hex64(d))
         };
@@ -69,5 +74,10 @@ fn main() {
     println!("    let mut rng = Stream::new(42, 7).block_rng(1);");
     println!("    let raw: Vec<u64> = (0..3).map(|_| rand_core::Rng::next_u64(&mut rng)).collect();");
     println!("    assert_eq!(raw, [{}]);", raw.join(", "));
+    let mut lanes = weightinit_core::kernels::bulk::LaneRng::new(&Stream::new(42, 7), 1);
+    let raw: Vec<String> = lanes.step().iter().map(|w| format!("{w:#018x}")).collect();
+    println!("    // The first step of the 8 lane generators of block 1 of stream (42, 7).");
+    println!("    let mut lanes = weightinit_core::kernels::bulk::LaneRng::new(&Stream::new(42, 7), 1);");
+    println!("    assert_eq!(lanes.step(), [{}]);", raw.join(", "));
     println!("}}");
 }

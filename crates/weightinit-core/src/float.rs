@@ -5,8 +5,11 @@ use core::ops::{Add, AddAssign, Div, Mul, MulAssign, Neg, Sub, SubAssign};
 
 use rand_core::Rng;
 
+use crate::kernels::bulk::{self, UniformParams};
+use crate::kernels::simd::Isa;
+use crate::sample::{NormalMethod, TruncatedNormal};
 use crate::sample::{box_muller, uniform, ziggurat};
-use crate::stream::BlockRng;
+use crate::stream::{BlockRng, Stream};
 
 pub(crate) mod sealed {
     use crate::kernels::gemm::{Kernel, portable_kernel};
@@ -175,11 +178,39 @@ pub trait Float:
     fn box_muller<R: Rng + ?Sized>(rng: &mut R) -> (Self, Self);
     /// Random words one Box-Muller pair consumes (f32: one 64-bit word, f64: two).
     const BOX_MULLER_WORDS: usize;
+    /// The normal method of [`Stream::fill_normal`](crate::Stream::fill_normal) for this type:
+    /// [`NormalMethod::BoxMullerPoly`] for `f32` (the vectorized path), [`NormalMethod::Ziggurat`] for `f64`.
+    const DEFAULT_NORMAL: NormalMethod;
+    /// Bulk uniform fill (format v2 lanes) on `isa`.
+    #[doc(hidden)]
+    fn bulk_uniform(isa: Isa, stream: &Stream, offset: u64, out: &mut [Self], p: &UniformParams<Self>);
+    /// Bulk polynomial Box-Muller fill on `isa`.
+    #[doc(hidden)]
+    fn bulk_normal_poly(isa: Isa, stream: &Stream, offset: u64, out: &mut [Self], mean: Self, std: Self);
+    /// Bulk truncated-normal fill on `isa` when the fast path applies; false when it does not.
+    #[doc(hidden)]
+    fn bulk_truncated(isa: Isa, stream: &Stream, offset: u64, out: &mut [Self], t: &TruncatedNormal<Self>) -> bool;
 }
 
 macro_rules! impl_float {
     ($t:ty, $name:literal, $unit:path, $zig:path, $zig_local:path, $bm:path, $bm_words:expr, $sqrt:path, $exp:path) => {
         impl Float for $t {
+            const DEFAULT_NORMAL: NormalMethod = <$t as Bulk>::DEFAULT_NORMAL_M;
+            fn bulk_uniform(isa: Isa, stream: &Stream, offset: u64, out: &mut [Self], p: &UniformParams<Self>) {
+                <$t as Bulk>::bulk_uniform_m(isa, stream, offset, out, p)
+            }
+            fn bulk_normal_poly(isa: Isa, stream: &Stream, offset: u64, out: &mut [Self], mean: Self, std: Self) {
+                <$t as Bulk>::bulk_normal_poly_m(isa, stream, offset, out, mean, std)
+            }
+            fn bulk_truncated(
+                isa: Isa,
+                stream: &Stream,
+                offset: u64,
+                out: &mut [Self],
+                t: &TruncatedNormal<Self>,
+            ) -> bool {
+                <$t as Bulk>::bulk_truncated_m(isa, stream, offset, out, t)
+            }
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
             const NAME: &'static str = $name;
@@ -255,6 +286,55 @@ macro_rules! impl_float {
             }
         }
     };
+}
+
+impl Bulk for f32 {
+    const DEFAULT_NORMAL_M: NormalMethod = NormalMethod::BoxMullerPoly;
+    fn bulk_uniform_m(isa: Isa, stream: &Stream, offset: u64, out: &mut [f32], p: &UniformParams<f32>) {
+        bulk::uniform_f32(isa, stream, offset, out, p)
+    }
+    fn bulk_normal_poly_m(isa: Isa, stream: &Stream, offset: u64, out: &mut [f32], mean: f32, std: f32) {
+        bulk::normal_f32(isa, stream, offset, out, mean, std)
+    }
+    fn bulk_truncated_m(isa: Isa, stream: &Stream, offset: u64, out: &mut [f32], t: &TruncatedNormal<f32>) -> bool {
+        match t.fast_params() {
+            Some(p) => {
+                bulk::truncated_f32(isa, stream, offset, out, &p);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+impl Bulk for f64 {
+    const DEFAULT_NORMAL_M: NormalMethod = NormalMethod::Ziggurat;
+    fn bulk_uniform_m(isa: Isa, stream: &Stream, offset: u64, out: &mut [f64], p: &UniformParams<f64>) {
+        bulk::uniform_f64(isa, stream, offset, out, p)
+    }
+    fn bulk_normal_poly_m(isa: Isa, stream: &Stream, offset: u64, out: &mut [f64], mean: f64, std: f64) {
+        let mut tmp = [0.0f32; 256];
+        let mut pos = offset;
+        for chunk in out.chunks_mut(256) {
+            let t = &mut tmp[..chunk.len()];
+            bulk::normal_f32(isa, stream, pos, t, 0.0, 1.0);
+            for (o, &z) in chunk.iter_mut().zip(t.iter()) {
+                *o = mean + std * z as f64;
+            }
+            pos += chunk.len() as u64;
+        }
+    }
+    fn bulk_truncated_m(_: Isa, _: &Stream, _: u64, _: &mut [f64], _: &TruncatedNormal<f64>) -> bool {
+        false
+    }
+}
+
+/// Per-type bulk plumbing behind the public `Float` methods.
+trait Bulk: Sized {
+    const DEFAULT_NORMAL_M: NormalMethod;
+    fn bulk_uniform_m(isa: Isa, stream: &Stream, offset: u64, out: &mut [Self], p: &UniformParams<Self>);
+    fn bulk_normal_poly_m(isa: Isa, stream: &Stream, offset: u64, out: &mut [Self], mean: Self, std: Self);
+    fn bulk_truncated_m(isa: Isa, stream: &Stream, offset: u64, out: &mut [Self], t: &TruncatedNormal<Self>) -> bool;
 }
 
 impl_float!(

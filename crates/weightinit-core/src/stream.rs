@@ -7,15 +7,16 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::error::{Error, Result};
 use crate::float::Float;
+use crate::kernels::simd::Isa;
 use crate::sample::{Distribution, Normal, NormalMethod, TruncBounds, TruncatedNormal, Uniform};
 
 /// Version of the stream format documented in the crate docs. Any change to the values a stream yields for
 /// the same arguments changes this number (and the golden-vector tests).
-pub const STREAM_FORMAT_VERSION: u32 = 1;
+pub const STREAM_FORMAT_VERSION: u32 = 2;
 
 /// Elements per block. Element `i` of a stream belongs to block `i / BLOCK_LEN`, and each block is generated
 /// from its own freshly seeded generator.
-pub const BLOCK_LEN: u64 = 1024;
+pub const BLOCK_LEN: u64 = 4096;
 
 const GAMMA: u64 = 0x9e37_79b9_7f4a_7c15;
 
@@ -47,13 +48,34 @@ pub struct Stream {
     seed: u64,
     key: u64,
     id: u64,
+    isa: Option<Isa>,
 }
 
 impl Stream {
     /// The stream `(seed, key)`.
     pub const fn new(seed: u64, key: u64) -> Stream {
         let id = mix64(mix64(seed.wrapping_add(GAMMA)) ^ key.wrapping_add(GAMMA.wrapping_mul(2)));
-        Stream { seed, key, id }
+        Stream { seed, key, id, isa: None }
+    }
+
+    /// The same stream, with bulk fills forced onto `isa` (falling back to the portable path when the CPU
+    /// lacks it). For tests and benchmarks: every path gives the same bits.
+    pub const fn with_isa(mut self, isa: Isa) -> Stream {
+        self.isa = Some(isa);
+        self
+    }
+
+    fn isa(&self) -> Isa {
+        match self.isa {
+            Some(i) => i,
+            None => crate::kernels::simd::best(),
+        }
+    }
+
+    fn check_range(offset: u64, len: usize) -> Result<()> {
+        let len = u64::try_from(len).map_err(|_| Error::OffsetOverflow)?;
+        offset.checked_add(len).ok_or(Error::OffsetOverflow)?;
+        Ok(())
     }
 
     /// The seed.
@@ -71,13 +93,19 @@ impl Stream {
     /// `id = mix64(mix64(seed + GAMMA) ^ (key + 2 * GAMMA))` (wrapping arithmetic,
     /// `GAMMA = 0x9e3779b97f4a7c15`). The four words are distinct, so the state is never all zero.
     pub fn block_rng(&self, block: u64) -> BlockRng {
-        let h = mix64(self.id ^ block.wrapping_add(GAMMA.wrapping_mul(3)));
+        let h = self.block_hash(block);
         let mut seed = [0u8; 32];
         for (w, chunk) in seed.chunks_exact_mut(8).enumerate() {
             let word = mix64(h.wrapping_add(GAMMA.wrapping_mul(w as u64 + 1)));
             chunk.copy_from_slice(&word.to_le_bytes());
         }
         BlockRng { inner: Xoshiro256PlusPlus::from_seed(seed), half: 0, has_half: false }
+    }
+
+    /// The hash of block `block`: `mix64(id ^ (block + 3 G))` (see [`Stream::block_rng`]).
+    #[inline(always)]
+    pub fn block_hash(&self, block: u64) -> u64 {
+        mix64(self.id ^ block.wrapping_add(GAMMA.wrapping_mul(3)))
     }
 
     /// Fills `out` with elements `offset .. offset + out.len()` of `dist` on this stream. Only the blocks
@@ -100,15 +128,18 @@ impl Stream {
         Ok(())
     }
 
-    /// Uniform on `[low, high)`: see [`Uniform`]. f32 takes 24 bits from each 32-bit half of a word (high
-    /// half first), f64 53 bits of one word.
+    /// Uniform on `[low, high)`: see [`Uniform`] (format v2 lane blocks, vectorized).
     pub fn fill_uniform<T: Float>(&self, offset: u64, out: &mut [T], low: T, high: T) -> Result<()> {
-        self.fill(&Uniform::new(low, high)?, offset, out)
+        let u = Uniform::new(low, high)?;
+        Self::check_range(offset, out.len())?;
+        T::bulk_uniform(self.isa(), self, offset, out, &u.params());
+        Ok(())
     }
 
-    /// N(mean, std^2) by the default method, the ziggurat ([`NormalMethod::Ziggurat`]).
+    /// N(mean, std^2) by the type's default method, [`Float::DEFAULT_NORMAL`]: the vectorized polynomial
+    /// Box-Muller for `f32`, the ziggurat for `f64`.
     pub fn fill_normal<T: Float>(&self, offset: u64, out: &mut [T], mean: T, std: T) -> Result<()> {
-        self.fill_normal_with(NormalMethod::Ziggurat, offset, out, mean, std)
+        self.fill_normal_with(T::DEFAULT_NORMAL, offset, out, mean, std)
     }
 
     /// N(mean, std^2) by a chosen method.
@@ -120,7 +151,13 @@ impl Stream {
         mean: T,
         std: T,
     ) -> Result<()> {
-        self.fill(&Normal::new(mean, std, method)?, offset, out)
+        let d = Normal::new(mean, std, method)?;
+        if method == NormalMethod::BoxMullerPoly {
+            Self::check_range(offset, out.len())?;
+            T::bulk_normal_poly(self.isa(), self, offset, out, mean, std);
+            return Ok(());
+        }
+        self.fill(&d, offset, out)
     }
 
     /// N(mean, std^2) truncated to `bounds`: see [`TruncatedNormal`].
@@ -132,7 +169,96 @@ impl Stream {
         std: T,
         bounds: TruncBounds<T>,
     ) -> Result<()> {
-        self.fill(&TruncatedNormal::new(mean, std, bounds)?, offset, out)
+        let t = TruncatedNormal::new(mean, std, bounds)?;
+        Self::check_range(offset, out.len())?;
+        if T::bulk_truncated(self.isa(), self, offset, out, &t) {
+            return Ok(());
+        }
+        self.fill(&t, offset, out)
+    }
+}
+
+#[cfg(feature = "std")]
+impl Stream {
+    /// Runs `fill` on `threads` (>= 1) contiguous parts of `out`, split on block boundaries: the bytes are the
+    /// same as one sequential fill, for any thread count.
+    fn parallel<T: Send>(
+        &self,
+        offset: u64,
+        out: &mut [T],
+        threads: usize,
+        fill: impl Fn(u64, &mut [T]) -> Result<()> + Sync,
+    ) -> Result<()> {
+        Self::check_range(offset, out.len())?;
+        let threads = threads.max(1);
+        let len = out.len() as u64;
+        if threads == 1 || len <= BLOCK_LEN {
+            return fill(offset, out);
+        }
+        // Cut points at block boundaries (absolute positions), then relative to the slice.
+        let mut cuts = std::vec::Vec::with_capacity(threads + 1);
+        cuts.push(0usize);
+        for t in 1..threads {
+            let target = offset + len * t as u64 / threads as u64;
+            let aligned = target.div_ceil(BLOCK_LEN) * BLOCK_LEN;
+            let rel = (aligned.min(offset + len) - offset) as usize;
+            if rel > *cuts.last().expect("non-empty") {
+                cuts.push(rel);
+            }
+        }
+        cuts.push(out.len());
+        let fill = &fill;
+        std::thread::scope(|s| {
+            let mut rest = out;
+            let mut handles = std::vec::Vec::new();
+            for w in cuts.windows(2) {
+                let (part, tail) = rest.split_at_mut(w[1] - w[0]);
+                rest = tail;
+                let start = offset + w[0] as u64;
+                handles.push(s.spawn(move || fill(start, part)));
+            }
+            handles.into_iter().try_for_each(|h| h.join().expect("fill thread panicked"))
+        })
+    }
+
+    /// [`Stream::fill_uniform`] on `threads` threads, with identical bits.
+    pub fn fill_uniform_parallel<T: Float>(
+        &self,
+        offset: u64,
+        out: &mut [T],
+        low: T,
+        high: T,
+        threads: usize,
+    ) -> Result<()> {
+        Uniform::new(low, high)?;
+        self.parallel(offset, out, threads, |o, part| self.fill_uniform(o, part, low, high))
+    }
+
+    /// [`Stream::fill_normal`] on `threads` threads, with identical bits.
+    pub fn fill_normal_parallel<T: Float>(
+        &self,
+        offset: u64,
+        out: &mut [T],
+        mean: T,
+        std: T,
+        threads: usize,
+    ) -> Result<()> {
+        Normal::new(mean, std, T::DEFAULT_NORMAL)?;
+        self.parallel(offset, out, threads, |o, part| self.fill_normal(o, part, mean, std))
+    }
+
+    /// [`Stream::fill_truncated_normal`] on `threads` threads, with identical bits.
+    pub fn fill_truncated_normal_parallel<T: Float>(
+        &self,
+        offset: u64,
+        out: &mut [T],
+        mean: T,
+        std: T,
+        bounds: TruncBounds<T>,
+        threads: usize,
+    ) -> Result<()> {
+        TruncatedNormal::new(mean, std, bounds)?;
+        self.parallel(offset, out, threads, |o, part| self.fill_truncated_normal(o, part, mean, std, bounds))
     }
 }
 

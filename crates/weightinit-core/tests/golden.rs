@@ -1,4 +1,4 @@
-//! Golden vectors: stream format version 1 pinned bit for bit. A failure here means the
+//! Golden vectors: stream format version 2 pinned bit for bit. A failure here means the
 //! values a user gets for a (seed, key, index) changed: that is a new stream format version, never a
 //! silent change. Regenerate with `cargo run -p weightinit-core --example golden` only after bumping
 //! `STREAM_FORMAT_VERSION`.
@@ -7,7 +7,7 @@ use weightinit_core::{NormalMethod, STREAM_FORMAT_VERSION, Stream, TruncBounds};
 
 #[test]
 fn format_version() {
-    assert_eq!(STREAM_FORMAT_VERSION, 1);
+    assert_eq!(STREAM_FORMAT_VERSION, 2);
 }
 
 #[test]
@@ -16,15 +16,19 @@ fn golden_start() {
     let mut f = [0.0f32; 6];
     let mut d = [0.0f64; 4];
     s.fill_uniform(offset, &mut f, -1.0, 1.0).unwrap();
-    assert_eq!(f.map(f32::to_bits), [0xbf0f0c04, 0x3e835694, 0xbf476c2c, 0x3e704908, 0xbf468534, 0x3f487234]);
+    assert_eq!(f.map(f32::to_bits), [0xbf0cb69e, 0xbec1df04, 0xbf450efe, 0x3d5323e0, 0x3ea6aff4, 0x3ec3173c]);
     s.fill_normal(offset, &mut f, 0.0, 1.0).unwrap();
-    assert_eq!(f.map(f32::to_bits), [0x3df81d0d, 0xbe835dbc, 0x3d8b9c1f, 0xbf868a19, 0x3e9a133a, 0x3f017acb]);
+    assert_eq!(f.map(f32::to_bits), [0xbfd9d9af, 0x3f51e4a2, 0x4004443b, 0x3f7f0a00, 0x3f0dcb3f, 0x3ebc73c3]);
     s.fill_normal_with(NormalMethod::BoxMuller, offset, &mut f, 0.0, 1.0).unwrap();
     assert_eq!(f.map(f32::to_bits), [0xbf9a1a79, 0xbfa08ca8, 0xbfc6e807, 0xbfb4987a, 0x3fcfdb63, 0xbfa8b017]);
     s.fill_truncated_normal(offset, &mut f, 0.0, 1.0, TruncBounds::two_sigma()).unwrap();
-    assert_eq!(f.map(f32::to_bits), [0xbdb883e8, 0xbe40a9b7, 0x3d827112, 0x3f628492, 0xbf09aee7, 0xbfe82d05]);
+    assert_eq!(f.map(f32::to_bits), [0xbfd9d9af, 0x3f51e4a2, 0xbe6a88b8, 0x3f7f0a00, 0x3f0dcb3f, 0x3ebc73c3]);
+    s.fill_normal_with(NormalMethod::Ziggurat, offset, &mut f, 0.0, 1.0).unwrap();
+    assert_eq!(f.map(f32::to_bits), [0x3df81d0d, 0xbe835dbc, 0x3d8b9c1f, 0xbf868a19, 0x3e9a133a, 0x3f017acb]);
+    s.fill_truncated_normal(offset, &mut f, 0.0, 1.0, TruncBounds::StdUnits { low: 3.0, high: 4.0 }).unwrap();
+    assert_eq!(f.map(f32::to_bits), [0x405d4954, 0x406a6078, 0x4056d300, 0x406b8392, 0x4066f476, 0x405eafe2]);
     s.fill_uniform(offset, &mut d, -1.0, 1.0).unwrap();
-    assert_eq!(d.map(f64::to_bits), [0xbfe1e1804297ca98, 0xbfe8ed8543987db8, 0xbfe8d0a67b86f1ba, 0x3fc788a958e6f220]);
+    assert_eq!(d.map(f64::to_bits), [0xbfe196d388a1bac8, 0xbfd83be01b947888, 0xbfe8a1dfa3011fd0, 0x3faa647e4c512500]);
     s.fill_normal(offset, &mut d, 0.0, 1.0).unwrap();
     assert_eq!(d.map(f64::to_bits), [0xbfb7107d0af2f1ec, 0xbfc81536d8628c2a, 0x3fb04e223e26f37f, 0x3fec50924251cc43]);
     s.fill_normal_with(NormalMethod::BoxMuller, offset, &mut d, 0.0, 1.0).unwrap();
@@ -39,32 +43,59 @@ fn golden_at_1e9() {
     let mut f = [0.0f32; 6];
     let mut d = [0.0f64; 4];
     s.fill_uniform(offset, &mut f, -1.0, 1.0).unwrap();
-    assert_eq!(f.map(f32::to_bits), [0x3f4d1036, 0x3f0ed68c, 0xbf59dfde, 0x3f6bf6c2, 0x3d43d320, 0xbf529d2e]);
+    assert_eq!(f.map(f32::to_bits), [0xbe4f8be8, 0x3f33905e, 0xbf5d0e08, 0xbd943c80, 0xbe6d6b50, 0xbed4b628]);
     s.fill_normal(offset, &mut f, 0.0, 1.0).unwrap();
-    assert_eq!(f.map(f32::to_bits), [0xbe17acf9, 0xbfaa7637, 0x3de190a6, 0x3c0686fd, 0x3e72b11d, 0x3eaf9389]);
+    assert_eq!(f.map(f32::to_bits), [0xbf8240a9, 0x3ef131e5, 0x40143b80, 0x3f7f6fe0, 0x3f8a7fe3, 0x3f8ec6f2]);
     s.fill_normal_with(NormalMethod::BoxMuller, offset, &mut f, 0.0, 1.0).unwrap();
-    assert_eq!(f.map(f32::to_bits), [0x3da9c7e0, 0xbee6845e, 0x400d7bbc, 0xbf0e0677, 0x3f77175f, 0x3f19df75]);
+    assert_eq!(f.map(f32::to_bits), [0x3fc91b31, 0xbe5f80b2, 0x3f5f6648, 0xbe9a03da, 0x3f562860, 0xbeacd4d9]);
     s.fill_truncated_normal(offset, &mut f, 0.0, 1.0, TruncBounds::two_sigma()).unwrap();
-    assert_eq!(f.map(f32::to_bits), [0xbf2b43e4, 0xbf3a6fc0, 0x3e024bb0, 0x3f992ffc, 0x3c860844, 0x3fd673ce]);
+    assert_eq!(f.map(f32::to_bits), [0xbfeff840, 0x3fc10220, 0xbedcf082, 0x3f6975cd, 0x3d517eb7, 0xbedabe45]);
+    s.fill_normal_with(NormalMethod::Ziggurat, offset, &mut f, 0.0, 1.0).unwrap();
+    assert_eq!(f.map(f32::to_bits), [0xbfd7e6dc, 0x3ec5b81a, 0xbfd4c0d4, 0xbefc3ef1, 0x3e04b06b, 0xbf112bc3]);
+    s.fill_truncated_normal(offset, &mut f, 0.0, 1.0, TruncBounds::StdUnits { low: 3.0, high: 4.0 }).unwrap();
+    assert_eq!(f.map(f32::to_bits), [0x40476324, 0x40512204, 0x40607d20, 0x40683738, 0x4072294c, 0x407ddf53]);
     s.fill_uniform(offset, &mut d, -1.0, 1.0).unwrap();
-    assert_eq!(d.map(f64::to_bits), [0x3fc49824f25bf660, 0xbfe4655adc8b4126, 0x3fe74625ab3dd476, 0xbfe6fdd875a0b2f6]);
+    assert_eq!(d.map(f64::to_bits), [0x3fd913b4af7d2814, 0xbfeb1ae2a77aa8c8, 0x3f8ffc6cd25b5a80, 0x3fd92a7b1f2b88a8]);
     s.fill_normal(offset, &mut d, 0.0, 1.0).unwrap();
-    assert_eq!(d.map(f64::to_bits), [0xbff39e8073df42ed, 0xbfd6ee7bda8330cb, 0xbfe3fa0229584e28, 0xbfb79d9a22ce44b2]);
+    assert_eq!(d.map(f64::to_bits), [0x3ff98c5b1e4a3cf6, 0x3ff4b1a2425dc21b, 0x3ffae33ca68538e3, 0xbfcc0b66d31bf4f8]);
     s.fill_normal_with(NormalMethod::BoxMuller, offset, &mut d, 0.0, 1.0).unwrap();
-    assert_eq!(d.map(f64::to_bits), [0x3fdbec44e2feb9e1, 0x3fee5113a6dca098, 0x3fd5f6092d1979bc, 0x3fdace0620e509e7]);
+    assert_eq!(d.map(f64::to_bits), [0xbfe5ef1f3e4d6fca, 0xbff4152928ea3dcc, 0x4002a031d609c738, 0xbfd043bab6093fa0]);
     s.fill_truncated_normal(offset, &mut d, 0.0, 1.0, TruncBounds::StdUnits { low: 5.0, high: 6.0 }).unwrap();
-    assert_eq!(d.map(f64::to_bits), [0x4014bb06c6b6c3d3, 0x40173207e5d3c883, 0x40140f0cd81868d7, 0x4014750002e3eb4d]);
+    assert_eq!(d.map(f64::to_bits), [0x4014c35e7bb7e85b, 0x40141bd5ac74b377, 0x4014a8317234b358, 0x4015e98ed41a855a]);
 }
 
 #[test]
 fn golden_extreme_seeds() {
     let mut f = [0.0f32; 4];
     Stream::new(0, 0).fill_normal(0, &mut f, 0.0, 1.0).unwrap();
-    assert_eq!(f.map(f32::to_bits), [0xbf3e7384, 0x3f05affb, 0x3ea0e59c, 0x3f19be44]);
+    assert_eq!(f.map(f32::to_bits), [0xbb4dc810, 0x3db1d937, 0xbe5a3792, 0x3f02a406]);
     Stream::new(u64::MAX, u64::MAX).fill_normal(u64::MAX - 4, &mut f, 0.0, 1.0).unwrap();
-    assert_eq!(f.map(f32::to_bits), [0x3eb0e7f1, 0xbdd38b30, 0xbf611bb7, 0x3b3fc879]);
+    assert_eq!(f.map(f32::to_bits), [0xbe8f064a, 0xbe9fb16a, 0xbf2c5272, 0xbfcd6782]);
     // The raw generator of block 1 of stream (42, 7).
     let mut rng = Stream::new(42, 7).block_rng(1);
     let raw: Vec<u64> = (0..3).map(|_| rand_core::Rng::next_u64(&mut rng)).collect();
     assert_eq!(raw, [0x5608db24cbe40f8a, 0x0855be7ad2d3eda9, 0x005ed49632a0ab20]);
+    // The first step of the 8 lane generators of block 1 of stream (42, 7).
+    let mut lanes = weightinit_core::kernels::bulk::LaneRng::new(&Stream::new(42, 7), 1);
+    assert_eq!(
+        lanes.step(),
+        [
+            0xe47bfb287bc83e3e,
+            0x8ac2b853757b069d,
+            0xa8a9749acd3d6619,
+            0x292b48e847fa9ec4,
+            0x9fce5ae2fb57ba80,
+            0x16237ca2fd0b3675,
+            0x982786debb895d6a,
+            0xf1e47b127a172b39,
+            0xb3f9466d2d0ed6e2,
+            0x31847b45bb59cbe7,
+            0xa1e4acac8939cf4b,
+            0xe4b6987501f4d3c6,
+            0xf58f38dff232e804,
+            0xd4848dd3536a4218,
+            0xdfe2eb5455f7fc57,
+            0x7669b04db4645a2b
+        ]
+    );
 }

@@ -90,18 +90,15 @@ fn target_dir() -> PathBuf {
 }
 
 fn staticlib() -> PathBuf {
-    let lib = target_dir().join("libweightinit_ffi.a");
-    if !lib.exists() {
-        // cargo test builds the rlib; build the staticlib of the same profile too.
-        let profile = target_dir().file_name().unwrap().to_string_lossy().to_string();
-        let mut cmd = Command::new(env!("CARGO"));
-        cmd.args(["build", "-p", "weightinit-ffi", "--lib"]);
-        if profile == "release" {
-            cmd.arg("--release");
-        }
-        assert!(cmd.status().unwrap().success(), "building the static library");
+    // `cargo test` builds the rlib but does not refresh the staticlib: build it (a no-op when up to date).
+    let profile = target_dir().file_name().unwrap().to_string_lossy().to_string();
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.args(["build", "-q", "-p", "weightinit-ffi", "--lib"]);
+    if profile == "release" {
+        cmd.arg("--release");
     }
-    lib
+    assert!(cmd.status().unwrap().success(), "building the static library");
+    target_dir().join("libweightinit_ffi.a")
 }
 
 fn have(tool: &str) -> bool {

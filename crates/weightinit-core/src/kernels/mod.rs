@@ -1,10 +1,12 @@
 //! The compute a trainer (and a firmware doing inference) needs, `no_std`: gemm and element-wise kernels.
 //! Safe public functions over slices with explicit shapes, checked once up front.
 
+pub mod bulk;
 pub mod elementwise;
 pub mod gemm;
 pub mod mat;
 pub mod simd;
+pub mod vmath;
 
 pub use elementwise::*;
 pub use gemm::{Epilogue, GemmPath, auto_path, gemm, gemm_with};

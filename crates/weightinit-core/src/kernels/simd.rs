@@ -180,6 +180,71 @@ pub(crate) fn blocked_for_isa<T: crate::Float>(
     blocked_in(kern, alpha, a, b, beta, c, ep, apack, bpack)
 }
 
+macro_rules! bulk_dispatch {
+    ($name:ident, $body:ident, $wrap512:ident, $wrap2:ident, ($($arg:ident: $ty:ty),*)) => {
+        /// Runs the bulk body on `isa` (falls back to portable when the CPU lacks it).
+        pub(crate) fn $name($($arg: $ty),*, isa: Isa) {
+            #[cfg(target_arch = "x86_64")]
+            match isa {
+                Isa::Avx512 if available(Isa::Avx512) => {
+                    // SAFETY: AVX-512F availability was checked just now.
+                    return unsafe { x86::$wrap512($($arg),*) };
+                }
+                Isa::Avx2 if available(Isa::Avx2) => {
+                    // SAFETY: AVX2 and FMA availability was checked just now.
+                    return unsafe { x86::$wrap2($($arg),*) };
+                }
+                _ => {}
+            }
+            let _ = isa;
+            crate::kernels::bulk::body::$body($($arg),*)
+        }
+    };
+}
+
+bulk_dispatch!(bulk_uniform_f32, uniform_f32, uniform_f32_avx512, uniform_f32_avx2,
+    (stream: &crate::Stream, offset: u64, out: &mut [f32], p: &crate::kernels::bulk::UniformParams<f32>));
+bulk_dispatch!(bulk_uniform_f64, uniform_f64, uniform_f64_avx512, uniform_f64_avx2,
+    (stream: &crate::Stream, offset: u64, out: &mut [f64], p: &crate::kernels::bulk::UniformParams<f64>));
+bulk_dispatch!(bulk_normal_f32, normal_f32, normal_f32_avx512, normal_f32_avx2,
+    (stream: &crate::Stream, offset: u64, out: &mut [f32], mean: f32, std: f32));
+bulk_dispatch!(bulk_truncated_f32, truncated_f32, truncated_f32_avx512, truncated_f32_avx2,
+    (stream: &crate::Stream, offset: u64, out: &mut [f32], t: &crate::kernels::bulk::TruncParams));
+
+pub(crate) fn dispatch_uniform_f32(
+    isa: Isa,
+    stream: &crate::Stream,
+    offset: u64,
+    out: &mut [f32],
+    p: &crate::kernels::bulk::UniformParams<f32>,
+) {
+    bulk_uniform_f32(stream, offset, out, p, isa)
+}
+
+pub(crate) fn dispatch_uniform_f64(
+    isa: Isa,
+    stream: &crate::Stream,
+    offset: u64,
+    out: &mut [f64],
+    p: &crate::kernels::bulk::UniformParams<f64>,
+) {
+    bulk_uniform_f64(stream, offset, out, p, isa)
+}
+
+pub(crate) fn dispatch_normal_f32(isa: Isa, stream: &crate::Stream, offset: u64, out: &mut [f32], mean: f32, std: f32) {
+    bulk_normal_f32(stream, offset, out, mean, std, isa)
+}
+
+pub(crate) fn dispatch_truncated_f32(
+    isa: Isa,
+    stream: &crate::Stream,
+    offset: u64,
+    out: &mut [f32],
+    t: &crate::kernels::bulk::TruncParams,
+) {
+    bulk_truncated_f32(stream, offset, out, t, isa)
+}
+
 macro_rules! matrixmultiply_call {
     ($name:ident, $t:ty, $f:path) => {
         /// `matrixmultiply`'s gemm over checked views.
@@ -245,6 +310,31 @@ pub(crate) mod x86 {
             }
         };
     }
+    macro_rules! bulk_wrapper {
+        ($name:ident, $features:literal, $body:ident, ($($arg:ident: $ty:ty),*)) => {
+            #[target_feature(enable = $features)]
+            pub(super) fn $name($($arg: $ty),*) {
+                crate::kernels::bulk::body::$body($($arg),*)
+            }
+        };
+    }
+    bulk_wrapper!(uniform_f32_avx512, "avx512f", uniform_f32,
+        (stream: &crate::Stream, offset: u64, out: &mut [f32], p: &crate::kernels::bulk::UniformParams<f32>));
+    bulk_wrapper!(uniform_f32_avx2, "avx2", uniform_f32,
+        (stream: &crate::Stream, offset: u64, out: &mut [f32], p: &crate::kernels::bulk::UniformParams<f32>));
+    bulk_wrapper!(uniform_f64_avx512, "avx512f", uniform_f64,
+        (stream: &crate::Stream, offset: u64, out: &mut [f64], p: &crate::kernels::bulk::UniformParams<f64>));
+    bulk_wrapper!(uniform_f64_avx2, "avx2", uniform_f64,
+        (stream: &crate::Stream, offset: u64, out: &mut [f64], p: &crate::kernels::bulk::UniformParams<f64>));
+    bulk_wrapper!(normal_f32_avx512, "avx512f", normal_f32,
+        (stream: &crate::Stream, offset: u64, out: &mut [f32], mean: f32, std: f32));
+    bulk_wrapper!(normal_f32_avx2, "avx2", normal_f32,
+        (stream: &crate::Stream, offset: u64, out: &mut [f32], mean: f32, std: f32));
+    bulk_wrapper!(truncated_f32_avx512, "avx512f", truncated_f32,
+        (stream: &crate::Stream, offset: u64, out: &mut [f32], t: &crate::kernels::bulk::TruncParams));
+    bulk_wrapper!(truncated_f32_avx2, "avx2", truncated_f32,
+        (stream: &crate::Stream, offset: u64, out: &mut [f32], t: &crate::kernels::bulk::TruncParams));
+
     blocked_wrapper!(blocked_avx512, "avx512f");
     blocked_wrapper!(blocked_avx2, "avx2,fma");
 

@@ -15,6 +15,11 @@ pub enum NormalMethod {
     Ziggurat,
     /// Box-Muller ([`box_muller`](crate::sample::box_muller)): a fixed number of bits per pair of values.
     BoxMuller,
+    /// Box-Muller with the portable f32 polynomials of [`vmath`](crate::kernels::vmath) on the 8-lane block
+    /// generators ([`bulk`](crate::kernels::bulk)): the vectorized bulk path, identical bits on every CPU and
+    /// instruction set. The default of [`Stream::fill_normal`](crate::Stream::fill_normal) for `f32`. In
+    /// `f64` the values are the f32 ones widened. Over a user generator, each 64-bit draw gives one value.
+    BoxMullerPoly,
 }
 
 /// The normal distribution: `mean + std * z`, `z` a standard normal drawn by `method`.
@@ -80,6 +85,7 @@ impl<T: Float> Distribution<T> for Normal<T> {
         let z = match self.method {
             NormalMethod::Ziggurat => T::ziggurat(rng),
             NormalMethod::BoxMuller => T::box_muller(rng).0,
+            NormalMethod::BoxMullerPoly => T::from_f64(crate::kernels::bulk::poly_normal_pair(rng.next_u64()).1 as f64),
         };
         self.mean + self.std * z
     }
@@ -93,6 +99,17 @@ impl<T: Float> Distribution<T> for Normal<T> {
                 }
                 for o in out.iter_mut() {
                     *o = self.mean + self.std * T::ziggurat_local(&mut local);
+                }
+                *rng = local;
+            }
+            NormalMethod::BoxMullerPoly => {
+                // Not used by streams (they take the bulk lane path); a sequential fallback.
+                let mut local = rng.clone();
+                for _ in 0..skip {
+                    let _ = local.next_u64();
+                }
+                for o in out.iter_mut() {
+                    *o = self.sample(&mut local);
                 }
                 *rng = local;
             }

@@ -157,6 +157,25 @@ impl<T: Float> TruncatedNormal<T> {
         self.hi
     }
 
+    /// The bulk path's parameters, when it is exact enough to use: the interval keeps at least a quarter of
+    /// the normal's mass (rejection stays cheap) and lies within ±6 std (inside the polynomial
+    /// Box-Muller's reach of 6.66 std). `None` otherwise (the exact scalar samplers are used).
+    pub(crate) fn fast_params(&self) -> Option<crate::kernels::bulk::TruncParams> {
+        let (a, b) = if self.flip { (-self.beta, -self.alpha) } else { (self.alpha, self.beta) };
+        let mass = crate::stats::normal_cdf(b) - crate::stats::normal_cdf(a);
+        if !(mass >= 0.25 && a >= -6.0 && b <= 6.0) {
+            return None;
+        }
+        Some(crate::kernels::bulk::TruncParams {
+            alpha: a as f32,
+            beta: b as f32,
+            mean: self.mean as f32,
+            std: self.std as f32,
+            lo: self.lo.to_f64() as f32,
+            hi: self.hi.to_f64() as f32,
+        })
+    }
+
     /// Draws a standardized value in `[alpha, beta]` (before the flip).
     #[inline]
     fn standard<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {

@@ -98,6 +98,16 @@ impl<T: Float> Uniform<T> {
         self.high
     }
 
+    /// The parameters of the bulk fill.
+    pub(crate) fn params(&self) -> crate::kernels::bulk::UniformParams<T> {
+        crate::kernels::bulk::UniformParams {
+            low: self.low,
+            scale: self.scale,
+            high: self.high,
+            below_high: self.high.next_down(),
+        }
+    }
+
     /// Maps a unit value `u` in `[0, 1)` into `[low, high)`.
     #[inline(always)]
     pub fn from_unit(&self, u: T) -> T {

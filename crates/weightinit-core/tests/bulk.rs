@@ -1,0 +1,159 @@
+//! The vectorized bulk fills (stream format v2): identical bits on every instruction-set path and thread
+//! count, the statistical checks on every path, the polynomials' accuracy against libm, and the lane
+//! generators against rand_xoshiro.
+
+use rand_core::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use weightinit_core::kernels::bulk::LaneRng;
+use weightinit_core::kernels::simd::{Isa, available};
+use weightinit_core::kernels::vmath::{ln_unit_f32, sincos_turn_f32, sqrt_f32};
+use weightinit_core::stats::{check_normal, check_truncated_normal, check_uniform};
+use weightinit_core::{Stream, TruncBounds};
+
+fn isas() -> Vec<Isa> {
+    [Isa::Portable, Isa::Avx2, Isa::Avx512].into_iter().filter(|&i| available(i)).collect()
+}
+
+fn bits32(v: &[f32]) -> Vec<u32> {
+    v.iter().map(|x| x.to_bits()).collect()
+}
+
+#[test]
+fn every_path_gives_the_same_bits() {
+    let paths = isas();
+    eprintln!("paths tested: {paths:?}");
+    for (offset, len) in [(0u64, 100_000usize), (4093, 9000), (1_000_000_007, 12_345), (u64::MAX - 5000, 5000), (17, 3)]
+    {
+        let fill = |isa: Isa| {
+            let s = Stream::new(9, 4).with_isa(isa);
+            let mut u = vec![0.0f32; len];
+            let mut n = vec![0.0f32; len];
+            let mut t = vec![0.0f32; len];
+            let mut d = vec![0.0f64; len];
+            s.fill_uniform(offset, &mut u, -0.5, 2.0).unwrap();
+            s.fill_normal(offset, &mut n, 0.25, 3.0).unwrap();
+            s.fill_truncated_normal(offset, &mut t, 0.0, 0.02, TruncBounds::two_sigma()).unwrap();
+            s.fill_uniform(offset, &mut d, -1.0, 1.0).unwrap();
+            (bits32(&u), bits32(&n), bits32(&t), d.iter().map(|x| x.to_bits()).collect::<Vec<_>>())
+        };
+        let reference = fill(Isa::Portable);
+        for &isa in &paths[1..] {
+            assert!(fill(isa) == reference, "{isa:?} differs from portable at offset {offset}");
+        }
+    }
+}
+
+#[test]
+fn statistics_hold_on_every_path() {
+    const N: usize = 1_000_000;
+    for isa in isas() {
+        let s = Stream::new(31, 1).with_isa(isa);
+        let mut v = vec![0.0f32; N];
+        s.fill_normal(0, &mut v, 0.0, 1.0).unwrap();
+        let mut x: Vec<f64> = v.iter().map(|&a| a as f64).collect();
+        check_normal(&mut x, 0.0, 1.0).unwrap_or_else(|e| panic!("{isa:?} normal: {e}"));
+        s.fill_normal(0, &mut v, 0.5, 0.05).unwrap();
+        let mut x: Vec<f64> = v.iter().map(|&a| a as f64).collect();
+        check_normal(&mut x, 0.5, 0.05).unwrap_or_else(|e| panic!("{isa:?} normal(0.5, 0.05): {e}"));
+        s.fill_uniform(0, &mut v, -1.0, 1.0).unwrap();
+        let mut x: Vec<f64> = v.iter().map(|&a| a as f64).collect();
+        check_uniform(&mut x, -1.0, 1.0).unwrap_or_else(|e| panic!("{isa:?} uniform: {e}"));
+        for (a, b) in [(-2.0f32, 2.0f32), (-1.0, 0.5), (0.0, 3.0)] {
+            s.fill_truncated_normal(0, &mut v, 0.0, 1.0, TruncBounds::StdUnits { low: a, high: b }).unwrap();
+            let mut x: Vec<f64> = v.iter().map(|&a| a as f64).collect();
+            check_truncated_normal(&mut x, 0.0, 1.0, a as f64, b as f64)
+                .unwrap_or_else(|e| panic!("{isa:?} truncated [{a}, {b}]: {e}"));
+        }
+        let mut d = vec![0.0f64; N];
+        s.fill_uniform(0, &mut d, 0.0, 1.0).unwrap();
+        check_uniform(&mut d, 0.0, 1.0).unwrap_or_else(|e| panic!("{isa:?} uniform f64: {e}"));
+    }
+}
+
+#[test]
+fn no_exact_zeros_from_the_polynomial_normal() {
+    let mut v = vec![0.0f32; 4_000_000];
+    Stream::new(3, 3).fill_normal(0, &mut v, 0.0, 1.0).unwrap();
+    assert_eq!(v.iter().filter(|&&x| x == 0.0).count(), 0);
+}
+
+#[test]
+fn parallel_fills_equal_the_sequential_fill() {
+    let s = Stream::new(77, 5);
+    let len = 300_001;
+    let mut seq = vec![0.0f32; len];
+    s.fill_normal(123, &mut seq, 0.0, 1.0).unwrap();
+    let mut seq_t = vec![0.0f32; len];
+    s.fill_truncated_normal(123, &mut seq_t, 0.0, 1.0, TruncBounds::two_sigma()).unwrap();
+    let mut seq_u = vec![0.0f64; len];
+    s.fill_uniform(123, &mut seq_u, 0.0, 1.0).unwrap();
+    for threads in [1, 2, 3, 7, 64] {
+        let mut par = vec![0.0f32; len];
+        s.fill_normal_parallel(123, &mut par, 0.0, 1.0, threads).unwrap();
+        assert_eq!(bits32(&par), bits32(&seq), "{threads} threads");
+        s.fill_truncated_normal_parallel(123, &mut par, 0.0, 1.0, TruncBounds::two_sigma(), threads).unwrap();
+        assert_eq!(bits32(&par), bits32(&seq_t), "{threads} threads, truncated");
+        let mut par_u = vec![0.0f64; len];
+        s.fill_uniform_parallel(123, &mut par_u, 0.0, 1.0, threads).unwrap();
+        assert!(par_u.iter().zip(&seq_u).all(|(a, b)| a.to_bits() == b.to_bits()), "{threads} threads, uniform");
+    }
+    assert!(s.fill_normal_parallel(u64::MAX, &mut [0.0f32; 2], 0.0, 1.0, 2).is_err());
+}
+
+#[test]
+fn lanes_are_xoshiro256plusplus() {
+    let mut lanes = LaneRng::new(&Stream::new(5, 6), 7);
+    let mut refs: Vec<Xoshiro256PlusPlus> = (0..8)
+        .map(|l| {
+            let st = lanes.lane_state(l);
+            let mut seed = [0u8; 32];
+            for (c, w) in seed.chunks_exact_mut(8).zip(st) {
+                c.copy_from_slice(&w.to_le_bytes());
+            }
+            Xoshiro256PlusPlus::from_seed(seed)
+        })
+        .collect();
+    for _ in 0..1000 {
+        let w = lanes.step();
+        for (l, r) in refs.iter_mut().enumerate() {
+            assert_eq!(w[l], r.next_u64());
+        }
+    }
+}
+
+fn ulp_distance(a: f32, b: f64) -> f64 {
+    let bf = b as f32;
+    let ulp = (bf.next_up() - bf).abs().max(f32::MIN_POSITIVE) as f64;
+    (a as f64 - b).abs() / ulp
+}
+
+#[test]
+fn polynomials_are_accurate() {
+    // ln: x over [1, 2^32), sampled densely, plus the edges.
+    let mut worst_ln: f64 = 0.0;
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+    let mut xs: Vec<f32> = (0..1 << 20).map(|_| (rng.next_u32() as f32 + 0.5).min(4_294_967_040.0)).collect();
+    xs.extend([1.0, 1.5, 2.0, 1.414_213_5, 1.414_213_7, 16_777_216.0, 4_294_967_040.0]);
+    for &x in &xs {
+        let exact = (x as f64).ln() - 32.0 * std::f64::consts::LN_2;
+        worst_ln = worst_ln.max(ulp_distance(ln_unit_f32(x), exact));
+    }
+    // sin/cos: every one of the 2^24 angles.
+    let (mut worst_s, mut worst_c): (f64, f64) = (0.0, 0.0);
+    for k in 0..(1u32 << 24) {
+        let (s, c) = sincos_turn_f32(k);
+        let th = std::f64::consts::TAU * (k as f64 + 0.5) / 16_777_216.0;
+        worst_s = worst_s.max((s as f64 - th.sin()).abs());
+        worst_c = worst_c.max((c as f64 - th.cos()).abs());
+    }
+    // sqrt over [0, 45].
+    let mut worst_sqrt: f64 = 0.0;
+    for i in 0..1_000_000 {
+        let x = i as f32 * 45.0 / 1e6;
+        worst_sqrt = worst_sqrt.max(ulp_distance(sqrt_f32(x), (x as f64).sqrt()));
+    }
+    eprintln!("max error: ln {worst_ln:.2} ulp, sin {worst_s:.2e}, cos {worst_c:.2e}, sqrt {worst_sqrt:.2} ulp");
+    assert!(worst_ln <= 3.0, "ln: {worst_ln} ulp");
+    assert!(worst_s <= 2e-7 && worst_c <= 2e-7, "sin {worst_s}, cos {worst_c}");
+    assert!(worst_sqrt <= 2.0, "sqrt: {worst_sqrt} ulp");
+}
