@@ -27,6 +27,7 @@ fn bench(c: &mut Criterion) {
             batch: 128,
             lr: 0.01,
             optimizer: Optimizer::Sgd { momentum: 0.9 },
+            cosine: true,
             threads,
             seed: 1,
             progress: false,

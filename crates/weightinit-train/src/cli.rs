@@ -63,7 +63,7 @@ struct CommonTrain {
     #[arg(long, default_value_t = 128)]
     batch: usize,
     /// Learning rate.
-    #[arg(long, default_value_t = 0.1)]
+    #[arg(long, default_value_t = 0.2)]
     lr: f32,
     /// Momentum (SGD).
     #[arg(long, default_value_t = 0.9)]
@@ -71,6 +71,9 @@ struct CommonTrain {
     /// Optimizer.
     #[arg(long, value_enum, default_value_t = OptimizerArg::Sgd)]
     optimizer: OptimizerArg,
+    /// Learning-rate schedule: cosine decay to 0 over the run, or constant.
+    #[arg(long, value_enum, default_value_t = ScheduleArg::Cosine)]
+    schedule: ScheduleArg,
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long)]
     threads: Option<usize>,
@@ -80,6 +83,12 @@ struct CommonTrain {
     /// No progress bars.
     #[arg(long)]
     quiet: bool,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq)]
+enum ScheduleArg {
+    Cosine,
+    Constant,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy)]
@@ -521,6 +530,7 @@ fn config(c: &CommonTrain, init_name: &str, act: Activation) -> Result<TrainConf
             OptimizerArg::Sgd => Optimizer::Sgd { momentum: c.momentum },
             OptimizerArg::Adam => Optimizer::Adam,
         },
+        cosine: c.schedule == ScheduleArg::Cosine,
         threads,
         seed: c.seed,
         progress: !c.quiet,
