@@ -19,6 +19,7 @@ fn bits32(v: &[f32]) -> Vec<u32> {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "too slow under Miri; runs natively")]
 fn every_path_gives_the_same_bits() {
     let paths = isas();
     eprintln!("paths tested: {paths:?}");
@@ -44,6 +45,7 @@ fn every_path_gives_the_same_bits() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "too slow under Miri; runs natively")]
 fn statistics_hold_on_every_path() {
     const N: usize = 1_000_000;
     for isa in isas() {
@@ -71,6 +73,7 @@ fn statistics_hold_on_every_path() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "too slow under Miri; runs natively")]
 fn no_exact_zeros_from_the_polynomial_normal() {
     let mut v = vec![0.0f32; 4_000_000];
     Stream::new(3, 3).fill_normal(0, &mut v, 0.0, 1.0).unwrap();
@@ -78,6 +81,8 @@ fn no_exact_zeros_from_the_polynomial_normal() {
 }
 
 #[test]
+#[cfg(feature = "std")]
+#[cfg_attr(miri, ignore = "too slow under Miri; runs natively")]
 fn parallel_fills_equal_the_sequential_fill() {
     let s = Stream::new(77, 5);
     let len = 300_001;
@@ -128,6 +133,7 @@ fn ulp_distance(a: f32, b: f64) -> f64 {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "too slow under Miri; runs natively")]
 fn polynomials_are_accurate() {
     // ln: x over [1, 2^32), sampled densely, plus the edges.
     let mut worst_ln: f64 = 0.0;
@@ -157,4 +163,23 @@ fn polynomials_are_accurate() {
     assert!(worst_ln <= 3.0, "ln: {worst_ln} ulp");
     assert!(worst_s <= 2e-7 && worst_c <= 2e-7, "sin {worst_s}, cos {worst_c}");
     assert!(worst_sqrt <= 2.0, "sqrt: {worst_sqrt} ulp");
+}
+
+#[test]
+fn small_fills_agree_across_paths_and_offsets() {
+    // Small enough for Miri (which runs the portable path): a window equals the matching part of a fill.
+    let s = Stream::new(1, 1);
+    let mut whole = [0.0f32; 100];
+    s.fill_normal(4090, &mut whole, 0.0, 1.0).unwrap();
+    let mut part = [0.0f32; 10];
+    s.fill_normal(4095, &mut part, 0.0, 1.0).unwrap();
+    assert_eq!(bits32(&part), bits32(&whole[5..15]));
+    let mut t = [0.0f32; 40];
+    s.fill_truncated_normal(4080, &mut t, 0.0, 1.0, TruncBounds::two_sigma()).unwrap();
+    assert!(t.iter().all(|x| (-2.0..=2.0).contains(x)));
+    for isa in isas() {
+        let mut other = [0.0f32; 100];
+        s.with_isa(isa).fill_normal(4090, &mut other, 0.0, 1.0).unwrap();
+        assert_eq!(bits32(&other), bits32(&whole), "{isa:?}");
+    }
 }

@@ -205,6 +205,7 @@ const ODD: &[usize] = &[1001, 999];
 const CONV: &[usize] = &[64, 32, 3, 3];
 
 #[test]
+#[cfg_attr(miri, ignore = "too slow under Miri; runs natively")]
 fn elementwise_schemes_follow_their_distributions() {
     let relu = Nonlinearity::Relu;
     let schemes = [
@@ -276,6 +277,7 @@ fn gram(w: &[f64], rows: usize, cols: usize, by_rows: bool) -> Vec<f64> {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "too slow under Miri; runs natively")]
 fn orthogonal_is_orthogonal() {
     for (shape, g) in [
         (&[256usize, 256][..], 1.0),
@@ -317,6 +319,7 @@ fn orthogonal_is_orthogonal() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "too slow under Miri; runs natively")]
 fn orthogonal_large_in_f32() {
     let (w, _) = fill::<f32>(Init::Orthogonal { gain: 1.0 }, &[1024, 1024], Layout::Torch);
     // Spot-check rows of W W^T (the full product is 10^9 flops in a test).
@@ -328,6 +331,7 @@ fn orthogonal_large_in_f32() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "too slow under Miri; runs natively")]
 fn structured_schemes_have_exact_structure() {
     let (w, _) = fill::<f32>(Init::Eye, &[3, 5], Layout::Torch);
     let want = [1., 0., 0., 0., 0., 0., 1., 0., 0., 0., 0., 0., 1., 0., 0.];
@@ -425,6 +429,7 @@ fn preactivation_variances(init: Init) -> Vec<f64> {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "too slow under Miri; runs natively")]
 fn the_seeds_claim_he_keeps_variance_while_tiny_and_unit_normals_do_not() {
     let he = preactivation_variances(Init::HE_NORMAL);
     for (l, v) in he.iter().enumerate() {

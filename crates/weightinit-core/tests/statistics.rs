@@ -30,23 +30,27 @@ fn normal_case<T: Float>(method: NormalMethod, mean: f64, std: f64) {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "too slow under Miri; runs natively")]
 fn ziggurat_f32() {
     normal_case::<f32>(NormalMethod::Ziggurat, 0.0, 1.0);
     normal_case::<f32>(NormalMethod::Ziggurat, 0.5, 0.05);
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "too slow under Miri; runs natively")]
 fn ziggurat_f64() {
     normal_case::<f64>(NormalMethod::Ziggurat, 0.0, 1.0);
     normal_case::<f64>(NormalMethod::Ziggurat, -2.0, 3.0);
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "too slow under Miri; runs natively")]
 fn box_muller_f32() {
     normal_case::<f32>(NormalMethod::BoxMuller, 0.0, 1.0);
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "too slow under Miri; runs natively")]
 fn box_muller_f64() {
     normal_case::<f64>(NormalMethod::BoxMuller, 0.0, 1.0);
 }
@@ -60,6 +64,7 @@ fn uniform_case<T: Float>(low: f64, high: f64) {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "too slow under Miri; runs natively")]
 fn uniform_f32_and_f64() {
     uniform_case::<f32>(0.0, 1.0);
     uniform_case::<f32>(-0.125, 0.25);
@@ -111,16 +116,19 @@ fn truncated_all<T: Float>() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "too slow under Miri; runs natively")]
 fn truncated_normal_f32() {
     truncated_all::<f32>();
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "too slow under Miri; runs natively")]
 fn truncated_normal_f64() {
     truncated_all::<f64>();
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "too slow under Miri; runs natively")]
 fn truncated_outputs_inside_bounds_in_extreme_cases() {
     // Tiny std around a large mean: f32 spacing near 1.0 exceeds the std, rounding must not escape.
     let s = Stream::new(5, 5);
@@ -163,6 +171,7 @@ fn broken(kind: &str) -> Vec<f64> {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "too slow under Miri; runs natively")]
 fn checks_reject_broken_samplers() {
     for kind in ["std +1%", "no tail beyond 4", "sign bias 1%", "mean +0.01"] {
         let mut xs = broken(kind);

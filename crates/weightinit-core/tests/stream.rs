@@ -29,6 +29,7 @@ fn split_equals_whole<T: Float, D: Distribution<T>>(d: &D, offset: u64, total: u
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "too slow under Miri; runs natively")]
 fn random_splits_give_identical_bits() {
     for offset in [0u64, 1, 1023, 1024, 77_777, 1_000_000_000, u64::MAX - 20_000] {
         split_equals_whole::<f32, _>(&Uniform::new(-1.0f32, 1.0).unwrap(), offset, 10_000, 1);
@@ -45,6 +46,7 @@ fn random_splits_give_identical_bits() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "too slow under Miri; runs natively")]
 fn short_fill_is_prefix_of_long_fill() {
     let s = Stream::new(123, 456);
     let mut long = vec![0.0f32; 1_000_000];
@@ -68,6 +70,7 @@ fn correlation(a: &[f64], b: &[f64]) -> f64 {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "too slow under Miri; runs natively")]
 fn different_keys_and_seeds_are_unrelated() {
     let n = 200_000;
     let fill = |seed, key| {

@@ -106,11 +106,15 @@ fn have(tool: &str) -> bool {
 }
 
 fn compile_and_run(compiler: &str, std: &str, src: &str, sanitize: bool, expect: &str) {
+    compile_and_run_with(compiler, std, src, sanitize, expect, &staticlib());
+}
+
+fn compile_and_run_with(compiler: &str, std: &str, src: &str, sanitize: bool, expect: &str, lib: &Path) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
     let work = std::env::temp_dir().join(format!("weightinit-c-{}-{}", std::process::id(), src.replace('.', "_")));
     std::fs::create_dir_all(&work).unwrap();
     std::fs::write(work.join("golden.h"), golden_header()).unwrap();
-    let exe = work.join(if sanitize { "test-asan" } else { "test" });
+    let exe = work.join(format!("test-{}-{}", sanitize, lib.to_string_lossy().len()));
     let mut cmd = Command::new(compiler);
     cmd.args([std, "-Wall", "-Wextra", "-Werror", "-pedantic", "-g", "-O1"])
         .arg("-I")
@@ -121,7 +125,7 @@ fn compile_and_run(compiler: &str, std: &str, src: &str, sanitize: bool, expect:
     if sanitize {
         cmd.args(["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"]);
     }
-    cmd.arg(staticlib()).args(["-lgcc_s", "-lutil", "-lrt", "-lpthread", "-lm", "-ldl", "-lc"]).arg("-o").arg(&exe);
+    cmd.arg(lib).args(["-lgcc_s", "-lutil", "-lrt", "-lpthread", "-lm", "-ldl", "-lc"]).arg("-o").arg(&exe);
     let out = cmd.output().unwrap();
     assert!(out.status.success(), "{compiler} {src} failed:\n{}", String::from_utf8_lossy(&out.stderr));
     let run = Command::new(&exe).output().unwrap();
@@ -152,4 +156,16 @@ fn cpp_program_compiles_against_the_header() {
     }
     compile_and_run("c++", "-std=c++17", "api_test.cpp", false, "0 failed");
     compile_and_run("c++", "-std=c++17", "api_test.cpp", true, "0 failed");
+}
+
+/// With `WEIGHTINIT_ASAN_STATICLIB` pointing at a static library built with `-Zsanitizer=address` (nightly;
+/// `.ci/run` does this), the C test runs against Rust code that is itself instrumented, so an out-of-bounds
+/// access inside the library is caught too.
+#[test]
+fn c_program_against_an_asan_instrumented_library() {
+    let Some(lib) = std::env::var_os("WEIGHTINIT_ASAN_STATICLIB") else {
+        eprintln!("skipped: WEIGHTINIT_ASAN_STATICLIB is not set");
+        return;
+    };
+    compile_and_run_with("cc", "-std=c99", "api_test.c", true, "0 failed", Path::new(&lib));
 }
