@@ -101,14 +101,8 @@ pub(crate) fn guard(f: impl FnOnce() -> FfiResult<()>) -> wi_status {
     }
 }
 
-/// A C slice argument: `(ptr, len)` with NULL allowed only for `len == 0`.
-///
-/// # Safety
-/// When non-NULL, `ptr` must point to `len` initialized values valid for reads for the call's duration.
-pub(crate) unsafe fn slice<'a, T>(ptr: *const T, len: usize) -> FfiResult<&'a [T]> {
-    if len == 0 {
-        return Ok(&[]);
-    }
+/// The checks every non-empty buffer argument passes: non-NULL, aligned, byte size within `isize`.
+fn check<T>(ptr: *const T, len: usize) -> FfiResult<()> {
     if ptr.is_null() {
         return Err(wi_status::WI_NULL_POINTER);
     }
@@ -118,6 +112,18 @@ pub(crate) unsafe fn slice<'a, T>(ptr: *const T, len: usize) -> FfiResult<&'a [T
     if len.checked_mul(core::mem::size_of::<T>()).is_none_or(|b| b > isize::MAX as usize) {
         return Err(wi_status::WI_SIZE_OVERFLOW);
     }
+    Ok(())
+}
+
+/// A C slice argument: `(ptr, len)` with NULL allowed only for `len == 0`.
+///
+/// # Safety
+/// When non-NULL, `ptr` must point to `len` initialized values valid for reads for the call's duration.
+pub(crate) unsafe fn slice<'a, T>(ptr: *const T, len: usize) -> FfiResult<&'a [T]> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    check(ptr, len)?;
     // SAFETY: non-null, aligned, the byte size fits isize, and the caller guarantees `len` valid values.
     Ok(unsafe { core::slice::from_raw_parts(ptr, len) })
 }
@@ -130,15 +136,7 @@ pub(crate) unsafe fn slice_mut<'a, T>(ptr: *mut T, len: usize) -> FfiResult<&'a 
     if len == 0 {
         return Ok(&mut []);
     }
-    if ptr.is_null() {
-        return Err(wi_status::WI_NULL_POINTER);
-    }
-    if !ptr.is_aligned() {
-        return Err(wi_status::WI_MISALIGNED);
-    }
-    if len.checked_mul(core::mem::size_of::<T>()).is_none_or(|b| b > isize::MAX as usize) {
-        return Err(wi_status::WI_SIZE_OVERFLOW);
-    }
+    check(ptr, len)?;
     // SAFETY: as `slice`, plus the caller guarantees exclusive access.
     Ok(unsafe { core::slice::from_raw_parts_mut(ptr, len) })
 }

@@ -107,15 +107,20 @@ fn householder_qr(a: &mut [f64], m: usize, n: usize, tau: &mut [f64]) {
         let t = (beta - alpha) / beta;
         col[0] = beta;
         tau[k] = if beta < 0.0 { -t } else { t };
-        let v = &col[1..];
-        for j in 0..n - k - 1 {
-            let cj = &mut right[j * m + k..(j + 1) * m];
-            let w = cj[0] + v.iter().zip(&cj[1..]).map(|(a, b)| a * b).sum::<f64>();
-            let tw = t * w;
-            cj[0] -= tw;
-            for (c, vi) in cj[1..].iter_mut().zip(v) {
-                *c -= tw * vi;
-            }
+        apply_reflector(&col[1..], t, right, m, k, n - k - 1);
+    }
+}
+
+/// Applies `H = I - t v v^T` (with `v = [1, tail]`) to rows `k..m` of the first `cols` columns of the
+/// column-major `right` (column stride `m`).
+fn apply_reflector(tail: &[f64], t: f64, right: &mut [f64], m: usize, k: usize, cols: usize) {
+    for j in 0..cols {
+        let cj = &mut right[j * m + k..(j + 1) * m];
+        let w = cj[0] + tail.iter().zip(&cj[1..]).map(|(a, b)| a * b).sum::<f64>();
+        let tw = t * w;
+        cj[0] -= tw;
+        for (c, vi) in cj[1..].iter_mut().zip(tail) {
+            *c -= tw * vi;
         }
     }
 }
@@ -129,16 +134,7 @@ fn form_q(a: &mut [f64], m: usize, n: usize, tau: &mut [f64]) {
         let col = &mut left[k * m..];
         // Apply H_k to columns k+1.. of Q (rows k.., where the reflector acts).
         if t != 0.0 {
-            let v = &col[k + 1..];
-            for j in 0..n - k - 1 {
-                let cj = &mut right[j * m + k..(j + 1) * m];
-                let w = cj[0] + v.iter().zip(&cj[1..]).map(|(a, b)| a * b).sum::<f64>();
-                let tw = t * w;
-                cj[0] -= tw;
-                for (c, vi) in cj[1..].iter_mut().zip(v) {
-                    *c -= tw * vi;
-                }
-            }
+            apply_reflector(&col[k + 1..], t, right, m, k, n - k - 1);
         }
         // Column k of Q: H_k e_k = e_k - t v.
         for x in col[..k].iter_mut() {
