@@ -108,8 +108,15 @@ fn stream_fills(c: &mut Criterion) {
     });
     g.bench_function("fill_uniform f32", |b| b.iter(|| s.fill_uniform(0, &mut buf32, -1.0, 1.0).unwrap()));
     g.bench_function("fill_uniform f64", |b| b.iter(|| s.fill_uniform(0, &mut buf64, -1.0, 1.0).unwrap()));
-    g.bench_function("fill_normal f32 (ziggurat)", |b| b.iter(|| s.fill_normal(0, &mut buf32, 0.0, 1.0).unwrap()));
-    g.bench_function("fill_normal f64 (ziggurat)", |b| b.iter(|| s.fill_normal(0, &mut buf64, 0.0, 1.0).unwrap()));
+    g.bench_function("fill_normal f32 (ziggurat)", |b| {
+        b.iter(|| s.fill_normal_with(NormalMethod::Ziggurat, 0, &mut buf32, 0.0, 1.0).unwrap())
+    });
+    g.bench_function("fill_normal f32 (default: polynomial box-muller, SIMD)", |b| {
+        b.iter(|| s.fill_normal(0, &mut buf32, 0.0, 1.0).unwrap())
+    });
+    g.bench_function("fill_normal f64 (ziggurat, the f64 default)", |b| {
+        b.iter(|| s.fill_normal(0, &mut buf64, 0.0, 1.0).unwrap())
+    });
     g.bench_function("fill_normal f32 (box-muller)", |b| {
         b.iter(|| s.fill_normal_with(NormalMethod::BoxMuller, 0, &mut buf32, 0.0, 1.0).unwrap())
     });

@@ -131,7 +131,8 @@ fn gemm_matches_naive_on_odd_shapes_for_every_path() {
     for path in paths() {
         for &m in DIMS {
             for &n in DIMS {
-                for &k in &[1usize, 17, 129] {
+                let ks: &[usize] = if cfg!(miri) { &[1, 7] } else { &[1, 17, 129] };
+                for &k in ks {
                     if cfg!(miri) && m * n * k > 300 {
                         continue;
                     }
@@ -141,6 +142,11 @@ fn gemm_matches_naive_on_odd_shapes_for_every_path() {
             }
         }
         for &k in DIMS {
+            if cfg!(miri) {
+                check_gemm::<f32>(path, 5, 9, k, case, 2e-7);
+                case += 1;
+                continue;
+            }
             check_gemm::<f32>(path, 17, 65, k, case, 2e-7);
             check_gemm::<f64>(path, 7, 16, k, case, 1e-15);
             case += 1;
