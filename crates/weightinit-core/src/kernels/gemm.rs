@@ -470,6 +470,7 @@ impl<T: Float> WriteBack<'_, T> {
 
 /// Packs `A[ic..ic+mc, pc..pc+kc]` into `mr`-row micro-panels: panel `r` holds, for each `p`, the `mr`
 /// values `A[ic + r*mr + i, pc + p]` (zero past the last row).
+#[inline(always)]
 fn pack_a<T: Float>(a: MatRef<'_, T>, ic: usize, mc: usize, pc: usize, kc: usize, mr: usize, out: &mut [T]) {
     for (r, panel) in out[..mc.div_ceil(mr) * mr * kc].chunks_exact_mut(mr * kc).enumerate() {
         let i0 = ic + r * mr;
@@ -538,6 +539,7 @@ fn pack_rows<T: Float, const MR: usize>(data: &[T], base: usize, rs: usize, kc: 
 }
 
 /// Packs `B[pc..pc+kc, jc..jc+nc]` into `nr`-column micro-panels (zero past the last column).
+#[inline(always)]
 fn pack_b<T: Float>(b: MatRef<'_, T>, pc: usize, kc: usize, jc: usize, nc: usize, nr: usize, out: &mut [T]) {
     match nr {
         8 => pack_b_nr::<T, 8>(b, pc, kc, jc, nc, out),
