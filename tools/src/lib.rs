@@ -33,7 +33,7 @@ pub struct Ziggurat {
     pub r: f64,
     /// Area of every layer (base strip including the tail).
     pub v: f64,
-    /// Layer edges, n + 1 entries, x[n] = 0.
+    /// Layer edges, n + 1 entries, `x[n] = 0`.
     pub x: Vec<f64>,
 }
 

@@ -29,7 +29,7 @@ pub enum GemmPath {
     Auto,
     /// The blocked kernel with the best microkernel this CPU has.
     Blocked,
-    /// The blocked kernel with the microkernel of this ISA ([`Isa::Portable`] is what embedded targets run).
+    /// The blocked kernel with the microkernel of this ISA ([`simd::Isa::Portable`] is what embedded targets run).
     /// Errors with [`Error::Unsupported`] when the CPU lacks it.
     BlockedIsa(simd::Isa),
     /// Vector-shaped products without packing (requires `m == 1` or `n == 1`).
