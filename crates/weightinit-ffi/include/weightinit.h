@@ -324,7 +324,8 @@ wi_status wi_fill_uniform_f64(uint64_t seed,
                               size_t len);
 
 // Fills `out[0..len]` with elements `offset .. offset + len` of the normal N(mean, std^2) stream
-// `(seed, key)` (the ziggurat, as `Stream::fill_normal`): bit-identical to the Rust API.
+// `(seed, key)` by `Stream::fill_normal` (f32: the vectorized polynomial Box-Muller, identical on every CPU;
+// f64: the ziggurat): bit-identical to the Rust API.
 wi_status wi_fill_normal_f32(uint64_t seed,
                              uint64_t key,
                              uint64_t offset,

@@ -547,7 +547,8 @@ pub unsafe extern "C" fn wi_fill_uniform_f64(
 }
 
 /// Fills `out[0..len]` with elements `offset .. offset + len` of the normal N(mean, std^2) stream
-/// `(seed, key)` (the ziggurat, as `Stream::fill_normal`): bit-identical to the Rust API.
+/// `(seed, key)` by `Stream::fill_normal` (f32: the vectorized polynomial Box-Muller, identical on every CPU;
+/// f64: the ziggurat): bit-identical to the Rust API.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn wi_fill_normal_f32(
     seed: u64,
