@@ -26,6 +26,10 @@ fn main() {
         };
         let t = std::time::Instant::now();
         let r = train(&cfg, &data, &val, None).unwrap();
-        println!("{threads} threads: {:.0} samples/s (training steps), {:.0} samples/s wall", r.samples_per_second, 3.0 * 16384.0 / t.elapsed().as_secs_f64());
+        println!(
+            "{threads} threads: {:.0} samples/s (training steps), {:.0} samples/s wall",
+            r.samples_per_second,
+            3.0 * 16384.0 / t.elapsed().as_secs_f64()
+        );
     }
 }
