@@ -148,6 +148,12 @@ fn bulk(c: &mut Criterion) {
             black_box(&buf);
         })
     });
+    g.bench_function("memory-write floor (constant fill, streaming stores)", |b| {
+        b.iter(|| {
+            weightinit::kernels::bulk::fill_constant_f32(&mut buf, black_box(0.25));
+            black_box(&buf);
+        })
+    });
     g.bench_function("rand_distr StandardNormal f32 loop", |b| {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
         b.iter(|| {
@@ -173,6 +179,10 @@ fn bulk(c: &mut Criterion) {
     g.bench_function("fill_uniform (auto)", |b| b.iter(|| s.fill_uniform(0, &mut buf, -1.0, 1.0).unwrap()));
     g.bench_function("fill_truncated_normal +-2 std (auto)", |b| {
         b.iter(|| s.fill_truncated_normal(0, &mut buf, 0.0, 1.0, TruncBounds::two_sigma()).unwrap())
+    });
+    g.bench_function("fill_truncated_normal +-2 std (portable path)", |b| {
+        let p = s.with_isa(weightinit::kernels::Isa::Portable);
+        b.iter(|| p.fill_truncated_normal(0, &mut buf, 0.0, 1.0, TruncBounds::two_sigma()).unwrap())
     });
     g.finish();
 

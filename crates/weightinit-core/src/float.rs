@@ -181,7 +181,7 @@ pub trait Float:
     /// The normal method of [`Stream::fill_normal`](crate::Stream::fill_normal) for this type:
     /// [`NormalMethod::BoxMullerPoly`] for `f32` (the vectorized path), [`NormalMethod::Ziggurat`] for `f64`.
     const DEFAULT_NORMAL: NormalMethod;
-    /// Bulk uniform fill (format v2 lanes) on `isa`.
+    /// Bulk uniform fill (lane blocks) on `isa`.
     #[doc(hidden)]
     fn bulk_uniform(isa: Isa, stream: &Stream, offset: u64, out: &mut [Self], p: &UniformParams<Self>);
     /// Bulk polynomial Box-Muller fill on `isa`.

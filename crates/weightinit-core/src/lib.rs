@@ -14,7 +14,7 @@
 //! assert!((var - 2.0 / 784.0).abs() < 1e-4);
 //! ```
 //!
-//! ## Stream format, version 2
+//! ## Stream format, version 3
 //!
 //! A stream is named by a `u64` seed and a `u64` key (one key per tensor). Element `i` of a fill is a pure
 //! function of (seed, key, i, sampler, sampler parameters, float type):
@@ -36,19 +36,25 @@
 //! 4. **Values.**
 //!    * uniform `[low, high)`: f32 `low + (high - low) * (x32 >> 8) 2^-24`; f64 the same with
 //!      `(x64 >> 11) 2^-53`; a result equal to `high` becomes the float below it;
-//!    * normal, f32 default ([`NormalMethod::BoxMullerPoly`]): the high half gives the radius, the low half's
-//!      top 24 bits the angle, computed with the polynomials of [`kernels::vmath`] (identical on every CPU);
-//!      values `l` and `16 + l` of a step are the cosine and sine halves; then `mean + std * z`;
+//!    * normal, f32 default ([`NormalMethod::BoxMullerPoly`]): Box-Muller on lane `l`'s word of step `g`,
+//!      with the polynomials of [`kernels::vmath`] (identical on every CPU): radius
+//!      `sqrt(-2 ln(x 2^-31))`, `x = min((hi >> 1) | 1, 0x7fffff80)` as f32 (`hi` the high half; correctly
+//!      rounded square root), angle `2 pi (k + 1/2) 2^-24` with `k` the top 24 bits of the low half; value
+//!      `32 g + l` is the cosine branch, `32 g + 16 + l` the sine branch; then `mean + std * z`;
 //!    * normal, ziggurat (f64 default, or chosen): [`sample::ziggurat`] on the sequential generator;
 //!    * normal, libm Box-Muller: values `2k, 2k + 1` are the cosine and sine of pair `k`
 //!      ([`sample::box_muller`]);
-//!    * truncated normal, f32 when the interval keeps >= 25% of the mass within ±6 std: lane `p % 16`'s
-//!      `(p / 16)`-th accepted polynomial normal goes to position `p` of the block; otherwise the exact
-//!      samplers of [`sample::truncated`] on the sequential generator; always rounded and clamped.
+//!    * truncated normal, f32 when the interval keeps >= 25% of the mass within ±6 std: the block's standard
+//!      normals above, in order, filtered by `alpha <= z <= beta`; position `p` of the block holds the
+//!      `p`-th accepted one as `mean + std * z`, clamped; otherwise the exact samplers of
+//!      [`sample::truncated`] on the sequential generator; always rounded and clamped.
 //!
 //! Golden vectors in the test suite pin values of several streams, including at offset 10^9; any change
 //! of the values is a new format version. Version 1 (blocks of 1024, one generator per block, ziggurat
-//! default) was replaced by version 2 when the vectorized bulk path arrived.
+//! default) was replaced by version 2 when the vectorized bulk path arrived; version 3 (this one) changed
+//! the f32 polynomial normal (31-bit radius argument, correctly rounded square root instead of Newton
+//! steps) and the truncated bulk order (in-order filter instead of per-lane queues) for the explicit SIMD
+//! kernels.
 //!
 //! ## Features
 //! * `alloc`: conveniences that allocate.

@@ -1,15 +1,17 @@
-//! Bulk fills of stream format v2: each block's values come from [`LANES`] independent Xoshiro256++
+//! Bulk fills (stream format v3): each block's values come from [`LANES`] independent Xoshiro256++
 //! generators ("lanes") stepped in lockstep, so one block is one SIMD problem; the per-value math is the
-//! portable polynomials of [`vmath`](super::vmath). One `#[inline(always)]` body is compiled three times
-//! (portable, AVX2, AVX-512 via `#[target_feature]` wrappers in `simd`), giving identical bits on every path:
-//! only IEEE add, multiply, divide, conversions and integer operations, no fused multiply-add.
+//! polynomials of [`vmath`](super::vmath), written once over its `Math` trait. The portable path runs them
+//! one lane at a time ([`LaneRng`], `body`); the x86-64 paths (`Wide` bodies with the AVX2 / AVX-512 tokens
+//! of `simd`) run 16 lanes per instruction, two lane steps interleaved, with in-register compaction for the
+//! truncated normal and streaming stores for large fills. Identical bits on every path: only IEEE add,
+//! subtract, multiply, square root, conversions and integer operations, no fused multiply-add.
 //!
 //! Layout of a block (see the crate docs, "Stream format"): step `g` of the 16 lanes yields one 64-bit word
 //! per lane, `w[l]`, and the 32 f32 values `32 g + l` (from the high half of `w[l]`) and `32 g + 16 + l`
 //! (from the low half); an f64 uniform takes the 16 values `16 g + l` from `w[l]`.
 
 use crate::kernels::simd::Isa;
-use crate::kernels::vmath::{ln_unit_f32, sincos_turn_f32, sqrt_f32};
+use crate::kernels::vmath::{Math, Scalar, Two, normal_pair};
 use crate::stream::{BLOCK_LEN, Stream, mix64};
 
 /// Generators per block.
@@ -42,6 +44,11 @@ impl LaneRng {
             }
         }
         LaneRng { s }
+    }
+
+    /// The state, word-major: `words()[w][l]` is word `w` of lane `l`.
+    pub(crate) fn words(&self) -> &[[u64; LANES]; 4] {
+        &self.s
     }
 
     /// Lane `l`'s Xoshiro256++ state words (for tests against `rand_xoshiro`).
@@ -103,41 +110,22 @@ fn uniform_group_f64(w: &[u64; LANES], p: &UniformParams<f64>, out: &mut [f64; L
     }
 }
 
-/// The largest f32 below 2^32: caps `u1` below 1 so the radius is never exactly 0.
-const X_CAP: f32 = 4_294_967_040.0;
-
-/// `u1 * 2^32` for the high half `hi` of a word: `hi + 1/2` rounded to f32, capped at [`X_CAP`], so
-/// `u1` is in `(0, 1)`.
-#[inline(always)]
-fn radius_arg(hi: u32) -> f32 {
-    let x = hi as f32 + 0.5;
-    if x < X_CAP { x } else { X_CAP }
-}
-
-/// The 32 standard normals of one lane step (Box-Muller with the polynomials of `vmath`): radius from the
-/// high 32 bits, `u1 = (hi + 1/2) 2^-32` in `(0, 1)` (f32 rounding of `hi`, so full 32-bit resolution in
-/// the tail and f32 resolution near 1), angle `(k + 1/2) 2^-24` turns from the top 24 bits `k` of the low
-/// half. The tail reaches sqrt(-2 ln(2^-33)) = 6.77; no value is exactly 0.
+/// The 32 standard normals of one lane step (Box-Muller with the polynomials of `vmath`,
+/// [`normal_pair`]): lane `l`'s word gives value `l` (cosine branch) and `16 + l` (sine branch).
 #[inline(always)]
 fn normal_group_f32(w: &[u64; LANES], out: &mut [f32; 2 * LANES]) {
     for l in 0..LANES {
-        let hi = (w[l] >> 32) as u32;
-        let lo = w[l] as u32;
-        let r = sqrt_f32(-2.0 * ln_unit_f32(radius_arg(hi)));
-        let (s, c) = sincos_turn_f32(lo >> 8);
-        out[l] = r * c;
-        out[LANES + l] = r * s;
+        let (c, s) = normal_pair(Scalar, (w[l] >> 32) as u32, w[l] as u32);
+        out[l] = c;
+        out[LANES + l] = s;
     }
 }
 
 /// `(sin-branch, cos-branch)` standard normals of one 64-bit word, as the bulk path computes them.
 #[inline(always)]
 pub fn poly_normal_pair(w: u64) -> (f32, f32) {
-    let hi = (w >> 32) as u32;
-    let lo = w as u32;
-    let r = sqrt_f32(-2.0 * ln_unit_f32(radius_arg(hi)));
-    let (s, c) = sincos_turn_f32(lo >> 8);
-    (r * s, r * c)
+    let (c, s) = normal_pair(Scalar, (w >> 32) as u32, w as u32);
+    (s, c)
 }
 
 /// Produces the `G` values of one lane step (a trait, not a closure, so `#[inline(always)]` carries the
@@ -256,10 +244,10 @@ pub(crate) mod body {
         fill_all(stream, offset, out, &NormalF32 { mean, std });
     }
 
-    /// Truncated normal by per-lane rejection: position `p` of a block belongs to lane `p % 16` and holds
-    /// that lane's `(p / 16)`-th accepted candidate (the candidates of a lane are its cosine then sine
-    /// values, step after step); a candidate `z` is accepted when `alpha <= z <= beta`. The value is
-    /// `mean + std * z`, clamped to `[lo, hi]`.
+    /// Truncated normal by rejection, in stream order: a block's candidates are the standard normals of
+    /// the block in the order the normal fill gives them (step `g`: the 16 cosine values, then the 16 sine
+    /// values); a candidate `z` is accepted when `alpha <= z <= beta`, and position `p` of the block holds
+    /// the `p`-th accepted one, as `mean + std * z` clamped to `[lo, hi]`.
     #[inline(always)]
     pub(crate) fn truncated_f32(stream: &Stream, offset: u64, out: &mut [f32], t: &TruncParams) {
         let mut rest = out;
@@ -267,33 +255,303 @@ pub(crate) mod body {
             let (o, tail) = rest.split_at_mut(n);
             rest = tail;
             let mut rng = LaneRng::new(stream, block);
-            let per_lane_needed = (skip + n).div_ceil(LANES);
-            let mut count = [0usize; LANES];
+            let end = skip + n;
+            let mut cur = 0usize;
             let mut g = [0.0f32; 2 * LANES];
-            while count.iter().any(|&c| c < per_lane_needed) {
+            while cur < end {
                 normal_group_f32(&rng.step(), &mut g);
-                for half in 0..2 {
-                    for l in 0..LANES {
-                        let z = g[half * LANES + l];
-                        if t.alpha <= z && z <= t.beta && count[l] < per_lane_needed {
-                            let p = l + LANES * count[l];
-                            if p >= skip && p < skip + n {
-                                let v = t.mean + t.std * z;
-                                o[p - skip] = if v < t.lo {
-                                    t.lo
-                                } else if v > t.hi {
-                                    t.hi
-                                } else {
-                                    v
-                                };
-                            }
-                            count[l] += 1;
+                for &z in &g {
+                    if t.alpha <= z && z <= t.beta {
+                        if cur >= skip && cur < end {
+                            let v = t.mean + t.std * z;
+                            o[cur - skip] = if v < t.lo {
+                                t.lo
+                            } else if t.hi < v {
+                                t.hi
+                            } else {
+                                v
+                            };
                         }
+                        cur += 1;
                     }
                 }
             }
         }
     }
+}
+
+/// What the explicit SIMD bulk bodies need beyond [`Math`]: the 16 lane generators in registers, stores
+/// and a masked scatter. Implemented by the x86-64 tokens in `simd`; the portable path keeps [`LaneRng`].
+pub(crate) trait Wide: Math {
+    /// 16 u64 lanes.
+    type W: Copy;
+    /// The lanes' state words.
+    fn load_state(self, rng: &LaneRng) -> [Self::W; 4];
+    /// One Xoshiro256++ step of every lane: the outputs' (high halves, low halves).
+    fn step(self, st: &mut [Self::W; 4]) -> (Self::U, Self::U);
+    /// Stores the 16 lanes.
+    fn store(self, v: Self::F, out: &mut [f32; LANES]);
+    /// Loads 16 lanes.
+    fn load(self, src: &[f32; LANES]) -> Self::F;
+    /// Stores the 16 lanes with a streaming (non-temporal) store if `out` is 64-byte aligned, else plainly.
+    fn stream(self, v: Self::F, out: &mut [f32; LANES]);
+    /// Orders earlier streaming stores before later stores (`sfence`).
+    fn fence(self);
+    /// Writes the lanes of `v` selected by `m`, in lane order, to `out[at..]`, and returns how many. May
+    /// write all 16 slots `out[at..at + 16]` (the ones past the count with unspecified values); requires
+    /// `at + 16 <= out.len()`, else writes nothing and returns `None`.
+    fn compress_store(self, v: Self::F, m: Self::M, out: &mut [f32], at: usize) -> Option<usize>;
+}
+
+/// The 32 values `mean + std z` of one lane step, SIMD.
+#[inline(always)]
+fn wide_normal_group<S: Wide>(s: S, st: &mut [S::W; 4], mean: f32, std: f32, out: &mut [f32; 2 * LANES]) {
+    let (hi, lo) = s.step(st);
+    let (c, sn) = normal_pair(s, hi, lo);
+    let (a, b) = out.split_at_mut(LANES);
+    let (a, b): (&mut [f32; LANES], &mut [f32; LANES]) = (a.try_into().expect("16"), b.try_into().expect("16"));
+    s.store(s.add(s.splat(mean), s.mul(s.splat(std), c)), a);
+    s.store(s.add(s.splat(mean), s.mul(s.splat(std), sn)), b);
+}
+
+/// The 64 values of two lane steps, the two steps' math interleaved ([`Two`]).
+#[inline(always)]
+fn wide_normal_group2<S: Wide>(s: S, st: &mut [S::W; 4], mean: f32, std: f32, out: &mut [f32; 4 * LANES]) {
+    let (h1, l1) = s.step(st);
+    let (h2, l2) = s.step(st);
+    let t = Two(s);
+    let (c, sn) = normal_pair(t, (h1, h2), (l1, l2));
+    let (m, d) = (t.splat(mean), t.splat(std));
+    let (c, sn) = (t.add(m, t.mul(d, c)), t.add(m, t.mul(d, sn)));
+    for (q, v) in out.chunks_exact_mut(LANES).zip([c.0, sn.0, c.1, sn.1]) {
+        s.store(v, q.try_into().expect("16"));
+    }
+}
+
+/// One block's values `skip .. skip + out.len()` (a trait, not a closure, so `#[inline(always)]` carries the
+/// code into each `#[target_feature]` wrapper).
+trait BlockGen {
+    fn block(&self, block: u64, skip: usize, out: &mut [f32]);
+}
+
+/// Fills of at least this many values write through an L1-resident staging block with streaming stores
+/// (they do not read the destination's cache lines first; three times the write bandwidth of plain
+/// stores on the benchmark machine). Smaller fills use plain stores and stay in cache.
+pub const STREAMING_MIN_LEN: usize = 1 << 20;
+
+/// A 64-byte-aligned staging block.
+#[repr(C, align(64))]
+struct Stage([f32; BLOCK_LEN as usize]);
+
+/// Copies `src` to `dst` (same length), with streaming stores for the 64-byte-aligned part of `dst`.
+#[inline(always)]
+fn stream_copy<S: Wide>(s: S, src: &[f32], dst: &mut [f32]) {
+    let head = dst.as_ptr().align_offset(64).min(dst.len());
+    dst[..head].copy_from_slice(&src[..head]);
+    let (src, dst) = (&src[head..], &mut dst[head..]);
+    let mut d = dst.chunks_exact_mut(LANES);
+    let mut c = src.chunks_exact(LANES);
+    for (d, c) in (&mut d).zip(&mut c) {
+        s.stream(s.load(c.try_into().expect("16")), d.try_into().expect("16"));
+    }
+    d.into_remainder().copy_from_slice(c.remainder());
+}
+
+/// Runs `g` over every block of a fill, staged with streaming stores when the fill is large.
+#[inline(always)]
+fn fill_blocks<S: Wide, B: BlockGen>(s: S, offset: u64, out: &mut [f32], g: &B) {
+    let mut rest = out;
+    if rest.len() < STREAMING_MIN_LEN {
+        for (block, skip, n) in blocks(offset, rest.len()) {
+            let (o, tail) = rest.split_at_mut(n);
+            rest = tail;
+            g.block(block, skip, o);
+        }
+        return;
+    }
+    let mut stage = Stage([0.0; BLOCK_LEN as usize]);
+    for (block, skip, n) in blocks(offset, rest.len()) {
+        let (o, tail) = rest.split_at_mut(n);
+        rest = tail;
+        g.block(block, skip, &mut stage.0[..n]);
+        stream_copy(s, &stage.0[..n], o);
+    }
+    s.fence();
+}
+
+struct NormalWide<S: Wide> {
+    s: S,
+    stream: Stream,
+    mean: f32,
+    std: f32,
+}
+
+impl<S: Wide> BlockGen for NormalWide<S> {
+    #[inline(always)]
+    fn block(&self, block: u64, skip: usize, o: &mut [f32]) {
+        const G: usize = 2 * LANES;
+        let (s, mean, std) = (self.s, self.mean, self.std);
+        let mut st = s.load_state(&LaneRng::new(&self.stream, block));
+        for _ in 0..skip / G {
+            s.step(&mut st);
+        }
+        let mut o = o;
+        let head = skip % G;
+        if head != 0 {
+            let mut tmp = [0.0f32; G];
+            wide_normal_group(s, &mut st, mean, std, &mut tmp);
+            let k = (G - head).min(o.len());
+            o[..k].copy_from_slice(&tmp[head..head + k]);
+            o = &mut o[k..];
+        }
+        let mut pairs = o.chunks_exact_mut(2 * G);
+        for ch in &mut pairs {
+            wide_normal_group2(s, &mut st, mean, std, ch.try_into().expect("2G values"));
+        }
+        let mut chunks = pairs.into_remainder().chunks_exact_mut(G);
+        for ch in &mut chunks {
+            wide_normal_group(s, &mut st, mean, std, ch.try_into().expect("G values"));
+        }
+        let r = chunks.into_remainder();
+        if !r.is_empty() {
+            let mut tmp = [0.0f32; G];
+            wide_normal_group(s, &mut st, mean, std, &mut tmp);
+            let k = r.len();
+            r.copy_from_slice(&tmp[..k]);
+        }
+    }
+}
+
+/// The explicit-SIMD twin of `body::normal_f32` (same bits).
+#[inline(always)]
+pub(crate) fn wide_normal_f32<S: Wide>(s: S, stream: &Stream, offset: u64, out: &mut [f32], mean: f32, std: f32) {
+    fill_blocks(s, offset, out, &NormalWide { s, stream: *stream, mean, std });
+}
+
+struct TruncWide<S: Wide> {
+    s: S,
+    stream: Stream,
+    t: TruncParams,
+}
+
+impl<S: Wide> BlockGen for TruncWide<S> {
+    #[inline(always)]
+    fn block(&self, block: u64, skip: usize, o: &mut [f32]) {
+        let (s, t) = (self.s, &self.t);
+        let (alpha, beta) = (s.splat(t.alpha), s.splat(t.beta));
+        let (mean, std, lo, hi) = (s.splat(t.mean), s.splat(t.std), s.splat(t.lo), s.splat(t.hi));
+        let end = skip + o.len();
+        let mut st = s.load_state(&LaneRng::new(&self.stream, block));
+        let mut cur = 0usize;
+        while cur < end {
+            // Two steps at a time (their math interleaved); a step past the block's need is discarded.
+            let (h1, l1) = s.step(&mut st);
+            let (h2, l2) = s.step(&mut st);
+            let (zc, zs) = normal_pair(Two(s), (h1, h2), (l1, l2));
+            for z in [zc.0, zs.0, zc.1, zs.1] {
+                let acc = s.and_m(s.le(alpha, z), s.le(z, beta));
+                let v = s.add(mean, s.mul(std, z));
+                let v = s.select(s.lt(v, lo), lo, s.select(s.lt(hi, v), hi, v));
+                let direct = if cur >= skip { s.compress_store(v, acc, o, cur - skip) } else { None };
+                match direct {
+                    Some(k) => cur += k,
+                    None => {
+                        let mut tmp = [0.0f32; LANES];
+                        let k = s.compress_store(v, acc, &mut tmp, 0).unwrap_or(0);
+                        for (j, &x) in tmp[..k].iter().enumerate() {
+                            if cur + j >= skip && cur + j < end {
+                                o[cur + j - skip] = x;
+                            }
+                        }
+                        cur += k;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The explicit-SIMD twin of `body::truncated_f32` (same bits): accepted lanes compressed in order.
+#[inline(always)]
+pub(crate) fn wide_truncated_f32<S: Wide>(s: S, stream: &Stream, offset: u64, out: &mut [f32], t: &TruncParams) {
+    fill_blocks(s, offset, out, &TruncWide { s, stream: *stream, t: *t });
+}
+
+struct UniformWide<S: Wide> {
+    s: S,
+    stream: Stream,
+    p: UniformParams<f32>,
+}
+
+impl<S: Wide> UniformWide<S> {
+    /// The 16 uniforms of one half of a lane step (the same operations as `uniform_group_f32`).
+    #[inline(always)]
+    fn half(&self, x: S::U) -> S::F {
+        let s = self.s;
+        let u = s.mul(s.i32_to_f32(s.shr_u::<8>(x)), s.splat(1.0 / 16_777_216.0));
+        let a = s.add(s.splat(self.p.low), s.mul(s.splat(self.p.scale), u));
+        s.select(s.lt(a, s.splat(self.p.high)), a, s.splat(self.p.below_high))
+    }
+
+    #[inline(always)]
+    fn group(&self, st: &mut [S::W; 4], out: &mut [f32; 2 * LANES]) {
+        let (h, l) = self.s.step(st);
+        let (a, b) = out.split_at_mut(LANES);
+        self.s.store(self.half(h), a.try_into().expect("16"));
+        self.s.store(self.half(l), b.try_into().expect("16"));
+    }
+}
+
+impl<S: Wide> BlockGen for UniformWide<S> {
+    #[inline(always)]
+    fn block(&self, block: u64, skip: usize, o: &mut [f32]) {
+        const G: usize = 2 * LANES;
+        let mut st = self.s.load_state(&LaneRng::new(&self.stream, block));
+        for _ in 0..skip / G {
+            self.s.step(&mut st);
+        }
+        let mut o = o;
+        let head = skip % G;
+        if head != 0 {
+            let mut tmp = [0.0f32; G];
+            self.group(&mut st, &mut tmp);
+            let k = (G - head).min(o.len());
+            o[..k].copy_from_slice(&tmp[head..head + k]);
+            o = &mut o[k..];
+        }
+        let mut chunks = o.chunks_exact_mut(G);
+        for ch in &mut chunks {
+            self.group(&mut st, ch.try_into().expect("G values"));
+        }
+        let r = chunks.into_remainder();
+        if !r.is_empty() {
+            let mut tmp = [0.0f32; G];
+            self.group(&mut st, &mut tmp);
+            let k = r.len();
+            r.copy_from_slice(&tmp[..k]);
+        }
+    }
+}
+
+/// The uniform f32 body with streaming stores for large fills (same bits as `body::uniform_f32`).
+#[inline(always)]
+pub(crate) fn wide_uniform_f32<S: Wide>(s: S, stream: &Stream, offset: u64, out: &mut [f32], p: &UniformParams<f32>) {
+    fill_blocks(s, offset, out, &UniformWide { s, stream: *stream, p: *p });
+}
+
+struct ConstWide(f32);
+
+impl BlockGen for ConstWide {
+    #[inline(always)]
+    fn block(&self, _: u64, _: usize, o: &mut [f32]) {
+        o.fill(self.0);
+    }
+}
+
+/// A constant fill with streaming stores when large (the streaming memory-write floor of the benches).
+#[inline(always)]
+pub(crate) fn wide_constant_f32<S: Wide>(s: S, out: &mut [f32], value: f32) {
+    fill_blocks(s, 0, out, &ConstWide(value));
 }
 
 /// Parameters of the bulk truncated normal: standardized bounds, the affine map, the clamp.
@@ -316,6 +574,18 @@ pub struct TruncParams {
 /// Uniform f32 bulk fill on the path `isa` (which must be available).
 pub fn uniform_f32(isa: Isa, stream: &Stream, offset: u64, out: &mut [f32], p: &UniformParams<f32>) {
     crate::kernels::simd::dispatch_uniform_f32(isa, stream, offset, out, p)
+}
+
+/// Sets every element of `out` to `value`; on x86-64 fills of at least [`STREAMING_MIN_LEN`] values use
+/// streaming stores, as the random bulk fills do (so this is their memory-write floor).
+///
+/// ```
+/// let mut v = vec![1.0f32; 3 << 20];
+/// weightinit_core::kernels::bulk::fill_constant_f32(&mut v, 0.5);
+/// assert!(v.iter().all(|&x| x == 0.5));
+/// ```
+pub fn fill_constant_f32(out: &mut [f32], value: f32) {
+    crate::kernels::simd::dispatch_constant_f32(crate::kernels::simd::best(), out, value)
 }
 
 /// Uniform f64 bulk fill on the path `isa`.

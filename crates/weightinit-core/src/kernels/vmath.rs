@@ -1,68 +1,327 @@
-//! Portable f32 polynomials for the bulk samplers: the same operations in the same order on every target
-//! and vector width (plain IEEE multiply, add, divide; no fused multiply-add anywhere; integer bit tricks),
-//! so scalar, AVX2 and AVX-512 code give identical bits and a Cortex-M gets the same values as a server.
+//! Portable f32 polynomials for the bulk samplers, written once over the [`Math`] trait so the scalar path
+//! ([`Scalar`], what embedded targets run) and the x86-64 SIMD paths (AVX2, AVX-512, in `simd`) execute the
+//! same IEEE operations in the same order: add, subtract, multiply, correctly rounded square root,
+//! `i32 -> f32` conversion, comparisons and integer bit operations; **no fused multiply-add anywhere**. The
+//! results are therefore bit-identical on every path, and a Cortex-M gets the same values as a server.
 //!
-//! Accuracy, measured against libm in f64 by the test suite over 2^20 arguments and the edge cases:
-//! [`ln_unit_f32`] within 3 ulp of the exact value, [`sincos_turn_f32`] within 2e-7 absolute,
-//! [`sqrt_f32`] within 1 ulp.
+//! Accuracy, measured against f64 references by the test suite (`tests/bulk.rs`) over 2^20 arguments, the
+//! edge cases, and all 2^24 angles: [`ln_unit_f32`] within 3 ulp, [`sincos_turn_f32`] within 2e-7 absolute,
+//! the square root is exact (correctly rounded, IEEE 754).
 
 use core::f32::consts::FRAC_PI_2;
 
-/// ln(x * 2^-32) for `x` in `[1, 2^32)` (Cephes' logf: reduction to a mantissa in [sqrt(1/2), sqrt(2)),
-/// a degree-8 polynomial, ln 2 split in two parts).
+/// Lane-wise f32 / u32 operations the polynomials are written in. A value of an implementing type is a
+/// witness that its instructions can run (see the SIMD tokens in `simd`).
+///
+/// Every method is one IEEE operation per lane (rounding to nearest even), or an exact integer operation.
+pub trait Math: Copy {
+    /// f32 lanes.
+    type F: Copy;
+    /// u32 lanes (also read as i32 by [`Math::i32_to_f32`]).
+    type U: Copy;
+    /// Lane mask.
+    type M: Copy;
+    /// Every lane `x`.
+    fn splat(self, x: f32) -> Self::F;
+    /// Every lane `x`.
+    fn splat_u(self, x: u32) -> Self::U;
+    /// `a + b`.
+    fn add(self, a: Self::F, b: Self::F) -> Self::F;
+    /// `a - b`.
+    fn sub(self, a: Self::F, b: Self::F) -> Self::F;
+    /// `a * b`.
+    fn mul(self, a: Self::F, b: Self::F) -> Self::F;
+    /// Correctly rounded square root.
+    fn sqrt(self, a: Self::F) -> Self::F;
+    /// `a < b` (false for NaN).
+    fn lt(self, a: Self::F, b: Self::F) -> Self::M;
+    /// `a <= b` (false for NaN).
+    fn le(self, a: Self::F, b: Self::F) -> Self::M;
+    /// `m ? a : b`.
+    fn select(self, m: Self::M, a: Self::F, b: Self::F) -> Self::F;
+    /// `m ? a : b`.
+    fn select_u(self, m: Self::M, a: Self::U, b: Self::U) -> Self::U;
+    /// The bits of `a`.
+    fn to_bits(self, a: Self::F) -> Self::U;
+    /// The f32 with bits `a`.
+    fn bits_to_f(self, a: Self::U) -> Self::F;
+    /// `a` read as i32, converted to the nearest f32.
+    fn i32_to_f32(self, a: Self::U) -> Self::F;
+    /// Wrapping `a + b`.
+    fn add_u(self, a: Self::U, b: Self::U) -> Self::U;
+    /// Wrapping `a - b`.
+    fn sub_u(self, a: Self::U, b: Self::U) -> Self::U;
+    /// `a & b`.
+    fn and_u(self, a: Self::U, b: Self::U) -> Self::U;
+    /// `a | b`.
+    fn or_u(self, a: Self::U, b: Self::U) -> Self::U;
+    /// `a ^ b`.
+    fn xor_u(self, a: Self::U, b: Self::U) -> Self::U;
+    /// `a >> K` (logical).
+    fn shr_u<const K: u32>(self, a: Self::U) -> Self::U;
+    /// `a << K`.
+    fn shl_u<const K: u32>(self, a: Self::U) -> Self::U;
+    /// `a != 0`.
+    fn nonzero_u(self, a: Self::U) -> Self::M;
+    /// `a < b`, unsigned.
+    fn lt_u(self, a: Self::U, b: Self::U) -> Self::M;
+    /// The smaller of `a` and `b`, unsigned.
+    fn min_u(self, a: Self::U, b: Self::U) -> Self::U;
+    /// `a & b`.
+    fn and_m(self, a: Self::M, b: Self::M) -> Self::M;
+}
+
+/// One lane in plain Rust: the path every target can run (and the reference for the others).
+#[derive(Debug, Clone, Copy)]
+pub struct Scalar;
+
+impl Math for Scalar {
+    type F = f32;
+    type U = u32;
+    type M = bool;
+    #[inline(always)]
+    fn splat(self, x: f32) -> f32 {
+        x
+    }
+    #[inline(always)]
+    fn splat_u(self, x: u32) -> u32 {
+        x
+    }
+    #[inline(always)]
+    fn add(self, a: f32, b: f32) -> f32 {
+        a + b
+    }
+    #[inline(always)]
+    fn sub(self, a: f32, b: f32) -> f32 {
+        a - b
+    }
+    #[inline(always)]
+    fn mul(self, a: f32, b: f32) -> f32 {
+        a * b
+    }
+    #[inline(always)]
+    fn sqrt(self, a: f32) -> f32 {
+        libm::sqrtf(a)
+    }
+    #[inline(always)]
+    fn lt(self, a: f32, b: f32) -> bool {
+        a < b
+    }
+    #[inline(always)]
+    fn le(self, a: f32, b: f32) -> bool {
+        a <= b
+    }
+    #[inline(always)]
+    fn select(self, m: bool, a: f32, b: f32) -> f32 {
+        if m { a } else { b }
+    }
+    #[inline(always)]
+    fn select_u(self, m: bool, a: u32, b: u32) -> u32 {
+        if m { a } else { b }
+    }
+    #[inline(always)]
+    fn to_bits(self, a: f32) -> u32 {
+        a.to_bits()
+    }
+    #[inline(always)]
+    fn bits_to_f(self, a: u32) -> f32 {
+        f32::from_bits(a)
+    }
+    #[inline(always)]
+    fn i32_to_f32(self, a: u32) -> f32 {
+        a as i32 as f32
+    }
+    #[inline(always)]
+    fn add_u(self, a: u32, b: u32) -> u32 {
+        a.wrapping_add(b)
+    }
+    #[inline(always)]
+    fn sub_u(self, a: u32, b: u32) -> u32 {
+        a.wrapping_sub(b)
+    }
+    #[inline(always)]
+    fn and_u(self, a: u32, b: u32) -> u32 {
+        a & b
+    }
+    #[inline(always)]
+    fn or_u(self, a: u32, b: u32) -> u32 {
+        a | b
+    }
+    #[inline(always)]
+    fn xor_u(self, a: u32, b: u32) -> u32 {
+        a ^ b
+    }
+    #[inline(always)]
+    fn shr_u<const K: u32>(self, a: u32) -> u32 {
+        a >> K
+    }
+    #[inline(always)]
+    fn shl_u<const K: u32>(self, a: u32) -> u32 {
+        a << K
+    }
+    #[inline(always)]
+    fn nonzero_u(self, a: u32) -> bool {
+        a != 0
+    }
+    #[inline(always)]
+    fn lt_u(self, a: u32, b: u32) -> bool {
+        a < b
+    }
+    #[inline(always)]
+    fn min_u(self, a: u32, b: u32) -> u32 {
+        a.min(b)
+    }
+    #[inline(always)]
+    fn and_m(self, a: bool, b: bool) -> bool {
+        a & b
+    }
+}
+
+/// `a * b + c` as two rounded operations (never fused).
 #[inline(always)]
+fn mad<S: Math>(s: S, a: S::F, b: S::F, c: f32) -> S::F {
+    s.add(s.mul(a, b), s.splat(c))
+}
+
+/// The bits of the f32 just above sqrt(1/2).
+const SQRT_HALF_UP: u32 = 0x3f35_04f4;
+
+/// ln(x 2^-31) for `x` in `[1, 2^31]` (Cephes' logf: reduction to a mantissa in (sqrt(1/2), sqrt(2)] by
+/// integer arithmetic on the bits, a degree-8 polynomial, ln 2 split in two parts).
+#[inline(always)]
+pub fn ln_unit<S: Math>(s: S, x: S::F) -> S::F {
+    // x = 2^e m with m in (sqrt(1/2), sqrt(2)]: subtracting the bits of the f32 above sqrt(1/2) makes the
+    // exponent field count from there (x >= 1, so no borrow past bit 31).
+    let ix = s.sub_u(s.to_bits(x), s.splat_u(SQRT_HALF_UP));
+    let e = s.sub_u(s.shr_u::<23>(ix), s.splat_u(31));
+    let m = s.bits_to_f(s.add_u(s.and_u(ix, s.splat_u(0x007f_ffff)), s.splat_u(SQRT_HALF_UP)));
+    let f = s.sub(m, s.splat(1.0));
+    let z = s.mul(f, f);
+    let mut p = s.splat(7.037_683_6e-2);
+    p = mad(s, p, f, -1.151_461e-1);
+    p = mad(s, p, f, 1.167_699_9e-1);
+    p = mad(s, p, f, -1.242_014_1e-1);
+    p = mad(s, p, f, 1.424_932_3e-1);
+    p = mad(s, p, f, -1.666_805_8e-1);
+    p = mad(s, p, f, 2.000_071_5e-1);
+    p = mad(s, p, f, -2.499_999_4e-1);
+    p = mad(s, p, f, 3.333_333e-1);
+    let ef = s.i32_to_f32(e);
+    let mut y = s.mul(s.mul(f, z), p);
+    y = s.add(y, s.mul(s.splat(-2.121_944_4e-4), ef));
+    y = s.add(y, s.mul(s.splat(-0.5), z));
+    let r = s.add(f, y);
+    s.add(r, s.mul(s.splat(0.693_359_4), ef))
+}
+
+/// `(sin 2 pi u, cos 2 pi u)` for `u = (k + 1/2) 2^-24`, `k = w >> 8` the top 24 bits of `w` (the half
+/// step keeps the angle off the axes, so neither value is ever exactly 0): exact reduction to the nearest
+/// quarter turn in integer arithmetic, Cephes' sinf/cosf polynomials on [-pi/4, pi/4], quadrant fix by
+/// swap and sign.
+#[inline(always)]
+pub fn sincos_turn<S: Math>(s: S, w: S::U) -> (S::F, S::F) {
+    let k2 = s.or_u(s.shr_u::<7>(w), s.splat_u(1));
+    let n = s.shr_u::<23>(s.add_u(k2, s.splat_u(1 << 22)));
+    let ri = s.sub_u(k2, s.shl_u::<23>(n));
+    let t = s.mul(s.i32_to_f32(ri), s.splat(FRAC_PI_2 / 8_388_608.0));
+    let z = s.mul(t, t);
+    let mut sp = s.splat(-1.951_529_6e-4);
+    sp = mad(s, sp, z, 8.332_161e-3);
+    sp = mad(s, sp, z, -1.666_665_5e-1);
+    let sn = s.add(s.mul(s.mul(sp, z), t), t);
+    let mut cp = s.splat(2.443_315_7e-5);
+    cp = mad(s, cp, z, -1.388_731_6e-3);
+    cp = mad(s, cp, z, 4.166_664_6e-2);
+    let cs = s.add(s.sub(s.mul(s.mul(cp, z), z), s.mul(s.splat(0.5), z)), s.splat(1.0));
+    let q = s.and_u(n, s.splat_u(3));
+    let odd = s.nonzero_u(s.and_u(q, s.splat_u(1)));
+    let sa = s.select(odd, cs, sn);
+    let ca = s.select(odd, sn, cs);
+    let sin_neg = s.shl_u::<30>(s.and_u(q, s.splat_u(2)));
+    let cos_neg = s.shl_u::<30>(s.and_u(s.add_u(q, s.splat_u(1)), s.splat_u(2)));
+    (s.bits_to_f(s.xor_u(s.to_bits(sa), sin_neg)), s.bits_to_f(s.xor_u(s.to_bits(ca), cos_neg)))
+}
+
+/// Two standard normals from one 64-bit word given as its halves (Box-Muller with these polynomials):
+/// `(r cos, r sin)` with `r = sqrt(-2 ln u1)`, `u1 = x 2^-31`, `x = ((hi >> 1) | 1)` rounded to f32 and
+/// capped at [`X_CAP`] (odd 31-bit integers: the midpoint rule; `u1` in `(0, 1)`, so `r > 0` and the
+/// tail reaches sqrt(62 ln 2) = 6.56), and the angle from the top 24 bits of `lo` ([`sincos_turn`]).
+/// Neither value is ever exactly 0.
+#[inline(always)]
+pub fn normal_pair<S: Math>(s: S, hi: S::U, lo: S::U) -> (S::F, S::F) {
+    // Integers above 0x7fffff80 would round to X_CAP or up to 2^31: capping first gives X_CAP exactly.
+    let x = s.i32_to_f32(s.min_u(s.or_u(s.shr_u::<1>(hi), s.splat_u(1)), s.splat_u(0x7fff_ff80)));
+    let r = s.sqrt(s.mul(s.splat(-2.0), ln_unit(s, x)));
+    let (sn, cs) = sincos_turn(s, lo);
+    (s.mul(r, cs), s.mul(r, sn))
+}
+
+/// The largest f32 below 2^31: the cap of the radius argument, so `u1 < 1`.
+pub const X_CAP: f32 = 2_147_483_520.0;
+
+/// Scalar [`ln_unit`]: ln(x 2^-31) for `x` in `[1, 2^31]`.
 pub fn ln_unit_f32(x: f32) -> f32 {
-    let bits = x.to_bits();
-    let e = ((bits >> 23) as i32) - 127 - 32;
-    let m = f32::from_bits((bits & 0x007f_ffff) | 0x3f80_0000);
-    let big = m > core::f32::consts::SQRT_2;
-    let m = if big { m * 0.5 } else { m };
-    let e = if big { e + 1 } else { e };
-    let f = m - 1.0;
-    let z = f * f;
-    let mut p = 7.037_683_6e-2;
-    p = p * f - 1.151_461e-1;
-    p = p * f + 1.167_699_9e-1;
-    p = p * f - 1.242_014_1e-1;
-    p = p * f + 1.424_932_3e-1;
-    p = p * f - 1.666_805_8e-1;
-    p = p * f + 2.000_071_5e-1;
-    p = p * f - 2.499_999_4e-1;
-    p = p * f + 3.333_333e-1;
-    let ef = e as f32;
-    let mut y = f * z * p;
-    y += -2.121_944_4e-4 * ef;
-    y += -0.5 * z;
-    let r = f + y;
-    r + 0.693_359_4 * ef
+    ln_unit(Scalar, x)
 }
 
-/// sqrt(x) for `x >= 0` by three Newton steps `y = (y + x / y) / 2` from a bit-trick estimate (within
-/// 1 ulp; 0 for `x = 0`).
-#[inline(always)]
-pub fn sqrt_f32(x: f32) -> f32 {
-    let y0 = f32::from_bits((x.to_bits() >> 1).wrapping_add(0x1fbd_1df5));
-    let y1 = 0.5 * (y0 + x / y0);
-    let y2 = 0.5 * (y1 + x / y1);
-    let y3 = 0.5 * (y2 + x / y2);
-    if x > 0.0 { y3 } else { 0.0 }
-}
-
-/// `(sin 2 pi u, cos 2 pi u)` for `u = (k + 1/2) 2^-24`, `k` a 24-bit integer (the half step keeps the
-/// angle off the axes, so neither value is ever exactly 0): exact reduction to the nearest quarter turn in
-/// integer arithmetic, Cephes' sinf/cosf polynomials on [-pi/4, pi/4], quadrant fix by sign and swap.
-#[inline(always)]
+/// Scalar [`sincos_turn`] of the 24-bit angle index `k` (`k < 2^24`): `(sin, cos)` of `2 pi (k + 1/2) 2^-24`.
 pub fn sincos_turn_f32(k: u32) -> (f32, f32) {
-    let k2 = 2 * k + 1;
-    let n = (k2 + (1 << 22)) >> 23;
-    let r = (k2 as i32 - (n << 23) as i32) as f32 * (1.0 / 8_388_608.0);
-    let t = r * FRAC_PI_2;
-    let z = t * t;
-    let s = ((-1.951_529_6e-4 * z + 8.332_161e-3) * z - 1.666_665_5e-1) * z * t + t;
-    let c = ((2.443_315_7e-5 * z - 1.388_731_6e-3) * z + 4.166_664_6e-2) * z * z - 0.5 * z + 1.0;
-    let q = n & 3;
-    let (sa, ca) = if q & 1 != 0 { (c, s) } else { (s, c) };
-    let sin_neg = (q & 2) << 30;
-    let cos_neg = ((q + 1) & 2) << 30;
-    (f32::from_bits(sa.to_bits() ^ sin_neg), f32::from_bits(ca.to_bits() ^ cos_neg))
+    sincos_turn(Scalar, k << 8)
+}
+
+/// Two independent vectors of `S` per value, operation by operation: the instruction stream interleaves two
+/// dependency chains, which hides the latency of the long polynomial chains (same bits as `S` on each).
+#[derive(Debug, Clone, Copy)]
+pub struct Two<S>(pub S);
+
+/// Implements a [`Math`] method of [`Two`] component-wise.
+macro_rules! two {
+    ($name:ident($($a:ident: $t:ident),*) -> $r:ident) => {
+        #[inline(always)]
+        fn $name(self, $($a: Self::$t),*) -> Self::$r {
+            (self.0.$name($($a.0),*), self.0.$name($($a.1),*))
+        }
+    };
+}
+
+impl<S: Math> Math for Two<S> {
+    type F = (S::F, S::F);
+    type U = (S::U, S::U);
+    type M = (S::M, S::M);
+    #[inline(always)]
+    fn splat(self, x: f32) -> Self::F {
+        (self.0.splat(x), self.0.splat(x))
+    }
+    #[inline(always)]
+    fn splat_u(self, x: u32) -> Self::U {
+        (self.0.splat_u(x), self.0.splat_u(x))
+    }
+    two!(add(a: F, b: F) -> F);
+    two!(sub(a: F, b: F) -> F);
+    two!(mul(a: F, b: F) -> F);
+    two!(sqrt(a: F) -> F);
+    two!(lt(a: F, b: F) -> M);
+    two!(le(a: F, b: F) -> M);
+    two!(select(m: M, a: F, b: F) -> F);
+    two!(select_u(m: M, a: U, b: U) -> U);
+    two!(to_bits(a: F) -> U);
+    two!(bits_to_f(a: U) -> F);
+    two!(i32_to_f32(a: U) -> F);
+    two!(add_u(a: U, b: U) -> U);
+    two!(sub_u(a: U, b: U) -> U);
+    two!(and_u(a: U, b: U) -> U);
+    two!(or_u(a: U, b: U) -> U);
+    two!(xor_u(a: U, b: U) -> U);
+    two!(nonzero_u(a: U) -> M);
+    two!(lt_u(a: U, b: U) -> M);
+    two!(and_m(a: M, b: M) -> M);
+    two!(min_u(a: U, b: U) -> U);
+    #[inline(always)]
+    fn shr_u<const K: u32>(self, a: Self::U) -> Self::U {
+        (self.0.shr_u::<K>(a.0), self.0.shr_u::<K>(a.1))
+    }
+    #[inline(always)]
+    fn shl_u<const K: u32>(self, a: Self::U) -> Self::U {
+        (self.0.shl_u::<K>(a.0), self.0.shl_u::<K>(a.1))
+    }
 }

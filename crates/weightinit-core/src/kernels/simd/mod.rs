@@ -7,6 +7,9 @@
 
 #![allow(unsafe_code)]
 
+#[cfg(target_arch = "x86_64")]
+mod lanes;
+
 /// An instruction set a kernel can use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Isa {
@@ -211,6 +214,23 @@ bulk_dispatch!(bulk_normal_f32, normal_f32, normal_f32_avx512, normal_f32_avx2,
 bulk_dispatch!(bulk_truncated_f32, truncated_f32, truncated_f32_avx512, truncated_f32_avx2,
     (stream: &crate::Stream, offset: u64, out: &mut [f32], t: &crate::kernels::bulk::TruncParams));
 
+pub(crate) fn dispatch_constant_f32(isa: Isa, out: &mut [f32], value: f32) {
+    #[cfg(target_arch = "x86_64")]
+    match isa {
+        Isa::Avx512 if available(Isa::Avx512) => {
+            // SAFETY: AVX-512F availability was checked just now.
+            return unsafe { x86::constant_f32_avx512(out, value) };
+        }
+        Isa::Avx2 if available(Isa::Avx2) => {
+            // SAFETY: AVX2 availability was checked just now.
+            return unsafe { x86::constant_f32_avx2(out, value) };
+        }
+        _ => {}
+    }
+    let _ = isa;
+    out.fill(value)
+}
+
 pub(crate) fn dispatch_uniform_f32(
     isa: Isa,
     stream: &crate::Stream,
@@ -318,21 +338,35 @@ pub(crate) mod x86 {
             }
         };
     }
-    bulk_wrapper!(uniform_f32_avx512, "avx512f", uniform_f32,
-        (stream: &crate::Stream, offset: u64, out: &mut [f32], p: &crate::kernels::bulk::UniformParams<f32>));
-    bulk_wrapper!(uniform_f32_avx2, "avx2", uniform_f32,
-        (stream: &crate::Stream, offset: u64, out: &mut [f32], p: &crate::kernels::bulk::UniformParams<f32>));
     bulk_wrapper!(uniform_f64_avx512, "avx512f", uniform_f64,
         (stream: &crate::Stream, offset: u64, out: &mut [f64], p: &crate::kernels::bulk::UniformParams<f64>));
     bulk_wrapper!(uniform_f64_avx2, "avx2", uniform_f64,
         (stream: &crate::Stream, offset: u64, out: &mut [f64], p: &crate::kernels::bulk::UniformParams<f64>));
-    bulk_wrapper!(normal_f32_avx512, "avx512f", normal_f32,
+    /// Explicit-SIMD bulk bodies: the token is created inside the `#[target_feature]` function.
+    macro_rules! wide_wrapper {
+        ($name:ident, $features:literal, $tok:ident, $body:ident, ($($arg:ident: $ty:ty),*)) => {
+            #[target_feature(enable = $features)]
+            pub(super) fn $name($($arg: $ty),*) {
+                // SAFETY: this function is compiled for `$features` and only called after the dispatcher
+                // checked the CPU supports them.
+                let s = unsafe { super::lanes::$tok::new() };
+                crate::kernels::bulk::$body(s, $($arg),*)
+            }
+        };
+    }
+    wide_wrapper!(constant_f32_avx512, "avx512f", Avx512, wide_constant_f32, (out: &mut [f32], value: f32));
+    wide_wrapper!(constant_f32_avx2, "avx2", Avx2, wide_constant_f32, (out: &mut [f32], value: f32));
+    wide_wrapper!(uniform_f32_avx512, "avx512f", Avx512, wide_uniform_f32,
+        (stream: &crate::Stream, offset: u64, out: &mut [f32], p: &crate::kernels::bulk::UniformParams<f32>));
+    wide_wrapper!(uniform_f32_avx2, "avx2", Avx2, wide_uniform_f32,
+        (stream: &crate::Stream, offset: u64, out: &mut [f32], p: &crate::kernels::bulk::UniformParams<f32>));
+    wide_wrapper!(normal_f32_avx512, "avx512f", Avx512, wide_normal_f32,
         (stream: &crate::Stream, offset: u64, out: &mut [f32], mean: f32, std: f32));
-    bulk_wrapper!(normal_f32_avx2, "avx2", normal_f32,
+    wide_wrapper!(normal_f32_avx2, "avx2", Avx2, wide_normal_f32,
         (stream: &crate::Stream, offset: u64, out: &mut [f32], mean: f32, std: f32));
-    bulk_wrapper!(truncated_f32_avx512, "avx512f", truncated_f32,
+    wide_wrapper!(truncated_f32_avx512, "avx512f", Avx512, wide_truncated_f32,
         (stream: &crate::Stream, offset: u64, out: &mut [f32], t: &crate::kernels::bulk::TruncParams));
-    bulk_wrapper!(truncated_f32_avx2, "avx2", truncated_f32,
+    wide_wrapper!(truncated_f32_avx2, "avx2", Avx2, wide_truncated_f32,
         (stream: &crate::Stream, offset: u64, out: &mut [f32], t: &crate::kernels::bulk::TruncParams));
 
     blocked_wrapper!(blocked_avx512, "avx512f");

@@ -1,0 +1,468 @@
+//! x86-64 implementations of [`Math`] and [`Wide`] for the bulk samplers: AVX-512F (one zmm per 16 lanes)
+//! and AVX2 (two ymm). A token value proves the CPU runs its instructions; tokens are created only inside
+//! `#[target_feature]` functions of the matching feature (see `super::x86`). Every method is the IEEE
+//! operation [`Math`] documents, so these paths give the same bits as [`crate::kernels::vmath::Scalar`].
+
+use core::arch::x86_64::*;
+
+use crate::kernels::bulk::{LANES, LaneRng, Wide};
+use crate::kernels::vmath::Math;
+
+/// Runs intrinsics that need the token's CPU feature.
+macro_rules! tf {
+    ($e:expr) => {
+        // SAFETY: a token exists only where its CPU feature is available (created by the `unsafe fn new`
+        // of the token inside a `#[target_feature]` function of that feature); the intrinsics here only
+        // read and write registers.
+        unsafe { $e }
+    };
+}
+
+/// Proof that AVX-512F is available.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Avx512(());
+
+impl Avx512 {
+    /// # Safety
+    /// The CPU must support AVX-512F.
+    #[inline(always)]
+    pub(crate) unsafe fn new() -> Avx512 {
+        Avx512(())
+    }
+}
+
+/// Proof that AVX2 is available.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Avx2(());
+
+impl Avx2 {
+    /// # Safety
+    /// The CPU must support AVX2.
+    #[inline(always)]
+    pub(crate) unsafe fn new() -> Avx2 {
+        Avx2(())
+    }
+}
+
+impl Math for Avx512 {
+    type F = __m512;
+    type U = __m512i;
+    type M = __mmask16;
+    #[inline(always)]
+    fn splat(self, x: f32) -> __m512 {
+        tf!(_mm512_set1_ps(x))
+    }
+    #[inline(always)]
+    fn splat_u(self, x: u32) -> __m512i {
+        tf!(_mm512_set1_epi32(x as i32))
+    }
+    #[inline(always)]
+    fn add(self, a: __m512, b: __m512) -> __m512 {
+        tf!(_mm512_add_ps(a, b))
+    }
+    #[inline(always)]
+    fn sub(self, a: __m512, b: __m512) -> __m512 {
+        tf!(_mm512_sub_ps(a, b))
+    }
+    #[inline(always)]
+    fn mul(self, a: __m512, b: __m512) -> __m512 {
+        tf!(_mm512_mul_ps(a, b))
+    }
+    #[inline(always)]
+    fn sqrt(self, a: __m512) -> __m512 {
+        tf!(_mm512_sqrt_ps(a))
+    }
+    #[inline(always)]
+    fn lt(self, a: __m512, b: __m512) -> __mmask16 {
+        tf!(_mm512_cmp_ps_mask::<_CMP_LT_OQ>(a, b))
+    }
+    #[inline(always)]
+    fn le(self, a: __m512, b: __m512) -> __mmask16 {
+        tf!(_mm512_cmp_ps_mask::<_CMP_LE_OQ>(a, b))
+    }
+    #[inline(always)]
+    fn select(self, m: __mmask16, a: __m512, b: __m512) -> __m512 {
+        tf!(_mm512_mask_blend_ps(m, b, a))
+    }
+    #[inline(always)]
+    fn select_u(self, m: __mmask16, a: __m512i, b: __m512i) -> __m512i {
+        tf!(_mm512_mask_blend_epi32(m, b, a))
+    }
+    #[inline(always)]
+    fn to_bits(self, a: __m512) -> __m512i {
+        tf!(_mm512_castps_si512(a))
+    }
+    #[inline(always)]
+    fn bits_to_f(self, a: __m512i) -> __m512 {
+        tf!(_mm512_castsi512_ps(a))
+    }
+    #[inline(always)]
+    fn i32_to_f32(self, a: __m512i) -> __m512 {
+        tf!(_mm512_cvtepi32_ps(a))
+    }
+    #[inline(always)]
+    fn add_u(self, a: __m512i, b: __m512i) -> __m512i {
+        tf!(_mm512_add_epi32(a, b))
+    }
+    #[inline(always)]
+    fn sub_u(self, a: __m512i, b: __m512i) -> __m512i {
+        tf!(_mm512_sub_epi32(a, b))
+    }
+    #[inline(always)]
+    fn and_u(self, a: __m512i, b: __m512i) -> __m512i {
+        tf!(_mm512_and_si512(a, b))
+    }
+    #[inline(always)]
+    fn or_u(self, a: __m512i, b: __m512i) -> __m512i {
+        tf!(_mm512_or_si512(a, b))
+    }
+    #[inline(always)]
+    fn xor_u(self, a: __m512i, b: __m512i) -> __m512i {
+        tf!(_mm512_xor_si512(a, b))
+    }
+    #[inline(always)]
+    fn shr_u<const K: u32>(self, a: __m512i) -> __m512i {
+        tf!(_mm512_srli_epi32::<K>(a))
+    }
+    #[inline(always)]
+    fn shl_u<const K: u32>(self, a: __m512i) -> __m512i {
+        tf!(_mm512_slli_epi32::<K>(a))
+    }
+    #[inline(always)]
+    fn nonzero_u(self, a: __m512i) -> __mmask16 {
+        tf!(_mm512_test_epi32_mask(a, a))
+    }
+    #[inline(always)]
+    fn lt_u(self, a: __m512i, b: __m512i) -> __mmask16 {
+        tf!(_mm512_cmplt_epu32_mask(a, b))
+    }
+    #[inline(always)]
+    fn min_u(self, a: __m512i, b: __m512i) -> __m512i {
+        tf!(_mm512_min_epu32(a, b))
+    }
+    #[inline(always)]
+    fn and_m(self, a: __mmask16, b: __mmask16) -> __mmask16 {
+        a & b
+    }
+}
+
+impl Wide for Avx512 {
+    type W = [__m512i; 2];
+    #[inline(always)]
+    fn load_state(self, rng: &LaneRng) -> [[__m512i; 2]; 4] {
+        let w = rng.words();
+        // SAFETY: each load reads 8 u64 = 64 bytes at offsets 0 and 8 of a [u64; 16] (in bounds); the token
+        // proves AVX-512F.
+        core::array::from_fn(|i| unsafe {
+            [_mm512_loadu_si512(w[i].as_ptr().cast()), _mm512_loadu_si512(w[i][8..].as_ptr().cast())]
+        })
+    }
+    #[inline(always)]
+    fn step(self, st: &mut [[__m512i; 2]; 4]) -> (__m512i, __m512i) {
+        let mut out = [self.splat_u(0); 2];
+        for (h, o) in out.iter_mut().enumerate() {
+            let [s0, s1, s2, s3] = [st[0][h], st[1][h], st[2][h], st[3][h]];
+            tf!({
+                *o = _mm512_add_epi64(_mm512_rol_epi64::<23>(_mm512_add_epi64(s0, s3)), s0);
+                let t = _mm512_slli_epi64::<17>(s1);
+                let s2 = _mm512_xor_si512(s2, s0);
+                let s3 = _mm512_xor_si512(s3, s1);
+                let s1 = _mm512_xor_si512(s1, s2);
+                let s0 = _mm512_xor_si512(s0, s3);
+                let s2 = _mm512_xor_si512(s2, t);
+                let s3 = _mm512_rol_epi64::<45>(s3);
+                st[0][h] = s0;
+                st[1][h] = s1;
+                st[2][h] = s2;
+                st[3][h] = s3;
+            });
+        }
+        tf!({
+            let hi_idx = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+            let lo_idx = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+            (_mm512_permutex2var_epi32(out[0], hi_idx, out[1]), _mm512_permutex2var_epi32(out[0], lo_idx, out[1]))
+        })
+    }
+    #[inline(always)]
+    fn store(self, v: __m512, out: &mut [f32; LANES]) {
+        // SAFETY: `out` holds exactly 16 f32 = one zmm; the token proves AVX-512F.
+        unsafe { _mm512_storeu_ps(out.as_mut_ptr(), v) }
+    }
+    #[inline(always)]
+    fn load(self, src: &[f32; LANES]) -> __m512 {
+        // SAFETY: `src` holds exactly 16 f32 = one zmm; the token proves AVX-512F.
+        unsafe { _mm512_loadu_ps(src.as_ptr()) }
+    }
+    #[inline(always)]
+    fn stream(self, v: __m512, out: &mut [f32; LANES]) {
+        if (out.as_ptr() as usize).is_multiple_of(64) {
+            // SAFETY: `out` holds 16 f32 = 64 bytes at a 64-byte-aligned address (checked), as the
+            // streaming store requires; the token proves AVX-512F.
+            unsafe { _mm512_stream_ps(out.as_mut_ptr(), v) }
+        } else {
+            self.store(v, out)
+        }
+    }
+    #[inline(always)]
+    fn fence(self) {
+        tf!(_mm_sfence())
+    }
+    #[inline(always)]
+    fn compress_store(self, v: __m512, m: __mmask16, out: &mut [f32], at: usize) -> Option<usize> {
+        let dst = out.get_mut(at..at.checked_add(LANES)?)?;
+        // SAFETY: `dst` holds 16 f32 = one zmm (checked by the slice above); the token proves AVX-512F.
+        unsafe { _mm512_storeu_ps(dst.as_mut_ptr(), _mm512_maskz_compress_ps(m, v)) };
+        Some(m.count_ones() as usize)
+    }
+}
+
+/// Applies `$f` to both ymm halves.
+macro_rules! both {
+    ($f:ident($($a:ident),*)) => {
+        tf!([$f($($a[0]),*), $f($($a[1]),*)])
+    };
+}
+
+impl Math for Avx2 {
+    type F = [__m256; 2];
+    type U = [__m256i; 2];
+    type M = [__m256i; 2];
+    #[inline(always)]
+    fn splat(self, x: f32) -> [__m256; 2] {
+        tf!([_mm256_set1_ps(x); 2])
+    }
+    #[inline(always)]
+    fn splat_u(self, x: u32) -> [__m256i; 2] {
+        tf!([_mm256_set1_epi32(x as i32); 2])
+    }
+    #[inline(always)]
+    fn add(self, a: [__m256; 2], b: [__m256; 2]) -> [__m256; 2] {
+        both!(_mm256_add_ps(a, b))
+    }
+    #[inline(always)]
+    fn sub(self, a: [__m256; 2], b: [__m256; 2]) -> [__m256; 2] {
+        both!(_mm256_sub_ps(a, b))
+    }
+    #[inline(always)]
+    fn mul(self, a: [__m256; 2], b: [__m256; 2]) -> [__m256; 2] {
+        both!(_mm256_mul_ps(a, b))
+    }
+    #[inline(always)]
+    fn sqrt(self, a: [__m256; 2]) -> [__m256; 2] {
+        both!(_mm256_sqrt_ps(a))
+    }
+    #[inline(always)]
+    fn lt(self, a: [__m256; 2], b: [__m256; 2]) -> [__m256i; 2] {
+        tf!([
+            _mm256_castps_si256(_mm256_cmp_ps::<_CMP_LT_OQ>(a[0], b[0])),
+            _mm256_castps_si256(_mm256_cmp_ps::<_CMP_LT_OQ>(a[1], b[1]))
+        ])
+    }
+    #[inline(always)]
+    fn le(self, a: [__m256; 2], b: [__m256; 2]) -> [__m256i; 2] {
+        tf!([
+            _mm256_castps_si256(_mm256_cmp_ps::<_CMP_LE_OQ>(a[0], b[0])),
+            _mm256_castps_si256(_mm256_cmp_ps::<_CMP_LE_OQ>(a[1], b[1]))
+        ])
+    }
+    #[inline(always)]
+    fn select(self, m: [__m256i; 2], a: [__m256; 2], b: [__m256; 2]) -> [__m256; 2] {
+        tf!([
+            _mm256_blendv_ps(b[0], a[0], _mm256_castsi256_ps(m[0])),
+            _mm256_blendv_ps(b[1], a[1], _mm256_castsi256_ps(m[1]))
+        ])
+    }
+    #[inline(always)]
+    fn select_u(self, m: [__m256i; 2], a: [__m256i; 2], b: [__m256i; 2]) -> [__m256i; 2] {
+        tf!([_mm256_blendv_epi8(b[0], a[0], m[0]), _mm256_blendv_epi8(b[1], a[1], m[1])])
+    }
+    #[inline(always)]
+    fn to_bits(self, a: [__m256; 2]) -> [__m256i; 2] {
+        both!(_mm256_castps_si256(a))
+    }
+    #[inline(always)]
+    fn bits_to_f(self, a: [__m256i; 2]) -> [__m256; 2] {
+        both!(_mm256_castsi256_ps(a))
+    }
+    #[inline(always)]
+    fn i32_to_f32(self, a: [__m256i; 2]) -> [__m256; 2] {
+        both!(_mm256_cvtepi32_ps(a))
+    }
+    #[inline(always)]
+    fn add_u(self, a: [__m256i; 2], b: [__m256i; 2]) -> [__m256i; 2] {
+        both!(_mm256_add_epi32(a, b))
+    }
+    #[inline(always)]
+    fn sub_u(self, a: [__m256i; 2], b: [__m256i; 2]) -> [__m256i; 2] {
+        both!(_mm256_sub_epi32(a, b))
+    }
+    #[inline(always)]
+    fn and_u(self, a: [__m256i; 2], b: [__m256i; 2]) -> [__m256i; 2] {
+        both!(_mm256_and_si256(a, b))
+    }
+    #[inline(always)]
+    fn or_u(self, a: [__m256i; 2], b: [__m256i; 2]) -> [__m256i; 2] {
+        both!(_mm256_or_si256(a, b))
+    }
+    #[inline(always)]
+    fn xor_u(self, a: [__m256i; 2], b: [__m256i; 2]) -> [__m256i; 2] {
+        both!(_mm256_xor_si256(a, b))
+    }
+    #[inline(always)]
+    fn shr_u<const K: u32>(self, a: [__m256i; 2]) -> [__m256i; 2] {
+        tf!({
+            let k = _mm_cvtsi32_si128(K as i32);
+            [_mm256_srl_epi32(a[0], k), _mm256_srl_epi32(a[1], k)]
+        })
+    }
+    #[inline(always)]
+    fn shl_u<const K: u32>(self, a: [__m256i; 2]) -> [__m256i; 2] {
+        tf!({
+            let k = _mm_cvtsi32_si128(K as i32);
+            [_mm256_sll_epi32(a[0], k), _mm256_sll_epi32(a[1], k)]
+        })
+    }
+    #[inline(always)]
+    fn nonzero_u(self, a: [__m256i; 2]) -> [__m256i; 2] {
+        tf!({
+            let z = _mm256_setzero_si256();
+            let ones = _mm256_set1_epi32(-1);
+            [_mm256_xor_si256(_mm256_cmpeq_epi32(a[0], z), ones), _mm256_xor_si256(_mm256_cmpeq_epi32(a[1], z), ones)]
+        })
+    }
+    #[inline(always)]
+    fn lt_u(self, a: [__m256i; 2], b: [__m256i; 2]) -> [__m256i; 2] {
+        tf!({
+            let bias = _mm256_set1_epi32(i32::MIN);
+            [
+                _mm256_cmpgt_epi32(_mm256_xor_si256(b[0], bias), _mm256_xor_si256(a[0], bias)),
+                _mm256_cmpgt_epi32(_mm256_xor_si256(b[1], bias), _mm256_xor_si256(a[1], bias)),
+            ]
+        })
+    }
+    #[inline(always)]
+    fn min_u(self, a: [__m256i; 2], b: [__m256i; 2]) -> [__m256i; 2] {
+        both!(_mm256_min_epu32(a, b))
+    }
+    #[inline(always)]
+    fn and_m(self, a: [__m256i; 2], b: [__m256i; 2]) -> [__m256i; 2] {
+        both!(_mm256_and_si256(a, b))
+    }
+}
+
+/// For each 8-bit mask, the lane indices of its set bits in order (then zeros): AVX2 has no compress.
+static COMPRESS8: [[u32; 8]; 256] = {
+    let mut t = [[0u32; 8]; 256];
+    let mut m = 0;
+    while m < 256 {
+        let mut k = 0;
+        let mut l = 0;
+        while l < 8 {
+            if m & (1 << l) != 0 {
+                t[m][k] = l as u32;
+                k += 1;
+            }
+            l += 1;
+        }
+        m += 1;
+    }
+    t
+};
+
+/// Rotates the 64-bit lanes of `x` left by `L` (`R = 64 - L`).
+macro_rules! rotl64 {
+    ($x:expr, $l:literal, $r:literal) => {
+        _mm256_or_si256(_mm256_slli_epi64::<$l>($x), _mm256_srli_epi64::<$r>($x))
+    };
+}
+
+impl Wide for Avx2 {
+    type W = [__m256i; 4];
+    #[inline(always)]
+    fn load_state(self, rng: &LaneRng) -> [[__m256i; 4]; 4] {
+        let w = rng.words();
+        // SAFETY: each load reads 4 u64 = 32 bytes at offsets 0, 4, 8, 12 of a [u64; 16] (in bounds); the
+        // token proves AVX2.
+        core::array::from_fn(|i| core::array::from_fn(|q| unsafe { _mm256_loadu_si256(w[i][4 * q..].as_ptr().cast()) }))
+    }
+    #[inline(always)]
+    fn step(self, st: &mut [[__m256i; 4]; 4]) -> ([__m256i; 2], [__m256i; 2]) {
+        let mut out = [tf!(_mm256_setzero_si256()); 4];
+        for (h, o) in out.iter_mut().enumerate() {
+            let [s0, s1, s2, s3] = [st[0][h], st[1][h], st[2][h], st[3][h]];
+            tf!({
+                *o = _mm256_add_epi64(rotl64!(_mm256_add_epi64(s0, s3), 23, 41), s0);
+                let t = _mm256_slli_epi64::<17>(s1);
+                let s2 = _mm256_xor_si256(s2, s0);
+                let s3 = _mm256_xor_si256(s3, s1);
+                let s1 = _mm256_xor_si256(s1, s2);
+                let s0 = _mm256_xor_si256(s0, s3);
+                let s2 = _mm256_xor_si256(s2, t);
+                let s3 = rotl64!(s3, 45, 19);
+                st[0][h] = s0;
+                st[1][h] = s1;
+                st[2][h] = s2;
+                st[3][h] = s3;
+            });
+        }
+        // Lanes 0-3 | 4-7 as u32 pairs (lo, hi): shuffle picks the odd (hi) or even (lo) u32 of two
+        // registers per 128-bit half, the 64-bit permute puts the lanes in order.
+        tf!({
+            let half = |a: __m256i, b: __m256i, hi: bool| {
+                let (a, b) = (_mm256_castsi256_ps(a), _mm256_castsi256_ps(b));
+                let s = if hi { _mm256_shuffle_ps::<0xDD>(a, b) } else { _mm256_shuffle_ps::<0x88>(a, b) };
+                _mm256_permute4x64_epi64::<0xD8>(_mm256_castps_si256(s))
+            };
+            (
+                [half(out[0], out[1], true), half(out[2], out[3], true)],
+                [half(out[0], out[1], false), half(out[2], out[3], false)],
+            )
+        })
+    }
+    #[inline(always)]
+    fn store(self, v: [__m256; 2], out: &mut [f32; LANES]) {
+        // SAFETY: `out` holds 16 f32 = two ymm; the token proves AVX2.
+        unsafe {
+            _mm256_storeu_ps(out.as_mut_ptr(), v[0]);
+            _mm256_storeu_ps(out[8..].as_mut_ptr(), v[1]);
+        }
+    }
+    #[inline(always)]
+    fn load(self, src: &[f32; LANES]) -> [__m256; 2] {
+        // SAFETY: `src` holds 16 f32 = two ymm; the token proves AVX2.
+        unsafe { [_mm256_loadu_ps(src.as_ptr()), _mm256_loadu_ps(src[8..].as_ptr())] }
+    }
+    #[inline(always)]
+    fn stream(self, v: [__m256; 2], out: &mut [f32; LANES]) {
+        if (out.as_ptr() as usize).is_multiple_of(32) {
+            // SAFETY: `out` holds 16 f32 = two ymm at a 32-byte-aligned address (checked), as the streaming
+            // store requires; the token proves AVX2.
+            unsafe {
+                _mm256_stream_ps(out.as_mut_ptr(), v[0]);
+                _mm256_stream_ps(out[8..].as_mut_ptr(), v[1]);
+            }
+        } else {
+            self.store(v, out)
+        }
+    }
+    #[inline(always)]
+    fn fence(self) {
+        tf!(_mm_sfence())
+    }
+    #[inline(always)]
+    fn compress_store(self, v: [__m256; 2], m: [__m256i; 2], out: &mut [f32], at: usize) -> Option<usize> {
+        let dst = out.get_mut(at..at.checked_add(LANES)?)?;
+        let mut k = 0;
+        for h in 0..2 {
+            let bits = tf!(_mm256_movemask_ps(_mm256_castsi256_ps(m[h]))) as usize & 0xff;
+            // SAFETY: the permutation indices are a 32-byte row of the table; `k <= 8`, so the 8-lane store
+            // at `dst[k..k + 8]` lies inside the 16-element `dst`; the token proves AVX2.
+            unsafe {
+                let idx = _mm256_loadu_si256(COMPRESS8[bits].as_ptr().cast());
+                _mm256_storeu_ps(dst[k..k + 8].as_mut_ptr(), _mm256_permutevar8x32_ps(v[h], idx));
+            }
+            k += bits.count_ones() as usize;
+        }
+        Some(k)
+    }
+}

@@ -1,0 +1,28 @@
+//! Probe: repeatedly fills a buffer (profiling target).
+//! `cargo run --release --example fill_probe -- normal|trunc|uniform [len] [threads]`
+fn main() {
+    let mut a = std::env::args().skip(1);
+    let what = a.next().unwrap_or_else(|| "normal".into());
+    let len: usize = a.next().map(|x| x.parse().unwrap()).unwrap_or(1 << 16);
+    let threads: usize = a.next().map(|x| x.parse().unwrap()).unwrap_or(1);
+    let s = weightinit::Stream::new(1, 2);
+    let mut buf = vec![0.0f32; len];
+    let reps = (200_000_000 / len).max(3);
+    let t = std::time::Instant::now();
+    for r in 0..reps as u64 {
+        let off = r * len as u64;
+        match what.as_str() {
+            "trunc" => s
+                .fill_truncated_normal_parallel(off, &mut buf, 0.0, 1.0, weightinit::TruncBounds::two_sigma(), threads)
+                .unwrap(),
+            "uniform" => s.fill_uniform_parallel(off, &mut buf, -1.0, 1.0, threads).unwrap(),
+            _ => s.fill_normal_parallel(off, &mut buf, 0.0, 1.0, threads).unwrap(),
+        }
+    }
+    let n = reps as f64 * len as f64;
+    println!(
+        "{what} len {len} threads {threads}: {:.3} ns/value, checksum {}",
+        t.elapsed().as_secs_f64() * 1e9 / n,
+        buf.iter().sum::<f32>()
+    );
+}
