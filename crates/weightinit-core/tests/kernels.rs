@@ -3,8 +3,8 @@
 //! gradient check of a 2-layer ReLU network built from these kernels.
 
 use weightinit_core::kernels::{
-    Epilogue, GemmPath, Isa, MatMut, MatRef, bias_add, col_sums, gemm, gemm_with, leaky_relu, leaky_relu_backward,
-    relu, relu_backward, sgd_momentum, simd, softmax_cross_entropy,
+    Epilogue, GemmPath, Isa, MatMut, MatRef, bias_add, blocked_tile_rows, col_sums, gemm, gemm_with, leaky_relu,
+    leaky_relu_backward, relu, relu_backward, sgd_momentum, simd, softmax_cross_entropy,
 };
 use weightinit_core::{Error, Float, Stream};
 
@@ -367,4 +367,39 @@ fn finite_difference_gradient_check_of_a_two_layer_relu_network() {
         }
     }
     assert!(worst < 1e-5, "worst relative error between backprop and finite differences: {worst}");
+}
+
+#[test]
+fn blocked_gemm_split_at_tile_rows_gives_identical_bits() {
+    // The trainer splits C's rows across threads at multiples of `blocked_tile_rows`: every element must
+    // come out bit for bit as in the whole product, with A plain or transposed and the fused epilogue.
+    let mr = blocked_tile_rows::<f32>();
+    let (m, k, n) = if cfg!(miri) { (2 * mr + 3, 9, 7) } else { (7 * mr + 5, 300, 37) };
+    let bias: Vec<f32> = random(n, 3);
+    let b: Vec<f32> = random(k * n, 2);
+    let bv = MatRef::row_major(&b, k, n, n).unwrap();
+    for transposed in [false, true] {
+        let a: Vec<f32> = random(m * k, 1);
+        let av = if transposed {
+            MatRef::row_major(&a, k, m, m).unwrap().t()
+        } else {
+            MatRef::row_major(&a, m, k, k).unwrap()
+        };
+        let ep = Epilogue::BiasRelu(&bias);
+        let mut whole = vec![0.0f32; m * n];
+        gemm_with(GemmPath::Blocked, 0.5, av, bv, 0.0, MatMut::row_major(&mut whole, m, n, n).unwrap(), ep).unwrap();
+        for chunk in [mr, 2 * mr, 3 * mr] {
+            let mut parts = vec![0.0f32; m * n];
+            for (i, c) in parts.chunks_mut(chunk * n).enumerate() {
+                let (r0, r1) = (i * chunk, (i * chunk + chunk).min(m));
+                let cv = MatMut::row_major(c, r1 - r0, n, n).unwrap();
+                gemm_with(GemmPath::Blocked, 0.5, av.rows_range(r0, r1).unwrap(), bv, 0.0, cv, ep).unwrap();
+            }
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&parts), bits(&whole), "chunks of {chunk} rows, transposed A: {transposed}");
+        }
+    }
+    assert!(matches!(bv.rows_range(3, 2), Err(Error::InvalidShape { .. })));
+    assert!(matches!(bv.rows_range(0, k + 1), Err(Error::InvalidShape { .. })));
+    assert_eq!(bv.rows_range(k, k).unwrap().rows(), 0);
 }

@@ -1,8 +1,9 @@
 //! A multilayer perceptron built on weightinit-core's kernels and initializers.
 
+use rayon::prelude::*;
 use weightinit_core::Stream;
 use weightinit_core::init::{Explanation, Init, Layout};
-use weightinit_core::kernels::{Epilogue, GemmPath, MatMut, MatRef, gemm_with};
+use weightinit_core::kernels::{Epilogue, GemmPath, MatMut, MatRef, auto_path, blocked_tile_rows, gemm_with};
 
 /// The hidden layers' nonlinearity (the output layer is linear, followed by softmax cross-entropy).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -67,6 +68,31 @@ impl Activation {
             Activation::Linear => {}
         }
     }
+}
+
+/// `C = A B` then the epilogue, `C` row-major `m x n` in `c`. Blocked-path products are split by rows of C
+/// across the current rayon pool, at multiples of the microkernel's tile rows
+/// ([`blocked_tile_rows`]): each element of C is computed by exactly the same operations for any thread
+/// count, so results are bit-identical for 1 or 64 threads. The path is chosen from the full shape (other
+/// paths run unsplit).
+fn par_gemm(a: MatRef<'_, f32>, b: MatRef<'_, f32>, c: &mut [f32], ep: Epilogue<'_, f32>) {
+    let (m, k, n) = (a.rows(), a.cols(), b.cols());
+    let path = auto_path::<f32>(m, k, n);
+    let align = blocked_tile_rows::<f32>();
+    let threads = rayon::current_num_threads();
+    let c = &mut c[..m * n];
+    if path != GemmPath::Blocked || threads == 1 || m < 2 * align {
+        let cv = MatMut::row_major(c, m, n, n).expect("output shape");
+        gemm_with(path, 1.0, a, b, 0.0, cv, ep).expect("consistent shapes");
+        return;
+    }
+    let chunk = m.div_ceil(threads).next_multiple_of(align);
+    c.par_chunks_mut(chunk * n).enumerate().for_each(|(i, cc)| {
+        let (r0, r1) = (i * chunk, (i * chunk + chunk).min(m));
+        let av = a.rows_range(r0, r1).expect("row range");
+        let cv = MatMut::row_major(cc, r1 - r0, n, n).expect("output shape");
+        gemm_with(GemmPath::Blocked, 1.0, av, b, 0.0, cv, ep).expect("consistent shapes");
+    });
 }
 
 /// An MLP: weights `[in, out]` (`x W + b`, the seed's NumPy layout), biases `[out]`.
@@ -161,16 +187,12 @@ impl Mlp {
             out.resize(rows * dout, 0.0);
             let hidden = l + 1 < self.layers();
             let ep = if hidden && self.act == Activation::Relu { Epilogue::BiasRelu(b) } else { Epilogue::Bias(b) };
-            gemm_with(
-                GemmPath::Auto,
-                1.0,
+            par_gemm(
                 MatRef::row_major(input, rows, din, din).expect("input shape"),
                 MatRef::row_major(w, din, dout, dout).expect("weight shape"),
-                0.0,
-                MatMut::row_major(out, rows, dout, dout).expect("output shape"),
+                out,
                 ep,
-            )
-            .expect("consistent shapes");
+            );
             if hidden {
                 self.act.forward(out);
             }
@@ -196,30 +218,17 @@ impl Mlp {
             let (wo, bo) = offs[l];
             let (gw, gb) = grad[wo..bo + dout].split_at_mut(bo - wo);
             let dzv = MatRef::row_major(&dz, rows, dout, dout).expect("dz shape");
-            gemm_with(
-                GemmPath::Auto,
-                1.0,
-                MatRef::row_major(input, rows, din, din).expect("input shape").t(),
-                dzv,
-                0.0,
-                MatMut::row_major(gw, din, dout, dout).expect("grad shape"),
-                Epilogue::None,
-            )
-            .expect("consistent shapes");
+            par_gemm(MatRef::row_major(input, rows, din, din).expect("input shape").t(), dzv, gw, Epilogue::None);
             weightinit_core::kernels::col_sums(&dz, rows, dout, gb).expect("bias grad shape");
             if l > 0 {
                 let (w, _) = self.layer(l);
                 scratch.resize(rows * din, 0.0);
-                gemm_with(
-                    GemmPath::Auto,
-                    1.0,
+                par_gemm(
                     dzv,
                     MatRef::row_major(w, din, dout, dout).expect("weight shape").t(),
-                    0.0,
-                    MatMut::row_major(scratch, rows, din, din).expect("dh shape"),
+                    scratch,
                     Epilogue::None,
-                )
-                .expect("consistent shapes");
+                );
                 self.act.backward(&acts[l - 1], scratch);
                 std::mem::swap(&mut dz, scratch);
             }

@@ -1,11 +1,10 @@
-//! Minibatch training, data-parallel over threads with results independent of the thread count.
+//! Minibatch training, parallel over threads with results independent of the thread count.
 //!
-//! Each batch is cut into micro-shards of [`SHARD_ROWS`] rows, whatever the number of threads. Thread `t`
-//! computes the gradients of shards `t, t + T, ...` into per-shard buffers; the shards' gradients are then
-//! summed in shard order. The arithmetic is the same for 1 or 64 threads, so the bits are too.
+//! Each step runs on the whole batch; its matrix products are split by rows of their output across a rayon
+//! pool of `threads` threads, at multiples of the microkernel's tile rows, so every element is computed by
+//! the same operations in the same order whatever the thread count: the bits are the same for 1 or 64
+//! threads, and no gradient reduction is needed (each weight gradient is one product over the batch).
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Barrier, Mutex, RwLock};
 use std::time::Instant;
 
 use serde::Serialize;
@@ -15,9 +14,6 @@ use weightinit_core::kernels::{adam, sgd_momentum, softmax_cross_entropy};
 
 use crate::data::Dataset;
 use crate::model::{Activation, Mlp};
-
-/// Rows per micro-shard: the unit of parallel work and of the fixed-order gradient reduction.
-pub const SHARD_ROWS: usize = 64;
 
 /// The optimizer.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -121,14 +117,13 @@ pub struct TrainResult {
 /// the hundreds.
 pub const DIVERGENCE_LOSS: f64 = 100.0;
 
-struct ShardWork {
+/// Buffers of one training step, reused.
+struct Work {
     x: Vec<f32>,
     labels: Vec<u8>,
     acts: Vec<Vec<f32>>,
     dlogits: Vec<f32>,
     scratch: Vec<f32>,
-    grad: Vec<f32>,
-    loss: f64,
 }
 
 /// Accuracy of `model` on `data`, computed in chunks.
@@ -185,55 +180,14 @@ pub fn train(cfg: &TrainConfig, train: &Dataset, val: &Dataset, test: Option<&Da
     let (model, reports) = Mlp::new(&cfg.layers, cfg.act, cfg.init, cfg.bias_init, cfg.seed)?;
     let act_std = activation_stds(&model, train);
     let val_at_init = accuracy(&model, val);
-    let np = model.params.len();
-    let shards_per_batch = cfg.batch.div_ceil(SHARD_ROWS);
-    let work: Vec<Mutex<ShardWork>> = (0..shards_per_batch)
-        .map(|_| {
-            Mutex::new(ShardWork {
-                x: Vec::new(),
-                labels: Vec::new(),
-                acts: vec![Vec::new(); model.layers()],
-                dlogits: Vec::new(),
-                scratch: Vec::new(),
-                grad: vec![0.0; np],
-                loss: 0.0,
-            })
-        })
-        .collect();
-    let threads = cfg.threads.min(shards_per_batch).max(1);
-    let shared = Shared {
-        model: RwLock::new(model),
-        job: RwLock::new(Vec::new()),
-        work,
-        start: Barrier::new(threads),
-        done: Barrier::new(threads),
-        stop: AtomicBool::new(false),
-        threads,
-    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(cfg.threads)
+        .build()
+        .map_err(|e| format!("cannot start {} threads: {e}", cfg.threads))?;
     let bar = progress_bar(cfg, train.len().div_ceil(cfg.batch) * cfg.epochs);
-    let outcome = std::thread::scope(|s| {
-        for t in 1..threads {
-            let shared = &shared;
-            s.spawn(move || {
-                loop {
-                    shared.start.wait();
-                    if shared.stop.load(Ordering::Acquire) {
-                        break;
-                    }
-                    shared.run_shards(t, train);
-                    shared.done.wait();
-                }
-            });
-        }
-        let r = run_epochs(cfg, train, val, &shared, bar.as_ref());
-        shared.stop.store(true, Ordering::Release);
-        if threads > 1 {
-            shared.start.wait();
-        }
-        r
-    });
+    let mut model = model;
+    let outcome = pool.install(|| run_epochs(cfg, train, val, &mut model, bar.as_ref()));
     let (epochs, divergence, train_time, trained, batch_losses) = outcome?;
-    let model = shared.model.into_inner().expect("no poisoned lock");
     if let Some(b) = bar {
         b.finish_and_clear();
     }
@@ -258,41 +212,23 @@ pub fn train(cfg: &TrainConfig, train: &Dataset, val: &Dataset, test: Option<&Da
     })
 }
 
-/// State shared by the training threads.
-struct Shared {
-    model: RwLock<Mlp>,
-    /// The current batch's example indices.
-    job: RwLock<Vec<usize>>,
-    work: Vec<Mutex<ShardWork>>,
-    start: Barrier,
-    done: Barrier,
-    stop: AtomicBool,
-    threads: usize,
-}
-
-impl Shared {
-    /// Thread `t` computes shards `t, t + threads, ...` of the current batch.
-    fn run_shards(&self, t: usize, data: &Dataset) {
-        let model = self.model.read().expect("no poisoned lock");
-        let job = self.job.read().expect("no poisoned lock");
-        let rows = job.len();
-        for (sh, idx) in job.chunks(SHARD_ROWS).enumerate().skip(t).step_by(self.threads) {
-            let mut w = self.work[sh].lock().expect("no poisoned lock");
-            shard_step(&model, data, idx, rows, &mut w);
-        }
-    }
-}
-
 type EpochsOutcome = (Vec<EpochStat>, Option<Divergence>, f64, usize, Vec<f64>);
 
 fn run_epochs(
     cfg: &TrainConfig,
     train: &Dataset,
     val: &Dataset,
-    shared: &Shared,
+    model: &mut Mlp,
     bar: Option<&indicatif::ProgressBar>,
 ) -> Result<EpochsOutcome, String> {
-    let np = shared.model.read().expect("no poisoned lock").params.len();
+    let np = model.params.len();
+    let mut work = Work {
+        x: Vec::new(),
+        labels: Vec::new(),
+        acts: vec![Vec::new(); model.layers()],
+        dlogits: Vec::new(),
+        scratch: Vec::new(),
+    };
     let mut grad = vec![0.0f32; np];
     let mut m1 = vec![0.0f32; np];
     let mut m2 = vec![0.0f32; if matches!(cfg.optimizer, Optimizer::Adam) { np } else { 0 }];
@@ -308,31 +244,9 @@ fn run_epochs(
         for (step, batch_idx) in perm.chunks(cfg.batch).enumerate() {
             let t0 = Instant::now();
             let rows = batch_idx.len();
-            {
-                let mut job = shared.job.write().expect("no poisoned lock");
-                job.clear();
-                job.extend_from_slice(batch_idx);
-            }
-            if shared.threads > 1 {
-                shared.start.wait();
-            }
-            shared.run_shards(0, train);
-            if shared.threads > 1 {
-                shared.done.wait();
-            }
-            // Fixed-order reduction: shard 0 + shard 1 + ... for every parameter.
-            let n_shards = rows.div_ceil(SHARD_ROWS);
-            let used: Vec<_> = shared.work[..n_shards].iter().map(|w| w.lock().expect("no poisoned lock")).collect();
-            let batch_loss: f64 = used.iter().map(|w| w.loss).sum::<f64>() / rows as f64;
-            grad.copy_from_slice(&used[0].grad);
-            for w in &used[1..] {
-                for (g, &x) in grad.iter_mut().zip(&w.grad) {
-                    *g += x;
-                }
-            }
-            drop(used);
-            // A non-finite gradient shows in the sum of its squares (one vectorized pass).
-            let grad_sq: f32 = grad.chunks(1024).map(|c| c.iter().map(|g| g * g).sum::<f32>()).sum();
+            let batch_loss = step_gradient(model, train, batch_idx, &mut work, &mut grad);
+            // A non-finite gradient shows in the sum of its squares (16 partial sums: one vectorized pass).
+            let grad_sq = sum_of_squares(&grad);
             batch_losses.push(batch_loss);
             if !batch_loss.is_finite() || batch_loss > DIVERGENCE_LOSS || !grad_sq.is_finite() {
                 return Ok((
@@ -351,7 +265,6 @@ fn run_epochs(
                 cfg.lr
             };
             {
-                let mut model = shared.model.write().expect("no poisoned lock");
                 match cfg.optimizer {
                     Optimizer::Sgd { momentum } => sgd_momentum(&mut model.params, &grad, &mut m1, lr, momentum),
                     Optimizer::Adam => {
@@ -368,7 +281,6 @@ fn run_epochs(
                 b.inc(1);
             }
         }
-        let model = shared.model.read().expect("no poisoned lock");
         if model.params.iter().any(|p| !p.is_finite()) {
             return Ok((
                 epochs,
@@ -379,7 +291,7 @@ fn run_epochs(
             ));
         }
         let stat =
-            EpochStat { epoch, train_loss: loss_sum / steps_per_epoch as f64, val_accuracy: accuracy(&model, val) };
+            EpochStat { epoch, train_loss: loss_sum / steps_per_epoch as f64, val_accuracy: accuracy(model, val) };
         if let Some(b) = bar {
             b.set_message(format!("epoch {epoch}: loss {:.4} val {:.2}%", stat.train_loss, 100.0 * stat.val_accuracy));
         }
@@ -388,8 +300,22 @@ fn run_epochs(
     Ok((epochs, None, train_time, trained, batch_losses))
 }
 
-/// Forward and backward of one micro-shard; the gradient is of `sum of losses / batch_rows`.
-fn shard_step(model: &Mlp, data: &Dataset, idx: &[usize], batch_rows: usize, w: &mut ShardWork) {
+/// `sum g^2` with 16 partial sums (so the compiler vectorizes it); infinite or NaN iff some `g` is, or
+/// the sum overflows.
+fn sum_of_squares(g: &[f32]) -> f32 {
+    let mut acc = [0.0f32; 16];
+    let mut chunks = g.chunks_exact(16);
+    for c in &mut chunks {
+        for l in 0..16 {
+            acc[l] += c[l] * c[l];
+        }
+    }
+    acc.iter().sum::<f32>() + chunks.remainder().iter().map(|x| x * x).sum::<f32>()
+}
+
+/// Forward and backward of one batch: writes the gradient of the mean loss into `grad`, returns the mean
+/// loss.
+fn step_gradient(model: &Mlp, data: &Dataset, idx: &[usize], w: &mut Work, grad: &mut [f32]) -> f64 {
     let f = data.features;
     let rows = idx.len();
     w.x.resize(rows * f, 0.0);
@@ -403,13 +329,8 @@ fn shard_step(model: &Mlp, data: &Dataset, idx: &[usize], batch_rows: usize, w: 
     let logits = &w.acts[model.layers() - 1];
     w.dlogits.resize(rows * classes, 0.0);
     let mean_loss = softmax_cross_entropy(logits, rows, classes, &w.labels, &mut w.dlogits).expect("labels < classes");
-    // softmax_cross_entropy scales by 1 / rows; the batch gradient wants 1 / batch_rows.
-    let scale = rows as f32 / batch_rows as f32;
-    if scale != 1.0 {
-        w.dlogits.iter_mut().for_each(|g| *g *= scale);
-    }
-    w.loss = mean_loss as f64 * rows as f64;
-    model.backward(&w.x, rows, &w.acts, &mut w.dlogits, &mut w.scratch, &mut w.grad);
+    model.backward(&w.x, rows, &w.acts, &mut w.dlogits, &mut w.scratch, grad);
+    mean_loss as f64
 }
 
 fn progress_bar(cfg: &TrainConfig, steps: usize) -> Option<indicatif::ProgressBar> {

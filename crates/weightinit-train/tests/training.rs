@@ -64,9 +64,11 @@ fn results_do_not_depend_on_the_thread_count() {
     let a = run("he-normal", 1, 1);
     let b = run("he-normal", 1, 2);
     let c = run("he-normal", 1, 3);
+    let d = run("he-normal", 1, 7);
     let bits = |r: &TrainResult| r.model.as_ref().unwrap().params.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
     assert_eq!(bits(&a), bits(&b));
     assert_eq!(bits(&a), bits(&c));
+    assert_eq!(bits(&a), bits(&d));
     assert_eq!(a.epochs, b.epochs);
 }
 

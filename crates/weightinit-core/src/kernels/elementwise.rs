@@ -124,10 +124,7 @@ pub fn softmax_cross_entropy<T: Float>(
 pub fn sgd_momentum<T: Float>(w: &mut [T], grad: &[T], velocity: &mut [T], lr: T, momentum: T) -> Result<()> {
     same_len(w.len(), grad.len())?;
     same_len(w.len(), velocity.len())?;
-    for ((wi, &gi), vi) in w.iter_mut().zip(grad).zip(velocity.iter_mut()) {
-        *vi = momentum * *vi + gi;
-        *wi -= lr * *vi;
-    }
+    crate::kernels::simd::sgd(w, grad, velocity, lr, momentum);
     Ok(())
 }
 

@@ -149,6 +149,14 @@ pub fn gemm_with<T: Float>(
     Ok(())
 }
 
+/// Rows of the microkernel tile [`GemmPath::Blocked`] uses for `T` on this CPU (16 with AVX-512, 6 with
+/// AVX2, 4 portable). A blocked gemm on rows `r0..r1` of A and C, with `r0` a multiple of this, computes
+/// each element of C with exactly the operations the whole product would: splitting C's rows at such
+/// boundaries (for threads) does not change a bit.
+pub fn blocked_tile_rows<T: Float>() -> usize {
+    T::kernel(simd::best()).mr
+}
+
 /// The path [`GemmPath::Auto`] takes for an `m x k` by `k x n` product of `T`.
 pub fn auto_path<T: Float>(m: usize, k: usize, n: usize) -> GemmPath {
     if m == 1 || n == 1 {

@@ -54,6 +54,25 @@ impl<'a, T> MatRef<'a, T> {
         self.cols
     }
 
+    /// The view of rows `r0..r1` (no copy). Errors: `r0 > r1` or `r1 > rows` ([`Error::InvalidShape`]).
+    ///
+    /// ```
+    /// use weightinit_core::kernels::MatRef;
+    /// let d = [0.0f32, 1.0, 2.0, 3.0, 4.0, 5.0];
+    /// let m = MatRef::row_major(&d, 3, 2, 2).unwrap().rows_range(1, 3).unwrap();
+    /// assert_eq!((m.rows(), *m.at(0, 1)), (2, 3.0));
+    /// ```
+    pub fn rows_range(self, r0: usize, r1: usize) -> Result<Self> {
+        if r0 > r1 || r1 > self.rows {
+            return Err(Error::InvalidShape { reason: "row range outside the matrix" });
+        }
+        if r0 == r1 || self.cols == 0 {
+            return Ok(MatRef { data: &self.data[..0], rows: r1 - r0, cols: self.cols, rs: self.rs, cs: self.cs });
+        }
+        // r0 < rows and cols >= 1, so r0 * rs is inside the checked extent.
+        Self::new(&self.data[r0 * self.rs..], r1 - r0, self.cols, self.rs, self.cs)
+    }
+
     /// Element `(i, j)` (panics out of range; for tests and reference code).
     #[inline(always)]
     pub fn at(&self, i: usize, j: usize) -> &T {

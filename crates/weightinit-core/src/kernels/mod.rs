@@ -9,6 +9,6 @@ pub mod simd;
 pub mod vmath;
 
 pub use elementwise::*;
-pub use gemm::{Epilogue, GemmPath, auto_path, gemm, gemm_with};
+pub use gemm::{Epilogue, GemmPath, auto_path, blocked_tile_rows, gemm, gemm_with};
 pub use mat::{MatMut, MatRef};
 pub use simd::Isa;

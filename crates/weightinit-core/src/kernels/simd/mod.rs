@@ -125,6 +125,29 @@ fn dot_body<T: crate::Float>(x: &[T], y: &[T]) -> T {
     s
 }
 
+/// SGD with momentum, element-wise: `v = momentum * v + g; w -= lr * v` (no fused multiply-add, so every
+/// path gives the same bits).
+#[inline(always)]
+fn sgd_body<T: crate::Float>(w: &mut [T], g: &[T], v: &mut [T], lr: T, momentum: T) {
+    for ((wi, &gi), vi) in w.iter_mut().zip(g).zip(v.iter_mut()) {
+        *vi = momentum * *vi + gi;
+        *wi -= lr * *vi;
+    }
+}
+
+/// [`sgd_body`], vectorized for the best ISA.
+pub(crate) fn sgd<T: crate::Float>(w: &mut [T], g: &[T], v: &mut [T], lr: T, momentum: T) {
+    #[cfg(target_arch = "x86_64")]
+    match best() {
+        // SAFETY: `best()` only returns an ISA the CPU supports.
+        Isa::Avx512 => return unsafe { x86::sgd_avx512(w, g, v, lr, momentum) },
+        // SAFETY: as above.
+        Isa::Avx2 => return unsafe { x86::sgd_avx2(w, g, v, lr, momentum) },
+        Isa::Portable => {}
+    }
+    sgd_body(w, g, v, lr, momentum)
+}
+
 /// `y += s * x`, vectorized for the best ISA.
 pub(crate) fn axpy<T: crate::Float>(s: T, x: &[T], y: &mut [T]) {
     #[cfg(target_arch = "x86_64")]
@@ -309,7 +332,17 @@ matrixmultiply_call!(matrixmultiply_f64, f64, matrixmultiply::dgemm);
 pub(crate) mod x86 {
     use core::arch::x86_64::*;
 
-    use super::{axpy_body, dot_body};
+    use super::{axpy_body, dot_body, sgd_body};
+
+    #[target_feature(enable = "avx512f")]
+    pub(super) fn sgd_avx512<T: crate::Float>(w: &mut [T], g: &[T], v: &mut [T], lr: T, momentum: T) {
+        sgd_body(w, g, v, lr, momentum)
+    }
+
+    #[target_feature(enable = "avx2")]
+    pub(super) fn sgd_avx2<T: crate::Float>(w: &mut [T], g: &[T], v: &mut [T], lr: T, momentum: T) {
+        sgd_body(w, g, v, lr, momentum)
+    }
 
     macro_rules! blocked_wrapper {
         ($name:ident, $features:literal) => {
