@@ -70,6 +70,9 @@ impl Activation {
     }
 }
 
+/// Smallest product (`m * n * k` multiply-adds) split across threads.
+const PAR_MIN_MNK: usize = 4 << 20;
+
 /// `C = A B` then the epilogue, `C` row-major `m x n` in `c`. Blocked-path products are split by rows of C
 /// across the current rayon pool, at multiples of the microkernel's tile rows
 /// ([`blocked_tile_rows`]): each element of C is computed by exactly the same operations for any thread
@@ -81,7 +84,8 @@ fn par_gemm(a: MatRef<'_, f32>, b: MatRef<'_, f32>, c: &mut [f32], ep: Epilogue<
     let align = blocked_tile_rows::<f32>();
     let threads = rayon::current_num_threads();
     let c = &mut c[..m * n];
-    if path != GemmPath::Blocked || threads == 1 || m < 2 * align {
+    // Products below PAR_MIN_MNK multiply-adds cost less than waking a second thread.
+    if path != GemmPath::Blocked || threads == 1 || m < 2 * align || m * n * k < PAR_MIN_MNK {
         let cv = MatMut::row_major(c, m, n, n).expect("output shape");
         gemm_with(path, 1.0, a, b, 0.0, cv, ep).expect("consistent shapes");
         return;

@@ -7,6 +7,8 @@
 
 use std::time::Instant;
 
+use rayon::prelude::*;
+
 use serde::Serialize;
 use weightinit_core::Stream;
 use weightinit_core::init::{Explanation, Init};
@@ -266,7 +268,7 @@ fn run_epochs(
             };
             {
                 match cfg.optimizer {
-                    Optimizer::Sgd { momentum } => sgd_momentum(&mut model.params, &grad, &mut m1, lr, momentum),
+                    Optimizer::Sgd { momentum } => par_sgd(&mut model.params, &grad, &mut m1, lr, momentum),
                     Optimizer::Adam => {
                         adam_t += 1;
                         adam(&mut model.params, &grad, &mut m1, &mut m2, adam_t, lr, (0.9, 0.999), 1e-8)
@@ -298,6 +300,20 @@ fn run_epochs(
         epochs.push(stat);
     }
     Ok((epochs, None, train_time, trained, batch_losses))
+}
+
+/// Element-wise work per parallel task (the update of one element does not depend on the split).
+const UPDATE_CHUNK: usize = 16 * 1024;
+
+/// SGD with momentum, split in fixed chunks across the current rayon pool.
+fn par_sgd(w: &mut [f32], g: &[f32], v: &mut [f32], lr: f32, momentum: f32) -> weightinit_core::Result<()> {
+    if w.len() != g.len() || w.len() != v.len() {
+        return sgd_momentum(w, g, v, lr, momentum);
+    }
+    w.par_chunks_mut(UPDATE_CHUNK)
+        .zip(g.par_chunks(UPDATE_CHUNK))
+        .zip(v.par_chunks_mut(UPDATE_CHUNK))
+        .try_for_each(|((w, g), v)| sgd_momentum(w, g, v, lr, momentum))
 }
 
 /// `sum g^2` with 16 partial sums (so the compiler vectorizes it); infinite or NaN iff some `g` is, or
