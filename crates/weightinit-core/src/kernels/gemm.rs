@@ -383,9 +383,7 @@ pub(crate) fn blocked_in<T: Float>(
                             if last && !matches!(ep, Epilogue::None) {
                                 for i in 0..mr {
                                     let row = &mut c.data[start + i * c.rs..start + i * c.rs + nr];
-                                    for (j, x) in row.iter_mut().enumerate() {
-                                        *x = ep.apply(jc + jr + j, *x);
-                                    }
+                                    apply_row(ep, row, jc + jr);
                                 }
                             }
                             continue;
@@ -395,6 +393,32 @@ pub(crate) fn blocked_in<T: Float>(
                         wb.tile(&tile[..mr * nr], nr, c.rb(), ic + ir, mv, jc + jr, nv);
                     }
                 }
+            }
+        }
+    }
+}
+
+/// Applies the epilogue to `row`, whose first element is column `j0` of C (one vectorizable loop per
+/// variant; the same operations as [`Epilogue::apply`]).
+#[inline(always)]
+fn apply_row<T: Float>(ep: Epilogue<'_, T>, row: &mut [T], j0: usize) {
+    let n = row.len();
+    match ep {
+        Epilogue::None => {}
+        Epilogue::Bias(b) => {
+            for (r, &bj) in row.iter_mut().zip(&b[j0..j0 + n]) {
+                *r += bj;
+            }
+        }
+        Epilogue::BiasRelu(b) => {
+            for (r, &bj) in row.iter_mut().zip(&b[j0..j0 + n]) {
+                let y = *r + bj;
+                *r = if y > T::ZERO { y } else { T::ZERO };
+            }
+        }
+        Epilogue::Relu => {
+            for r in row.iter_mut() {
+                *r = if *r > T::ZERO { *r } else { T::ZERO };
             }
         }
     }
@@ -435,25 +459,7 @@ impl<T: Float> WriteBack<'_, T> {
                     }
                 }
                 if self.last {
-                    match self.ep {
-                        Epilogue::None => {}
-                        Epilogue::Bias(b) => {
-                            for (r, &bj) in row.iter_mut().zip(&b[j0..j0 + nv]) {
-                                *r += bj;
-                            }
-                        }
-                        Epilogue::BiasRelu(b) => {
-                            for (r, &bj) in row.iter_mut().zip(&b[j0..j0 + nv]) {
-                                let y = *r + bj;
-                                *r = if y > T::ZERO { y } else { T::ZERO };
-                            }
-                        }
-                        Epilogue::Relu => {
-                            for r in row.iter_mut() {
-                                *r = if *r > T::ZERO { *r } else { T::ZERO };
-                            }
-                        }
-                    }
+                    apply_row(self.ep, row, j0);
                 }
             }
             return;
