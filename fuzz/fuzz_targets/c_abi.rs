@@ -68,8 +68,19 @@ fuzz_target!(|d: &[u8]| {
     let mut report = std::mem::MaybeUninit::<wi_init_report>::uninit();
     // SAFETY: every pointer addresses at least the length passed with it.
     let st = unsafe {
-        wi_init_f32(&spec, shape.as_ptr(), ndim, WiLayoutArg(d[35] as u32 % 7), seed, 2, w.as_mut_ptr(), out_len,
-            ws.as_mut_ptr(), ws_len, report.as_mut_ptr())
+        wi_init_f32(
+            &spec,
+            shape.as_ptr(),
+            ndim,
+            WiLayoutArg(d[35] as u32 % 7),
+            seed,
+            2,
+            w.as_mut_ptr(),
+            out_len,
+            ws.as_mut_ptr(),
+            ws_len,
+            report.as_mut_ptr(),
+        )
     };
     assert_ne!(st, wi_status::WI_PANIC);
     let (mut fi, mut fo) = (0usize, 0usize);

@@ -1,8 +1,10 @@
 //! Stream fills at arbitrary (seed, key, offset, len, parameters): never a panic, errors only for bad
-//! parameters, and a fill split at an arbitrary point equals the whole fill bit for bit.
+//! parameters, a fill split at an arbitrary point equals the whole fill bit for bit, and the SIMD path
+//! equals the portable path.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use weightinit_core::kernels::Isa;
 use weightinit_core::{NormalMethod, Stream, TruncBounds};
 
 fn take<const N: usize>(data: &mut &[u8]) -> [u8; N] {
@@ -29,14 +31,18 @@ fuzz_target!(|data: &[u8]| {
     let split = if len == 0 { 0 } else { u16::from_le_bytes([split_lo, split_hi]) as usize % (len + 1) };
     let p1 = f32::from_le_bytes(take(&mut d));
     let p2 = f32::from_le_bytes(take(&mut d));
-    let s = Stream::new(seed, key);
-    let fill = |off: u64, buf: &mut [f32]| match kind % 5 {
-        0 => s.fill_uniform(off, buf, p1, p2),
-        1 => s.fill_normal(off, buf, p1, p2),
-        2 => s.fill_normal_with(NormalMethod::BoxMuller, off, buf, p1, p2),
-        3 => s.fill_truncated_normal(off, buf, 0.0, 1.0, TruncBounds::Absolute { a: p1, b: p2 }),
-        _ => s.fill_truncated_normal(off, buf, p1, p2.abs(), TruncBounds::two_sigma()),
+    let fill_on = |isa: Isa, off: u64, buf: &mut [f32]| {
+        let s = Stream::new(seed, key).with_isa(isa);
+        match kind % 5 {
+            0 => s.fill_uniform(off, buf, p1, p2),
+            1 => s.fill_normal(off, buf, p1, p2),
+            2 => s.fill_normal_with(NormalMethod::BoxMuller, off, buf, p1, p2),
+            3 => s.fill_truncated_normal(off, buf, 0.0, 1.0, TruncBounds::Absolute { a: p1, b: p2 }),
+            _ => s.fill_truncated_normal(off, buf, p1, p2.abs(), TruncBounds::two_sigma()),
+        }
     };
+    let best = weightinit_core::kernels::simd::best();
+    let fill = |off: u64, buf: &mut [f32]| fill_on(best, off, buf);
     let mut whole = vec![0.0f32; len];
     let r = fill(offset, &mut whole);
     let mut parts = vec![0.0f32; len];
@@ -49,5 +55,9 @@ fuzz_target!(|data: &[u8]| {
         let pb: Vec<u32> = parts.iter().map(|x| x.to_bits()).collect();
         assert_eq!(wb, pb);
         assert!(whole.iter().all(|x| x.is_finite()));
+        let mut portable = vec![0.0f32; len];
+        fill_on(Isa::Portable, offset, &mut portable).expect("same parameters");
+        let pp: Vec<u32> = portable.iter().map(|x| x.to_bits()).collect();
+        assert_eq!(wb, pp, "{best:?} differs from the portable path");
     }
 });

@@ -11,7 +11,7 @@
 //! (from the low half); an f64 uniform takes the 16 values `16 g + l` from `w[l]`.
 
 use crate::kernels::simd::Isa;
-use crate::kernels::vmath::{Math, Scalar, Two, normal_pair};
+use crate::kernels::vmath::{Lanes16, Mask16, Math, Scalar, Two, normal_pair};
 use crate::stream::{BLOCK_LEN, Stream, mix64};
 
 /// Generators per block.
@@ -59,20 +59,26 @@ impl LaneRng {
     /// One Xoshiro256++ step of every lane (Blackman & Vigna 2018): the outputs.
     #[inline(always)]
     pub fn step(&mut self) -> [u64; LANES] {
-        let [s0, s1, s2, s3] = &mut self.s;
-        let mut out = [0u64; LANES];
-        for l in 0..LANES {
-            out[l] = s0[l].wrapping_add(s3[l]).rotate_left(23).wrapping_add(s0[l]);
-            let t = s1[l] << 17;
-            s2[l] ^= s0[l];
-            s3[l] ^= s1[l];
-            s1[l] ^= s2[l];
-            s0[l] ^= s3[l];
-            s2[l] ^= t;
-            s3[l] = s3[l].rotate_left(45);
-        }
-        out
+        xoshiro_step(&mut self.s)
     }
+}
+
+/// One Xoshiro256++ step of 16 word-major lane states.
+#[inline(always)]
+fn xoshiro_step(st: &mut [[u64; LANES]; 4]) -> [u64; LANES] {
+    let [s0, s1, s2, s3] = st;
+    let mut out = [0u64; LANES];
+    for l in 0..LANES {
+        out[l] = s0[l].wrapping_add(s3[l]).rotate_left(23).wrapping_add(s0[l]);
+        let t = s1[l] << 17;
+        s2[l] ^= s0[l];
+        s3[l] ^= s1[l];
+        s1[l] ^= s2[l];
+        s0[l] ^= s3[l];
+        s2[l] ^= t;
+        s3[l] = s3[l].rotate_left(45);
+    }
+    out
 }
 
 /// Parameters of a uniform `[low, high)` fill: `low + scale * u`, results `>= high` become `below_high`.
@@ -110,17 +116,6 @@ fn uniform_group_f64(w: &[u64; LANES], p: &UniformParams<f64>, out: &mut [f64; L
     }
 }
 
-/// The 32 standard normals of one lane step (Box-Muller with the polynomials of `vmath`,
-/// [`normal_pair`]): lane `l`'s word gives value `l` (cosine branch) and `16 + l` (sine branch).
-#[inline(always)]
-fn normal_group_f32(w: &[u64; LANES], out: &mut [f32; 2 * LANES]) {
-    for l in 0..LANES {
-        let (c, s) = normal_pair(Scalar, (w[l] >> 32) as u32, w[l] as u32);
-        out[l] = c;
-        out[LANES + l] = s;
-    }
-}
-
 /// `(sin-branch, cos-branch)` standard normals of one 64-bit word, as the bulk path computes them.
 #[inline(always)]
 pub fn poly_normal_pair(w: u64) -> (f32, f32) {
@@ -136,11 +131,6 @@ trait Group<T, const G: usize> {
 
 struct UniformF32<'a>(&'a UniformParams<f32>);
 struct UniformF64<'a>(&'a UniformParams<f64>);
-struct NormalF32 {
-    mean: f32,
-    std: f32,
-}
-
 impl Group<f32, { 2 * LANES }> for UniformF32<'_> {
     #[inline(always)]
     fn fill(&self, w: &[u64; LANES], out: &mut [f32; 2 * LANES]) {
@@ -152,16 +142,6 @@ impl Group<f64, LANES> for UniformF64<'_> {
     #[inline(always)]
     fn fill(&self, w: &[u64; LANES], out: &mut [f64; LANES]) {
         uniform_group_f64(w, self.0, out)
-    }
-}
-
-impl Group<f32, { 2 * LANES }> for NormalF32 {
-    #[inline(always)]
-    fn fill(&self, w: &[u64; LANES], out: &mut [f32; 2 * LANES]) {
-        normal_group_f32(w, out);
-        for v in out.iter_mut() {
-            *v = self.mean + self.std * *v;
-        }
     }
 }
 
@@ -239,9 +219,11 @@ pub(crate) mod body {
         fill_all(stream, offset, out, &UniformF64(p));
     }
 
+    /// The normal f32 bulk fill on plain arrays ([`Lanes16`]): the compiler vectorizes what the target
+    /// allows; same bits as the explicit SIMD bodies.
     #[inline(always)]
     pub(crate) fn normal_f32(stream: &Stream, offset: u64, out: &mut [f32], mean: f32, std: f32) {
-        fill_all(stream, offset, out, &NormalF32 { mean, std });
+        wide_normal_f32(Lanes16, stream, offset, out, mean, std)
     }
 
     /// Truncated normal by rejection, in stream order: a block's candidates are the standard normals of
@@ -250,33 +232,7 @@ pub(crate) mod body {
     /// the `p`-th accepted one, as `mean + std * z` clamped to `[lo, hi]`.
     #[inline(always)]
     pub(crate) fn truncated_f32(stream: &Stream, offset: u64, out: &mut [f32], t: &TruncParams) {
-        let mut rest = out;
-        for (block, skip, n) in blocks(offset, rest.len()) {
-            let (o, tail) = rest.split_at_mut(n);
-            rest = tail;
-            let mut rng = LaneRng::new(stream, block);
-            let end = skip + n;
-            let mut cur = 0usize;
-            let mut g = [0.0f32; 2 * LANES];
-            while cur < end {
-                normal_group_f32(&rng.step(), &mut g);
-                for &z in &g {
-                    if t.alpha <= z && z <= t.beta {
-                        if cur >= skip && cur < end {
-                            let v = t.mean + t.std * z;
-                            o[cur - skip] = if v < t.lo {
-                                t.lo
-                            } else if t.hi < v {
-                                t.hi
-                            } else {
-                                v
-                            };
-                        }
-                        cur += 1;
-                    }
-                }
-            }
-        }
+        wide_truncated_f32(Lanes16, stream, offset, out, t)
     }
 }
 
@@ -285,6 +241,9 @@ pub(crate) mod body {
 pub(crate) trait Wide: Math {
     /// 16 u64 lanes.
     type W: Copy;
+    /// Whether large fills go through the staging block with streaming stores (never on the portable
+    /// path, whose targets may not have 16 KiB of stack to spare).
+    const STREAMING: bool;
     /// The lanes' state words.
     fn load_state(self, rng: &LaneRng) -> [Self::W; 4];
     /// One Xoshiro256++ step of every lane: the outputs' (high halves, low halves).
@@ -312,6 +271,45 @@ fn wide_normal_group<S: Wide>(s: S, st: &mut [S::W; 4], mean: f32, std: f32, out
     let (a, b): (&mut [f32; LANES], &mut [f32; LANES]) = (a.try_into().expect("16"), b.try_into().expect("16"));
     s.store(s.add(s.splat(mean), s.mul(s.splat(std), c)), a);
     s.store(s.add(s.splat(mean), s.mul(s.splat(std), sn)), b);
+}
+
+impl Wide for Lanes16 {
+    type W = [u64; LANES];
+    const STREAMING: bool = false;
+    #[inline(always)]
+    fn load_state(self, rng: &LaneRng) -> [[u64; LANES]; 4] {
+        *rng.words()
+    }
+    #[inline(always)]
+    fn step(self, st: &mut [[u64; LANES]; 4]) -> ([u32; LANES], [u32; LANES]) {
+        let w = xoshiro_step(st);
+        (w.map(|x| (x >> 32) as u32), w.map(|x| x as u32))
+    }
+    #[inline(always)]
+    fn store(self, v: [f32; LANES], out: &mut [f32; LANES]) {
+        *out = v;
+    }
+    #[inline(always)]
+    fn load(self, src: &[f32; LANES]) -> [f32; LANES] {
+        *src
+    }
+    #[inline(always)]
+    fn stream(self, v: [f32; LANES], out: &mut [f32; LANES]) {
+        *out = v;
+    }
+    #[inline(always)]
+    fn fence(self) {}
+    #[inline(always)]
+    fn compress_store(self, v: [f32; LANES], m: Mask16, out: &mut [f32], at: usize) -> Option<usize> {
+        let dst = out.get_mut(at..at.checked_add(LANES)?)?;
+        let mut k = 0;
+        for l in 0..LANES {
+            // Branch-free: write every lane at the cursor (k <= l < 16), advance past the selected ones.
+            dst[k] = v[l];
+            k += (m[l] != 0) as usize;
+        }
+        Some(k)
+    }
 }
 
 /// The 64 values of two lane steps, the two steps' math interleaved ([`Two`]).
@@ -361,7 +359,7 @@ fn stream_copy<S: Wide>(s: S, src: &[f32], dst: &mut [f32]) {
 #[inline(always)]
 fn fill_blocks<S: Wide, B: BlockGen>(s: S, offset: u64, out: &mut [f32], g: &B) {
     let mut rest = out;
-    if rest.len() < STREAMING_MIN_LEN {
+    if !S::STREAMING || rest.len() < STREAMING_MIN_LEN {
         for (block, skip, n) in blocks(offset, rest.len()) {
             let (o, tail) = rest.split_at_mut(n);
             rest = tail;

@@ -325,3 +325,83 @@ impl<S: Math> Math for Two<S> {
         (self.0.shl_u::<K>(a.0), self.0.shl_u::<K>(a.1))
     }
 }
+
+/// Sixteen lanes as plain arrays, one loop per operation: the portable path of the bulk samplers. The
+/// compiler vectorizes the loops for whatever the target has (SSE2, NEON, ...) and runs them as scalar code
+/// on targets without SIMD; each lane is exactly [`Scalar`].
+#[derive(Debug, Clone, Copy)]
+pub struct Lanes16;
+
+/// Lane mask of [`Lanes16`]: all ones (true) or zero per lane.
+pub type Mask16 = [u32; 16];
+
+/// Implements a [`Lanes16`] method as a lane loop over [`Scalar`]'s.
+macro_rules! lanes16 {
+    ($name:ident($($a:ident: $t:ty),*) -> $r:ty) => {
+        #[inline(always)]
+        fn $name(self, $($a: $t),*) -> $r {
+            core::array::from_fn(|l| Scalar.$name($($a[l]),*))
+        }
+    };
+}
+
+/// Implements a [`Lanes16`] comparison as a lane loop giving an all-ones / zero mask.
+macro_rules! lanes16_mask {
+    ($name:ident($($a:ident: $t:ty),*)) => {
+        #[inline(always)]
+        fn $name(self, $($a: $t),*) -> Mask16 {
+            core::array::from_fn(|l| if Scalar.$name($($a[l]),*) { u32::MAX } else { 0 })
+        }
+    };
+}
+
+impl Math for Lanes16 {
+    type F = [f32; 16];
+    type U = [u32; 16];
+    type M = Mask16;
+    #[inline(always)]
+    fn splat(self, x: f32) -> [f32; 16] {
+        [x; 16]
+    }
+    #[inline(always)]
+    fn splat_u(self, x: u32) -> [u32; 16] {
+        [x; 16]
+    }
+    lanes16!(add(a: [f32; 16], b: [f32; 16]) -> [f32; 16]);
+    lanes16!(sub(a: [f32; 16], b: [f32; 16]) -> [f32; 16]);
+    lanes16!(mul(a: [f32; 16], b: [f32; 16]) -> [f32; 16]);
+    lanes16!(sqrt(a: [f32; 16]) -> [f32; 16]);
+    lanes16_mask!(lt(a: [f32; 16], b: [f32; 16]));
+    lanes16_mask!(le(a: [f32; 16], b: [f32; 16]));
+    #[inline(always)]
+    fn select(self, m: Mask16, a: [f32; 16], b: [f32; 16]) -> [f32; 16] {
+        core::array::from_fn(|l| f32::from_bits((a[l].to_bits() & m[l]) | (b[l].to_bits() & !m[l])))
+    }
+    #[inline(always)]
+    fn select_u(self, m: Mask16, a: [u32; 16], b: [u32; 16]) -> [u32; 16] {
+        core::array::from_fn(|l| (a[l] & m[l]) | (b[l] & !m[l]))
+    }
+    lanes16!(to_bits(a: [f32; 16]) -> [u32; 16]);
+    lanes16!(bits_to_f(a: [u32; 16]) -> [f32; 16]);
+    lanes16!(i32_to_f32(a: [u32; 16]) -> [f32; 16]);
+    lanes16!(add_u(a: [u32; 16], b: [u32; 16]) -> [u32; 16]);
+    lanes16!(sub_u(a: [u32; 16], b: [u32; 16]) -> [u32; 16]);
+    lanes16!(and_u(a: [u32; 16], b: [u32; 16]) -> [u32; 16]);
+    lanes16!(or_u(a: [u32; 16], b: [u32; 16]) -> [u32; 16]);
+    lanes16!(xor_u(a: [u32; 16], b: [u32; 16]) -> [u32; 16]);
+    lanes16!(min_u(a: [u32; 16], b: [u32; 16]) -> [u32; 16]);
+    lanes16_mask!(nonzero_u(a: [u32; 16]));
+    lanes16_mask!(lt_u(a: [u32; 16], b: [u32; 16]));
+    #[inline(always)]
+    fn shr_u<const K: u32>(self, a: [u32; 16]) -> [u32; 16] {
+        a.map(|x| x >> K)
+    }
+    #[inline(always)]
+    fn shl_u<const K: u32>(self, a: [u32; 16]) -> [u32; 16] {
+        a.map(|x| x << K)
+    }
+    #[inline(always)]
+    fn and_m(self, a: Mask16, b: Mask16) -> Mask16 {
+        core::array::from_fn(|l| a[l] & b[l])
+    }
+}

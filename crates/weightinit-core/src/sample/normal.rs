@@ -15,9 +15,9 @@ pub enum NormalMethod {
     Ziggurat,
     /// Box-Muller ([`box_muller`](crate::sample::box_muller)): a fixed number of bits per pair of values.
     BoxMuller,
-    /// Box-Muller with the portable f32 polynomials of [`vmath`](crate::kernels::vmath) on the 8-lane block
-    /// generators ([`bulk`](crate::kernels::bulk)): the vectorized bulk path, identical bits on every CPU and
-    /// instruction set. The default of [`Stream::fill_normal`](crate::Stream::fill_normal) for `f32`. In
+    /// Box-Muller with the portable f32 polynomials of [`vmath`](crate::kernels::vmath) on the 16-lane block
+    /// generators ([`bulk`](crate::kernels::bulk)): the vectorized bulk path (explicit AVX-512 / AVX2 kernels
+    /// chosen at run time), identical bits on every CPU and instruction set. The default of [`Stream::fill_normal`](crate::Stream::fill_normal) for `f32`. In
     /// `f64` the values are the f32 ones widened. Over a user generator, each 64-bit draw gives one value.
     BoxMullerPoly,
 }

@@ -148,6 +148,7 @@ impl Math for Avx512 {
 
 impl Wide for Avx512 {
     type W = [__m512i; 2];
+    const STREAMING: bool = true;
     #[inline(always)]
     fn load_state(self, rng: &LaneRng) -> [[__m512i; 2]; 4] {
         let w = rng.words();
@@ -378,6 +379,7 @@ macro_rules! rotl64 {
 
 impl Wide for Avx2 {
     type W = [__m256i; 4];
+    const STREAMING: bool = true;
     #[inline(always)]
     fn load_state(self, rng: &LaneRng) -> [[__m256i; 4]; 4] {
         let w = rng.words();
