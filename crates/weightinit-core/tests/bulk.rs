@@ -219,13 +219,15 @@ fn every_path_follows_the_format_specification() {
     let len = normal.len();
     for isa in isas() {
         let s = Stream::new(seed, key).with_isa(isa);
-        for start in [0usize, 1, 31, 33, 4095, 4097] {
+        let starts: &[usize] = if cfg!(miri) { &[0, 33] } else { &[0, 1, 31, 33, 4095, 4097] };
+        for &start in starts {
             let start = start.min(len - 1);
-            let mut v = vec![0.0f32; len - start];
+            let end = if cfg!(miri) { start + 100 } else { len };
+            let mut v = vec![0.0f32; end - start];
             s.fill_normal(start as u64, &mut v, 0.0, 1.0).unwrap();
-            assert_eq!(bits32(&v), bits32(&normal[start..]), "{isa:?} normal from {start}");
+            assert_eq!(bits32(&v), bits32(&normal[start..end]), "{isa:?} normal from {start}");
             s.fill_truncated_normal(start as u64, &mut v, 0.0, 1.0, TruncBounds::two_sigma()).unwrap();
-            assert_eq!(bits32(&v), bits32(&trunc[start..]), "{isa:?} truncated from {start}");
+            assert_eq!(bits32(&v), bits32(&trunc[start..end]), "{isa:?} truncated from {start}");
         }
     }
 }

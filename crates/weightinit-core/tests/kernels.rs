@@ -372,9 +372,16 @@ fn finite_difference_gradient_check_of_a_two_layer_relu_network() {
 #[test]
 fn blocked_gemm_split_at_tile_rows_gives_identical_bits() {
     // The trainer splits C's rows across threads at multiples of `blocked_tile_rows`: every element must
-    // come out bit for bit as in the whole product, with A plain or transposed and the fused epilogue.
+    // come out bit for bit as in the whole product, with A plain or transposed and the fused epilogue. Every
+    // kernel (tile rows 4, 6, 16) is checked with chunks of multiples of 48, and the best with its own.
     let mr = blocked_tile_rows::<f32>();
-    let (m, k, n) = if cfg!(miri) { (2 * mr + 3, 9, 7) } else { (7 * mr + 5, 300, 37) };
+    let mut cases = vec![(GemmPath::Blocked, mr), (GemmPath::Blocked, 3 * mr)];
+    for isa in [Isa::Portable, Isa::Avx2, Isa::Avx512] {
+        if simd::available(isa) {
+            cases.push((GemmPath::BlockedIsa(isa), 48));
+        }
+    }
+    let (m, k, n) = if cfg!(miri) { (2 * 48 + 3, 9, 7) } else { (7 * 48 + 5, 300, 37) };
     let bias: Vec<f32> = random(n, 3);
     let b: Vec<f32> = random(k * n, 2);
     let bv = MatRef::row_major(&b, k, n, n).unwrap();
@@ -386,17 +393,17 @@ fn blocked_gemm_split_at_tile_rows_gives_identical_bits() {
             MatRef::row_major(&a, m, k, k).unwrap()
         };
         let ep = Epilogue::BiasRelu(&bias);
-        let mut whole = vec![0.0f32; m * n];
-        gemm_with(GemmPath::Blocked, 0.5, av, bv, 0.0, MatMut::row_major(&mut whole, m, n, n).unwrap(), ep).unwrap();
-        for chunk in [mr, 2 * mr, 3 * mr] {
+        for &(path, chunk) in &cases {
+            let mut whole = vec![0.0f32; m * n];
+            gemm_with(path, 0.5, av, bv, 0.0, MatMut::row_major(&mut whole, m, n, n).unwrap(), ep).unwrap();
             let mut parts = vec![0.0f32; m * n];
             for (i, c) in parts.chunks_mut(chunk * n).enumerate() {
                 let (r0, r1) = (i * chunk, (i * chunk + chunk).min(m));
                 let cv = MatMut::row_major(c, r1 - r0, n, n).unwrap();
-                gemm_with(GemmPath::Blocked, 0.5, av.rows_range(r0, r1).unwrap(), bv, 0.0, cv, ep).unwrap();
+                gemm_with(path, 0.5, av.rows_range(r0, r1).unwrap(), bv, 0.0, cv, ep).unwrap();
             }
             let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-            assert_eq!(bits(&parts), bits(&whole), "chunks of {chunk} rows, transposed A: {transposed}");
+            assert_eq!(bits(&parts), bits(&whole), "{path:?}, chunks of {chunk} rows, transposed A: {transposed}");
         }
     }
     assert!(matches!(bv.rows_range(3, 2), Err(Error::InvalidShape { .. })));

@@ -578,7 +578,7 @@ pub fn uniform_f32(isa: Isa, stream: &Stream, offset: u64, out: &mut [f32], p: &
 /// streaming stores, as the random bulk fills do (so this is their memory-write floor).
 ///
 /// ```
-/// let mut v = vec![1.0f32; 3 << 20];
+/// let mut v = vec![1.0f32; 1000];
 /// weightinit_core::kernels::bulk::fill_constant_f32(&mut v, 0.5);
 /// assert!(v.iter().all(|&x| x == 0.5));
 /// ```
