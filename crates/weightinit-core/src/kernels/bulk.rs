@@ -94,19 +94,6 @@ pub struct UniformParams<T> {
     pub below_high: T,
 }
 
-/// The 32 f32 uniforms of one lane step.
-#[inline(always)]
-fn uniform_group_f32(w: &[u64; LANES], p: &UniformParams<f32>, out: &mut [f32; 2 * LANES]) {
-    for l in 0..LANES {
-        let hi = (w[l] >> 32) as u32;
-        let lo = w[l] as u32;
-        let a = p.low + p.scale * ((hi >> 8) as f32 * (1.0 / 16_777_216.0));
-        let b = p.low + p.scale * ((lo >> 8) as f32 * (1.0 / 16_777_216.0));
-        out[l] = if a < p.high { a } else { p.below_high };
-        out[LANES + l] = if b < p.high { b } else { p.below_high };
-    }
-}
-
 /// The 16 f64 uniforms of one lane step.
 #[inline(always)]
 fn uniform_group_f64(w: &[u64; LANES], p: &UniformParams<f64>, out: &mut [f64; LANES]) {
@@ -129,15 +116,7 @@ trait Group<T, const G: usize> {
     fn fill(&self, w: &[u64; LANES], out: &mut [T; G]);
 }
 
-struct UniformF32<'a>(&'a UniformParams<f32>);
 struct UniformF64<'a>(&'a UniformParams<f64>);
-impl Group<f32, { 2 * LANES }> for UniformF32<'_> {
-    #[inline(always)]
-    fn fill(&self, w: &[u64; LANES], out: &mut [f32; 2 * LANES]) {
-        uniform_group_f32(w, self.0, out)
-    }
-}
-
 impl Group<f64, LANES> for UniformF64<'_> {
     #[inline(always)]
     fn fill(&self, w: &[u64; LANES], out: &mut [f64; LANES]) {
@@ -211,7 +190,7 @@ pub(crate) mod body {
 
     #[inline(always)]
     pub(crate) fn uniform_f32(stream: &Stream, offset: u64, out: &mut [f32], p: &UniformParams<f32>) {
-        fill_all(stream, offset, out, &UniformF32(p));
+        wide_uniform_f32(Lanes16, stream, offset, out, p)
     }
 
     #[inline(always)]
@@ -482,7 +461,8 @@ struct UniformWide<S: Wide> {
 }
 
 impl<S: Wide> UniformWide<S> {
-    /// The 16 uniforms of one half of a lane step (the same operations as `uniform_group_f32`).
+    /// The 16 uniforms of one half of a lane step: `low + scale * ((x >> 8) 2^-24)`, `below_high` for a
+    /// result `>= high`.
     #[inline(always)]
     fn half(&self, x: S::U) -> S::F {
         let s = self.s;

@@ -251,7 +251,7 @@ pub(crate) fn dispatch_constant_f32(isa: Isa, out: &mut [f32], value: f32) {
         _ => {}
     }
     let _ = isa;
-    out.fill(value)
+    crate::kernels::bulk::wide_constant_f32(crate::kernels::vmath::Lanes16, out, value)
 }
 
 pub(crate) fn dispatch_uniform_f32(
