@@ -25,6 +25,11 @@ pub(crate) mod sealed {
         fn axpy(s: Self, x: &[Self], y: &mut [Self]);
         /// Dot product.
         fn dot(x: &[Self], y: &[Self]) -> Self;
+        /// `dst[j * 16 + i] = src[base + i * rs + j]` for `i, j < 16` with an explicit SIMD transpose, if this
+        /// type and CPU have one (returns whether it did).
+        fn transpose16(_src: &[Self], _base: usize, _rs: usize, _dst: &mut [Self]) -> bool {
+            false
+        }
         /// Runs `f` on a scratch buffer of at least `len` elements, reused per thread (contents unspecified).
         #[cfg(feature = "std")]
         fn with_pack_buffer<R>(len: usize, f: impl FnOnce(&mut [Self]) -> R) -> R;
@@ -71,6 +76,9 @@ pub(crate) mod sealed {
         }
         fn dot(x: &[f32], y: &[f32]) -> f32 {
             simd::dot(x, y)
+        }
+        fn transpose16(src: &[f32], base: usize, rs: usize, dst: &mut [f32]) -> bool {
+            simd::transpose16_f32(src, base, rs, dst)
         }
         #[cfg(feature = "std")]
         fn matrixmultiply(alpha: f32, a: MatRef<'_, f32>, b: MatRef<'_, f32>, beta: f32, c: MatMut<'_, f32>) {

@@ -1,14 +1,17 @@
 //! Bulk fills (stream format v3): each block's values come from [`LANES`] independent Xoshiro256++
 //! generators ("lanes") stepped in lockstep, so one block is one SIMD problem; the per-value math is the
-//! polynomials of [`vmath`](super::vmath), written once over its `Math` trait. The portable path runs them
-//! one lane at a time ([`LaneRng`], `body`); the x86-64 paths (`Wide` bodies with the AVX2 / AVX-512 tokens
-//! of `simd`) run 16 lanes per instruction, two lane steps interleaved, with in-register compaction for the
-//! truncated normal and streaming stores for large fills. Identical bits on every path: only IEEE add,
+//! polynomials of [`vmath`](super::vmath), written once over its `Math` trait. One set of bodies (the
+//! `Wide` trait: lane generators, stores, in-order compaction) serves every path: the portable one on
+//! 16-lane arrays ([`Lanes16`], vectorized by the compiler where the target allows, scalar on a Cortex-M)
+//! and the x86-64 ones with the AVX2 / AVX-512 tokens of `simd` (16 lanes per instruction, two lane steps
+//! interleaved, streaming stores for large fills). Identical bits on every path: only IEEE add,
 //! subtract, multiply, square root, conversions and integer operations, no fused multiply-add.
 //!
 //! Layout of a block (see the crate docs, "Stream format"): step `g` of the 16 lanes yields one 64-bit word
-//! per lane, `w[l]`, and the 32 f32 values `32 g + l` (from the high half of `w[l]`) and `32 g + 16 + l`
-//! (from the low half); an f64 uniform takes the 16 values `16 g + l` from `w[l]`.
+//! per lane, `w[l]`, and the 32 f32 values `32 g + l` and `32 g + 16 + l`: for the uniform from the high
+//! and the low half of `w[l]`, for the normal the cosine and sine branches of Box-Muller on `w[l]`; an f64
+//! uniform takes the 16 values `16 g + l` from `w[l]`. The truncated normal keeps the block's normals that
+//! fall inside its bounds, in order.
 
 use crate::kernels::simd::Isa;
 use crate::kernels::vmath::{Lanes16, Mask16, Math, Scalar, Two, normal_pair};

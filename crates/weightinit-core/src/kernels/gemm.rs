@@ -532,6 +532,10 @@ fn pack_a<T: Float>(a: MatRef<'_, T>, ic: usize, mc: usize, pc: usize, kc: usize
 fn pack_rows<T: Float, const MR: usize>(data: &[T], base: usize, rs: usize, kc: usize, panel: &mut [T]) {
     let mut p = 0;
     while p + 16 <= kc {
+        if MR == 16 && T::transpose16(data, base + p, rs, &mut panel[p * MR..(p + 16) * MR]) {
+            p += 16;
+            continue;
+        }
         let mut blk = [[T::ZERO; 16]; MR];
         for (i, b) in blk.iter_mut().enumerate() {
             let s = base + i * rs + p;

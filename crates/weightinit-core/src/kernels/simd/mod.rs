@@ -148,6 +148,18 @@ pub(crate) fn sgd<T: crate::Float>(w: &mut [T], g: &[T], v: &mut [T], lr: T, mom
     sgd_body(w, g, v, lr, momentum)
 }
 
+/// `dst[j * 16 + i] = src[base + i * rs + j]` for `i, j < 16` (a 16 x 16 block of a row-major matrix,
+/// transposed) with AVX-512 shuffles; returns false (doing nothing) without AVX-512 or when the block does
+/// not fit `src` or `dst`.
+pub(crate) fn transpose16_f32(src: &[f32], base: usize, rs: usize, dst: &mut [f32]) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if best() == Isa::Avx512 {
+        return x86::transpose16(src, base, rs, dst);
+    }
+    let _ = (src, base, rs, dst);
+    false
+}
+
 /// `y += s * x`, vectorized for the best ISA.
 pub(crate) fn axpy<T: crate::Float>(s: T, x: &[T], y: &mut [T]) {
     #[cfg(target_arch = "x86_64")]
@@ -425,6 +437,57 @@ pub(crate) mod x86 {
         dot_body(x, y)
     }
 
+    /// The checked entry of [`transpose16_avx512`] (AVX-512 availability is the caller's check).
+    pub(crate) fn transpose16(src: &[f32], base: usize, rs: usize, dst: &mut [f32]) -> bool {
+        let last = rs.checked_mul(15).and_then(|o| o.checked_add(base)).and_then(|o| o.checked_add(16));
+        if dst.len() < 256 || last.is_none_or(|l| l > src.len()) {
+            return false;
+        }
+        // SAFETY: the caller saw `best() == Avx512`; rows `base + i * rs .. + 16` for i < 16 lie inside `src`
+        // (checked above: the last one ends at `base + 15 rs + 16 <= src.len()`), and `dst` holds 256 values.
+        unsafe { transpose16_avx512(src.as_ptr().add(base), rs, dst.as_mut_ptr()) };
+        true
+    }
+
+    /// 16 x 16 transpose in registers: 32-bit and 64-bit unpacks, then two rounds of 128-bit lane shuffles.
+    #[target_feature(enable = "avx512f")]
+    unsafe fn transpose16_avx512(src: *const f32, rs: usize, dst: *mut f32) {
+        // SAFETY: the caller guarantees 16 rows of 16 values at `src + i * rs`.
+        let r: [__m512; 16] = core::array::from_fn(|i| unsafe { _mm512_loadu_ps(src.add(i * rs)) });
+        let mut t = [_mm512_setzero_ps(); 16];
+        for k in 0..8 {
+            t[2 * k] = _mm512_unpacklo_ps(r[2 * k], r[2 * k + 1]);
+            t[2 * k + 1] = _mm512_unpackhi_ps(r[2 * k], r[2 * k + 1]);
+        }
+        let mut u = [_mm512_setzero_ps(); 16];
+        for k in 0..4 {
+            let (a, b, c, d) = (t[4 * k], t[4 * k + 1], t[4 * k + 2], t[4 * k + 3]);
+            let pd = |x: __m512| _mm512_castps_pd(x);
+            u[4 * k] = _mm512_castpd_ps(_mm512_unpacklo_pd(pd(a), pd(c)));
+            u[4 * k + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(pd(a), pd(c)));
+            u[4 * k + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(pd(b), pd(d)));
+            u[4 * k + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(pd(b), pd(d)));
+        }
+        // 128-bit blocks: first pair rows 4 apart, then rows 8 apart.
+        for h in 0..2 {
+            for q in 0..4 {
+                let (x, y) = (u[8 * h + q], u[8 * h + q + 4]);
+                t[8 * h + q] = _mm512_shuffle_f32x4::<0x88>(x, y);
+                t[8 * h + q + 4] = _mm512_shuffle_f32x4::<0xdd>(x, y);
+            }
+        }
+        for q in 0..8 {
+            let (x, y) = (t[q], t[q + 8]);
+            let lo = _mm512_shuffle_f32x4::<0x88>(x, y);
+            let hi = _mm512_shuffle_f32x4::<0xdd>(x, y);
+            // SAFETY: the caller guarantees 256 values at `dst`; rows q and q + 8 are < 16.
+            unsafe {
+                _mm512_storeu_ps(dst.add(q * 16), lo);
+                _mm512_storeu_ps(dst.add((q + 8) * 16), hi);
+            }
+        }
+    }
+
     /// AVX-512 f32 microkernel, 16 x 16: 16 zmm accumulators, one B row load and 16 broadcast-FMAs per step.
     pub(crate) fn sgemm_16x16(k: usize, pa: &[f32], pb: &[f32], tile: &mut [f32]) {
         assert!(pa.len() >= k * 16 && pb.len() >= k * 16 && tile.len() >= 256);
@@ -544,5 +607,27 @@ pub(crate) mod x86 {
                 _mm256_storeu_ps(tile.add(i * 16 + 8), ci[1]);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn transpose16_matches_the_definition() {
+        // A 16 x 16 block at offset 5 of a matrix with row stride 21; distinct values everywhere.
+        let src: std::vec::Vec<f32> = (0..(5 + 15 * 21 + 16)).map(|x| x as f32).collect();
+        let mut dst = [0.0f32; 256];
+        if !super::transpose16_f32(&src, 5, 21, &mut dst) {
+            return; // no AVX-512 here (or under Miri): the generic packing runs instead
+        }
+        for i in 0..16 {
+            for j in 0..16 {
+                assert_eq!(dst[j * 16 + i], src[5 + i * 21 + j], "row {i} column {j}");
+            }
+        }
+        // Blocks that do not fit are refused, not read out of bounds.
+        assert!(!super::transpose16_f32(&src, 6, 21, &mut dst));
+        assert!(!super::transpose16_f32(&src, 0, usize::MAX, &mut dst));
+        assert!(!super::transpose16_f32(&src, 5, 21, &mut dst[..255]));
     }
 }
