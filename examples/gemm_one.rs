@@ -14,8 +14,7 @@ fn main() {
     let reps = 2_000_000_000 / (m * n * k);
     let t = std::time::Instant::now();
     for _ in 0..reps {
-        let av =
-            if ta { MatRef::row_major(&x, k, m, m).unwrap().t() } else { MatRef::row_major(&x, m, k, k).unwrap() };
+        let av = if ta { MatRef::row_major(&x, k, m, m).unwrap().t() } else { MatRef::row_major(&x, m, k, k).unwrap() };
         let bv = MatRef::row_major(&w, k, n, n).unwrap();
         gemm_with(GemmPath::Blocked, 1.0, av, bv, 0.0, MatMut::row_major(&mut c, m, n, n).unwrap(), Epilogue::None)
             .unwrap();
