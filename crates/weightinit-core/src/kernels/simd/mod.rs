@@ -615,7 +615,7 @@ mod tests {
     #[test]
     fn transpose16_matches_the_definition() {
         // A 16 x 16 block at offset 5 of a matrix with row stride 21; distinct values everywhere.
-        let src: std::vec::Vec<f32> = (0..(5 + 15 * 21 + 16)).map(|x| x as f32).collect();
+        let src: [f32; 5 + 15 * 21 + 16] = core::array::from_fn(|x| x as f32);
         let mut dst = [0.0f32; 256];
         if !super::transpose16_f32(&src, 5, 21, &mut dst) {
             return; // no AVX-512 here (or under Miri): the generic packing runs instead
