@@ -14,6 +14,12 @@ fn main() {
         (100, 128, 100, true, false),
         (128, 100, 100, false, true),
         (784, 128, 100, true, false),
+        (64, 784, 100, false, false),
+        (64, 100, 10, false, false),
+        (64, 10, 100, false, true),
+        (100, 64, 10, true, false),
+        (32, 32, 32, false, false),
+        (20, 300, 200, false, false),
         (512, 512, 512, false, false),
     ];
     for (m, k, n, ta, tb) in shapes {
@@ -23,7 +29,7 @@ fn main() {
         Stream::new(1, 2).fill_uniform(0, &mut b, -1.0, 1.0).unwrap();
         let mut c = vec![0.0f32; m * n];
         let mut line = format!("m {m:4} k {k:4} n {n:4} ta {ta:5} tb {tb:5}:");
-        for path in [GemmPath::Auto, GemmPath::MatrixMultiply] {
+        for path in [GemmPath::Auto, GemmPath::Blocked, GemmPath::MatrixMultiply] {
             let reps = (200_000_000 / (m * n * k)).max(3);
             let mut best = f64::MAX;
             for _ in 0..5 {

@@ -12,7 +12,7 @@ use crate::sample::{box_muller, uniform, ziggurat};
 use crate::stream::{BlockRng, Stream};
 
 pub(crate) mod sealed {
-    use crate::kernels::gemm::{Kernel, portable_kernel};
+    use crate::kernels::gemm::{Edge, Kernel, portable_kernel};
     #[cfg(feature = "std")]
     use crate::kernels::mat::{MatMut, MatRef};
     use crate::kernels::simd::{self, Isa};
@@ -25,11 +25,6 @@ pub(crate) mod sealed {
         fn axpy(s: Self, x: &[Self], y: &mut [Self]);
         /// Dot product.
         fn dot(x: &[Self], y: &[Self]) -> Self;
-        /// `dst[j * 16 + i] = src[base + i * rs + j]` for `i, j < 16` with an explicit SIMD transpose, if this
-        /// type and CPU have one (returns whether it did).
-        fn transpose16(_src: &[Self], _base: usize, _rs: usize, _dst: &mut [Self]) -> bool {
-            false
-        }
         /// Runs `f` on a scratch buffer of at least `len` elements, reused per thread (contents unspecified).
         #[cfg(feature = "std")]
         fn with_pack_buffer<R>(len: usize, f: impl FnOnce(&mut [Self]) -> R) -> R;
@@ -39,9 +34,9 @@ pub(crate) mod sealed {
     }
 
     const PORTABLE_F64: Kernel<f64> =
-        Kernel { isa: Isa::Portable, mr: 4, nr: 8, run: portable_kernel::<f64>, run_c: None };
+        Kernel { isa: Isa::Portable, mr: 4, nr: 8, run: portable_kernel::<f64>, run_c: None, edge: None, run_a: None };
     const PORTABLE_F32: Kernel<f32> =
-        Kernel { isa: Isa::Portable, mr: 4, nr: 8, run: portable_kernel::<f32>, run_c: None };
+        Kernel { isa: Isa::Portable, mr: 4, nr: 8, run: portable_kernel::<f32>, run_c: None, edge: None, run_a: None };
 
     impl Sealed for f32 {
         #[cfg(feature = "std")]
@@ -63,11 +58,19 @@ pub(crate) mod sealed {
         fn kernel(isa: Isa) -> Kernel<f32> {
             match isa {
                 #[cfg(target_arch = "x86_64")]
-                Isa::Avx512 => {
-                    Kernel { isa, mr: 16, nr: 16, run: simd::x86::sgemm_16x16, run_c: Some(simd::x86::sgemm_16x16_c) }
-                }
+                Isa::Avx512 => Kernel {
+                    isa,
+                    mr: 8,
+                    nr: 32,
+                    run: simd::x86::sgemm_8x32,
+                    run_c: None,
+                    edge: Some(Edge { nr: 16, run: simd::x86::sgemm_8x16, run_c: None }),
+                    run_a: Some(simd::x86::sgemm_8xv_direct),
+                },
                 #[cfg(target_arch = "x86_64")]
-                Isa::Avx2 => Kernel { isa, mr: 6, nr: 16, run: simd::x86::sgemm_6x16, run_c: None },
+                Isa::Avx2 => {
+                    Kernel { isa, mr: 6, nr: 16, run: simd::x86::sgemm_6x16, run_c: None, edge: None, run_a: None }
+                }
                 _ => PORTABLE_F32,
             }
         }
@@ -76,9 +79,6 @@ pub(crate) mod sealed {
         }
         fn dot(x: &[f32], y: &[f32]) -> f32 {
             simd::dot(x, y)
-        }
-        fn transpose16(src: &[f32], base: usize, rs: usize, dst: &mut [f32]) -> bool {
-            simd::transpose16_f32(src, base, rs, dst)
         }
         #[cfg(feature = "std")]
         fn matrixmultiply(alpha: f32, a: MatRef<'_, f32>, b: MatRef<'_, f32>, beta: f32, c: MatMut<'_, f32>) {

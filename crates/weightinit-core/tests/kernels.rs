@@ -4,7 +4,7 @@
 
 use weightinit_core::kernels::{
     Epilogue, GemmPath, Isa, MatMut, MatRef, bias_add, blocked_tile_rows, col_sums, gemm, gemm_with, leaky_relu,
-    leaky_relu_backward, relu, relu_backward, sgd_momentum, simd, softmax_cross_entropy,
+    leaky_relu_backward, relu, relu_backward, sgd_momentum, simd, softmax_cross_entropy, softmax_cross_entropy_rows,
 };
 use weightinit_core::{Error, Float, Stream};
 
@@ -276,6 +276,59 @@ fn softmax_cross_entropy_is_stable_and_correct() {
     assert!(matches!(softmax_cross_entropy(&big, 1, 3, &[3], &mut g), Err(Error::InvalidParameter { .. })));
 }
 
+#[test]
+fn softmax_cross_entropy_rows_splits_a_batch_bit_for_bit() {
+    let (rows, classes) = (37, 10);
+    let logits: Vec<f32> = random::<f32>(rows * classes, 9).iter().map(|x| 8.0 * x - 4.0).collect();
+    let labels: Vec<u8> = (0..rows).map(|i| (i * 7 % classes) as u8).collect();
+    let mut whole = vec![0.0f32; rows * classes];
+    let mean = softmax_cross_entropy(&logits, rows, classes, &labels, &mut whole).unwrap();
+    let scale = (1.0 / rows as f64) as f32;
+    for block in [1usize, 5, 16, 37] {
+        let mut grad = vec![f32::NAN; rows * classes];
+        let mut losses = vec![f64::NAN; rows];
+        for r0 in (0..rows).step_by(block) {
+            let r1 = (r0 + block).min(rows);
+            let s = r0 * classes..r1 * classes;
+            softmax_cross_entropy_rows(
+                &logits[s.clone()],
+                r1 - r0,
+                classes,
+                &labels[r0..r1],
+                scale,
+                &mut grad[s],
+                &mut losses[r0..r1],
+            )
+            .unwrap();
+        }
+        assert_eq!(
+            grad.iter().map(|g| g.to_bits()).collect::<Vec<_>>(),
+            whole.iter().map(|g| g.to_bits()).collect::<Vec<_>>()
+        );
+        let sum = losses.iter().fold(0.0f64, |s, &l| s + l);
+        assert_eq!(((sum * (1.0 / rows as f64)) as f32).to_bits(), mean.to_bits(), "block {block}");
+        // Each row's loss is -log softmax at the label.
+        for (i, &l) in losses.iter().enumerate() {
+            let z = &logits[i * classes..(i + 1) * classes];
+            let lse = z.iter().map(|&v| (v as f64).exp()).sum::<f64>().ln();
+            assert!((l - (lse - z[labels[i] as usize] as f64)).abs() < 1e-5, "row {i}: {l}");
+        }
+    }
+    let mut g = vec![0.0f32; rows * classes];
+    let mut short = vec![0.0f64; rows - 1];
+    assert!(matches!(
+        softmax_cross_entropy_rows(&logits, rows, classes, &labels, scale, &mut g, &mut short),
+        Err(Error::LengthMismatch { .. })
+    ));
+    let mut losses = vec![0.0f64; rows];
+    let mut bad = labels.clone();
+    bad[3] = 10;
+    assert!(matches!(
+        softmax_cross_entropy_rows(&logits, rows, classes, &bad, scale, &mut g, &mut losses),
+        Err(Error::InvalidParameter { .. })
+    ));
+}
+
 /// Loss of a 2-layer ReLU network `softmax(relu(x W1 + b1) W2 + b2)` built from the kernels; fills the
 /// gradients of all parameters by backprop.
 #[allow(clippy::too_many_arguments)]
@@ -373,7 +426,7 @@ fn finite_difference_gradient_check_of_a_two_layer_relu_network() {
 fn blocked_gemm_split_at_tile_rows_gives_identical_bits() {
     // The trainer splits C's rows across threads at multiples of `blocked_tile_rows`: every element must
     // come out bit for bit as in the whole product, with A plain or transposed and the fused epilogue. Every
-    // kernel (tile rows 4, 6, 16) is checked with chunks of multiples of 48, and the best with its own.
+    // kernel (tile rows 4, 6, 8) is checked with chunks of multiples of 48, and the best with its own.
     let mr = blocked_tile_rows::<f32>();
     let mut cases = vec![(GemmPath::Blocked, mr), (GemmPath::Blocked, 3 * mr)];
     for isa in [Isa::Portable, Isa::Avx2, Isa::Avx512] {

@@ -3,7 +3,9 @@
 use rayon::prelude::*;
 use weightinit_core::Stream;
 use weightinit_core::init::{Explanation, Init, Layout};
-use weightinit_core::kernels::{Epilogue, GemmPath, MatMut, MatRef, auto_path, blocked_tile_rows, gemm_with};
+use weightinit_core::kernels::{
+    Epilogue, GemmPath, MatMut, MatRef, auto_path, blocked_tile_rows, gemm_with, softmax_cross_entropy_rows,
+};
 
 /// The hidden layers' nonlinearity (the output layer is linear, followed by softmax cross-entropy).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -123,6 +125,58 @@ fn offsets(widths: &[usize]) -> Vec<(usize, usize)> {
     v
 }
 
+/// Buffers of one training step (row-major over the batch), reused from step to step.
+#[derive(Debug, Default)]
+pub struct StepWork {
+    x: Vec<f32>,
+    labels: Vec<u8>,
+    /// Each layer's output: hidden activations, then the logits.
+    acts: Vec<Vec<f32>>,
+    /// Gradient of the mean loss with respect to each layer's pre-activation.
+    dz: Vec<Vec<f32>>,
+    /// Loss of each example of the batch.
+    losses: Vec<f64>,
+}
+
+/// One thread's rows `r0 .. r0 + rows` of the step buffers.
+struct RowBlock<'a> {
+    r0: usize,
+    rows: usize,
+    x: &'a mut [f32],
+    labels: &'a mut [u8],
+    acts: Vec<&'a mut [f32]>,
+    dz: Vec<&'a mut [f32]>,
+    losses: &'a mut [f64],
+}
+
+/// Splits the step buffers into blocks of `chunk` rows.
+fn row_blocks<'a>(work: &'a mut StepWork, widths: &[usize], chunk: usize) -> Vec<RowBlock<'a>> {
+    let mut acts: Vec<_> = work.acts.iter_mut().zip(&widths[1..]).map(|(a, &w)| a.chunks_mut(chunk * w)).collect();
+    let mut dz: Vec<_> = work.dz.iter_mut().zip(&widths[1..]).map(|(a, &w)| a.chunks_mut(chunk * w)).collect();
+    let parts =
+        work.x.chunks_mut(chunk * widths[0]).zip(work.labels.chunks_mut(chunk)).zip(work.losses.chunks_mut(chunk));
+    parts
+        .enumerate()
+        .map(|(i, ((x, labels), losses))| RowBlock {
+            r0: i * chunk,
+            rows: labels.len(),
+            x,
+            labels,
+            acts: acts.iter_mut().map(|it| it.next().expect("one block per buffer")).collect(),
+            dz: dz.iter_mut().map(|it| it.next().expect("one block per buffer")).collect(),
+            losses,
+        })
+        .collect()
+}
+
+/// A piece of phase 2 of [`Mlp::batch_gradient`].
+enum GradTask<'a> {
+    /// Rows `i0 ..` of layer `l`'s weight gradient.
+    Weight { l: usize, i0: usize, out: &'a mut [f32] },
+    /// Layer `l`'s bias gradient.
+    Bias { l: usize, out: &'a mut [f32] },
+}
+
 impl Mlp {
     /// Number of layers (weight matrices).
     pub fn layers(&self) -> usize {
@@ -203,41 +257,140 @@ impl Mlp {
         }
     }
 
-    /// Backward pass for `rows` examples given `acts` from [`Mlp::forward`] and `dlogits` (overwritten as
-    /// scratch); writes the parameter gradient into `grad` (same layout as `params`).
-    pub fn backward(
+    /// Forward and backward pass of the batch `idx` (indices of rows of `images`, `widths[0]` values each):
+    /// writes the gradient of the mean softmax cross-entropy loss into `grad` (same layout as
+    /// [`Mlp::params`]) and returns the mean loss.
+    ///
+    /// Two parallel phases on the current rayon pool, each one fork-join:
+    /// 1. the batch is split into blocks of rows (at multiples of [`blocked_tile_rows`]); each block is
+    ///    gathered, run forward through every layer, through the softmax, and backward through every
+    ///    layer's input gradient, all by one thread (rows do not interact there);
+    /// 2. each weight gradient `H^T dZ` (one product over the whole batch) is split by its rows, again at
+    ///    tile-row multiples, and the bias gradients are column sums.
+    ///
+    /// Every product is the blocked gemm, whose elements do not depend on where its rows are split, and
+    /// the per-example losses are summed in batch order, so the result is bit for bit the same for any
+    /// thread count.
+    pub fn batch_gradient(
         &self,
-        x: &[f32],
-        rows: usize,
-        acts: &[Vec<f32>],
-        dlogits: &mut Vec<f32>,
-        scratch: &mut Vec<f32>,
+        images: &[f32],
+        labels: &[u8],
+        idx: &[usize],
+        work: &mut StepWork,
         grad: &mut [f32],
-    ) {
+    ) -> f64 {
+        let rows = idx.len();
+        let layers = self.layers();
+        let f = self.widths[0];
+        work.x.resize(rows * f, 0.0);
+        work.labels.resize(rows, 0);
+        work.losses.resize(rows, 0.0);
+        work.acts.resize_with(layers, Vec::new);
+        work.dz.resize_with(layers, Vec::new);
+        for (l, &w) in self.widths[1..].iter().enumerate() {
+            work.acts[l].resize(rows * w, 0.0);
+            work.dz[l].resize(rows * w, 0.0);
+        }
         let offs = offsets(&self.widths);
-        let mut dz = std::mem::take(dlogits);
-        for l in (0..self.layers()).rev() {
+        let threads = rayon::current_num_threads().max(1);
+        let align = blocked_tile_rows::<f32>();
+        let scale = (1.0 / rows as f64) as f32;
+
+        // Phase 1: row blocks.
+        let chunk = rows.div_ceil(threads).next_multiple_of(align).max(1);
+        let blocks = row_blocks(work, &self.widths, chunk);
+        blocks.into_par_iter().with_max_len(1).for_each(|b| {
+            let ids = &idx[b.r0..b.r0 + b.rows];
+            self.rows_forward_backward(&offs, images, labels, ids, b, scale);
+        });
+
+        // Phase 2: weight and bias gradients over the whole batch.
+        // One bundle per thread: its share of every layer's weight-gradient rows, and some bias gradients.
+        let mut bundles: Vec<Vec<GradTask<'_>>> = (0..threads).map(|_| Vec::new()).collect();
+        let mut rest = &mut grad[..];
+        for (l, &(wo, bo)) in offs.iter().enumerate() {
             let (din, dout) = (self.widths[l], self.widths[l + 1]);
-            let input: &[f32] = if l == 0 { x } else { &acts[l - 1] };
+            let (gw, tail) = std::mem::take(&mut rest).split_at_mut(bo - wo);
+            let (gb, tail) = tail.split_at_mut(dout);
+            rest = tail;
+            let piece = din.div_ceil(threads).next_multiple_of(align);
+            for (p, out) in gw.chunks_mut(piece * dout).enumerate() {
+                bundles[p].push(GradTask::Weight { l, i0: p * piece, out });
+            }
+            bundles[l % threads].push(GradTask::Bias { l, out: gb });
+        }
+        let (x, acts, dz) = (&work.x, &work.acts, &work.dz);
+        bundles.into_par_iter().with_max_len(1).flatten_iter().for_each(|t| match t {
+            GradTask::Weight { l, i0, out } => {
+                let (din, dout) = (self.widths[l], self.widths[l + 1]);
+                let input: &[f32] = if l == 0 { x } else { &acts[l - 1] };
+                let i1 = i0 + out.len() / dout;
+                let a = MatRef::row_major(input, rows, din, din).expect("input shape").t();
+                let a = a.rows_range(i0, i1).expect("gradient rows");
+                let b = MatRef::row_major(&dz[l], rows, dout, dout).expect("dz shape");
+                let c = MatMut::row_major(out, i1 - i0, dout, dout).expect("gradient shape");
+                gemm_with(GemmPath::Blocked, 1.0, a, b, 0.0, c, Epilogue::None).expect("consistent shapes");
+            }
+            GradTask::Bias { l, out } => {
+                weightinit_core::kernels::col_sums(&dz[l], rows, self.widths[l + 1], out).expect("bias shape");
+            }
+        });
+        let sum = work.losses.iter().fold(0.0f64, |s, &l| s + l);
+        ((sum * (1.0 / rows as f64)) as f32) as f64
+    }
+
+    /// Phase 1 of [`Mlp::batch_gradient`] on one block of rows.
+    fn rows_forward_backward(
+        &self,
+        offs: &[(usize, usize)],
+        images: &[f32],
+        labels: &[u8],
+        ids: &[usize],
+        b: RowBlock<'_>,
+        scale: f32,
+    ) {
+        let RowBlock { rows, x, labels: lab, mut acts, mut dz, losses, .. } = b;
+        let f = self.widths[0];
+        for ((dst, l), &i) in x.chunks_exact_mut(f).zip(lab.iter_mut()).zip(ids) {
+            dst.copy_from_slice(&images[i * f..(i + 1) * f]);
+            *l = labels[i];
+        }
+        let layers = self.layers();
+        let param = |l: usize| {
             let (wo, bo) = offs[l];
-            let (gw, gb) = grad[wo..bo + dout].split_at_mut(bo - wo);
-            let dzv = MatRef::row_major(&dz, rows, dout, dout).expect("dz shape");
-            par_gemm(MatRef::row_major(input, rows, din, din).expect("input shape").t(), dzv, gw, Epilogue::None);
-            weightinit_core::kernels::col_sums(&dz, rows, dout, gb).expect("bias grad shape");
-            if l > 0 {
-                let (w, _) = self.layer(l);
-                scratch.resize(rows * din, 0.0);
-                par_gemm(
-                    dzv,
-                    MatRef::row_major(w, din, dout, dout).expect("weight shape").t(),
-                    scratch,
-                    Epilogue::None,
-                );
-                self.act.backward(&acts[l - 1], scratch);
-                std::mem::swap(&mut dz, scratch);
+            (&self.params[wo..bo], &self.params[bo..bo + self.widths[l + 1]])
+        };
+        for l in 0..layers {
+            let (din, dout) = (self.widths[l], self.widths[l + 1]);
+            let (w, bias) = param(l);
+            let (before, after) = acts.split_at_mut(l);
+            let input: &[f32] = if l == 0 { x } else { before[l - 1] };
+            let out = &mut *after[0];
+            let hidden = l + 1 < layers;
+            let ep =
+                if hidden && self.act == Activation::Relu { Epilogue::BiasRelu(bias) } else { Epilogue::Bias(bias) };
+            let a = MatRef::row_major(input, rows, din, din).expect("input shape");
+            let wv = MatRef::row_major(w, din, dout, dout).expect("weight shape");
+            let c = MatMut::row_major(out, rows, dout, dout).expect("output shape");
+            gemm_with(GemmPath::Blocked, 1.0, a, wv, 0.0, c, ep).expect("consistent shapes");
+            if hidden {
+                self.act.forward(out);
             }
         }
-        *dlogits = dz;
+        let classes = self.widths[layers];
+        softmax_cross_entropy_rows(acts[layers - 1], rows, classes, lab, scale, dz[layers - 1], losses)
+            .expect("labels < classes");
+        for l in (1..layers).rev() {
+            // dZ_{l-1} = (dZ_l W_l^T) * act'(H_{l-1}).
+            let (din, dout) = (self.widths[l], self.widths[l + 1]);
+            let (w, _) = param(l);
+            let (lower, upper) = dz.split_at_mut(l);
+            let a = MatRef::row_major(upper[0], rows, dout, dout).expect("dz shape");
+            let wt = MatRef::row_major(w, din, dout, dout).expect("weight shape").t();
+            let c = MatMut::row_major(lower[l - 1], rows, din, din).expect("dh shape");
+            gemm_with(GemmPath::Blocked, 1.0, a, wt, 0.0, c, Epilogue::None).expect("consistent shapes");
+            self.act.backward(acts[l - 1], lower[l - 1]);
+        }
     }
 
     /// Predicted classes of `rows` examples.

@@ -1,9 +1,11 @@
 //! Minibatch training, parallel over threads with results independent of the thread count.
 //!
-//! Each step runs on the whole batch; its matrix products are split by rows of their output across a rayon
-//! pool of `threads` threads, at multiples of the microkernel's tile rows, so every element is computed by
-//! the same operations in the same order whatever the thread count: the bits are the same for 1 or 64
-//! threads, and no gradient reduction is needed (each weight gradient is one product over the batch).
+//! Each step runs on the whole batch in two parallel phases ([`Mlp::batch_gradient`]): blocks of the
+//! batch's rows go forward, through the loss and back through every layer's input gradient on one thread
+//! each; then every weight gradient (one product over the whole batch) is split by its rows. Splits fall at
+//! multiples of the microkernel's tile rows and every product uses the blocked gemm, so each element is
+//! computed by the same operations in the same order whatever the thread count: the bits are the same for
+//! 1 or 64 threads, and no gradient reduction is needed. The update is a third, element-wise phase.
 
 use std::time::Instant;
 
@@ -12,10 +14,10 @@ use rayon::prelude::*;
 use serde::Serialize;
 use weightinit_core::Stream;
 use weightinit_core::init::{Explanation, Init};
-use weightinit_core::kernels::{adam, sgd_momentum, softmax_cross_entropy};
+use weightinit_core::kernels::{adam, sgd_momentum};
 
 use crate::data::Dataset;
-use crate::model::{Activation, Mlp};
+use crate::model::{Activation, Mlp, StepWork};
 
 /// The optimizer.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -119,15 +121,6 @@ pub struct TrainResult {
 /// the hundreds.
 pub const DIVERGENCE_LOSS: f64 = 100.0;
 
-/// Buffers of one training step, reused.
-struct Work {
-    x: Vec<f32>,
-    labels: Vec<u8>,
-    acts: Vec<Vec<f32>>,
-    dlogits: Vec<f32>,
-    scratch: Vec<f32>,
-}
-
 /// Accuracy of `model` on `data`, computed in chunks.
 pub fn accuracy(model: &Mlp, data: &Dataset) -> f64 {
     let mut acts = vec![Vec::new(); model.layers()];
@@ -224,13 +217,7 @@ fn run_epochs(
     bar: Option<&indicatif::ProgressBar>,
 ) -> Result<EpochsOutcome, String> {
     let np = model.params.len();
-    let mut work = Work {
-        x: Vec::new(),
-        labels: Vec::new(),
-        acts: vec![Vec::new(); model.layers()],
-        dlogits: Vec::new(),
-        scratch: Vec::new(),
-    };
+    let mut work = StepWork::default();
     let mut grad = vec![0.0f32; np];
     let mut m1 = vec![0.0f32; np];
     let mut m2 = vec![0.0f32; if matches!(cfg.optimizer, Optimizer::Adam) { np } else { 0 }];
@@ -246,7 +233,7 @@ fn run_epochs(
         for (step, batch_idx) in perm.chunks(cfg.batch).enumerate() {
             let t0 = Instant::now();
             let rows = batch_idx.len();
-            let batch_loss = step_gradient(model, train, batch_idx, &mut work, &mut grad);
+            let batch_loss = model.batch_gradient(&train.images, &train.labels, batch_idx, &mut work, &mut grad);
             // A non-finite gradient shows in the sum of its squares (16 partial sums: one vectorized pass).
             let grad_sq = sum_of_squares(&grad);
             batch_losses.push(batch_loss);
@@ -327,26 +314,6 @@ fn sum_of_squares(g: &[f32]) -> f32 {
         }
     }
     acc.iter().sum::<f32>() + chunks.remainder().iter().map(|x| x * x).sum::<f32>()
-}
-
-/// Forward and backward of one batch: writes the gradient of the mean loss into `grad`, returns the mean
-/// loss.
-fn step_gradient(model: &Mlp, data: &Dataset, idx: &[usize], w: &mut Work, grad: &mut [f32]) -> f64 {
-    let f = data.features;
-    let rows = idx.len();
-    w.x.resize(rows * f, 0.0);
-    w.labels.clear();
-    for (r, &i) in idx.iter().enumerate() {
-        w.x[r * f..(r + 1) * f].copy_from_slice(&data.images[i * f..(i + 1) * f]);
-        w.labels.push(data.labels[i]);
-    }
-    model.forward(&w.x, rows, &mut w.acts);
-    let classes = *model.widths.last().expect("widths");
-    let logits = &w.acts[model.layers() - 1];
-    w.dlogits.resize(rows * classes, 0.0);
-    let mean_loss = softmax_cross_entropy(logits, rows, classes, &w.labels, &mut w.dlogits).expect("labels < classes");
-    model.backward(&w.x, rows, &w.acts, &mut w.dlogits, &mut w.scratch, grad);
-    mean_loss as f64
 }
 
 fn progress_bar(cfg: &TrainConfig, steps: usize) -> Option<indicatif::ProgressBar> {

@@ -100,24 +100,78 @@ pub fn softmax_cross_entropy<T: Float>(
         return Err(Error::InvalidParameter { name: "labels", reason: "every label must be < classes" });
     }
     let inv_rows = 1.0 / rows as f64;
+    let scale = T::from_f64(inv_rows);
     let mut loss = 0.0f64;
     for ((z, g), &label) in logits.chunks_exact(classes).zip(grad.chunks_exact_mut(classes)).zip(labels) {
-        let max = z.iter().fold(z[0], |m, &v| if v > m { v } else { m });
-        let mut sum = T::ZERO;
-        for (gj, &zj) in g.iter_mut().zip(z) {
-            let e = (zj - max).exp();
-            *gj = e;
-            sum += e;
-        }
-        let inv = T::ONE / sum;
-        let scale = T::from_f64(inv_rows);
-        for gj in g.iter_mut() {
-            *gj = *gj * inv * scale;
-        }
-        g[label as usize] -= scale;
-        loss -= (z[label as usize] - max).to_f64() - libm::log(sum.to_f64());
+        loss += xent_row(z, g, label as usize, scale);
     }
     Ok(T::from_f64(loss * inv_rows))
+}
+
+/// [`softmax_cross_entropy`] on a block of rows of a larger batch, for callers that split a batch across
+/// threads: writes `grad[i][j] = (softmax(logits_i)[j] - [j == label_i]) * scale` and each row's loss
+/// `losses[i] = -log softmax(logits_i)[label_i]` (f64). With `scale = T::from_f64(1.0 / batch_rows as f64)`
+/// the gradient of every row is bit for bit the one [`softmax_cross_entropy`] writes for the whole batch,
+/// and its mean loss is `(0.0 + losses[0] + losses[1] + ...) * (1.0 / batch_rows as f64)`, summed in row order.
+/// Errors: lengths, a label `>= classes`, `classes == 0`.
+///
+/// ```
+/// use weightinit_core::kernels::{softmax_cross_entropy, softmax_cross_entropy_rows};
+/// let (logits, labels) = ([1.0f32, 2.0, 0.5, -1.0, 0.0, 3.0], [1u8, 2]);
+/// let mut whole = [0.0f32; 6];
+/// let mean = softmax_cross_entropy(&logits, 2, 3, &labels, &mut whole).unwrap();
+/// let (mut g, mut losses) = ([0.0f32; 6], [0.0f64; 2]);
+/// for r in 0..2 {
+///     let s = r * 3..r * 3 + 3;
+///     softmax_cross_entropy_rows(&logits[s.clone()], 1, 3, &labels[r..r + 1], 0.5, &mut g[s], &mut losses[r..r + 1])
+///         .unwrap();
+/// }
+/// assert_eq!(g, whole);
+/// assert_eq!(((0.0 + losses[0] + losses[1]) * 0.5) as f32, mean);
+/// ```
+pub fn softmax_cross_entropy_rows<T: Float>(
+    logits: &[T],
+    rows: usize,
+    classes: usize,
+    labels: &[u8],
+    scale: T,
+    grad: &mut [T],
+    losses: &mut [f64],
+) -> Result<()> {
+    same_len(matrix_len(rows, classes)?, logits.len())?;
+    same_len(logits.len(), grad.len())?;
+    same_len(rows, labels.len())?;
+    same_len(rows, losses.len())?;
+    if classes == 0 {
+        return Err(Error::InvalidShape { reason: "softmax cross-entropy needs classes > 0" });
+    }
+    if labels.iter().any(|&l| l as usize >= classes) {
+        return Err(Error::InvalidParameter { name: "labels", reason: "every label must be < classes" });
+    }
+    let rows_iter = logits.chunks_exact(classes).zip(grad.chunks_exact_mut(classes)).zip(labels);
+    for (((z, g), &label), loss) in rows_iter.zip(losses.iter_mut()) {
+        *loss = xent_row(z, g, label as usize, scale);
+    }
+    Ok(())
+}
+
+/// One row of softmax cross-entropy: `g = (softmax(z) - onehot(label)) * scale`, returns
+/// `-log softmax(z)[label] = ln(sum exp(z - max)) - (z_label - max)`.
+#[inline]
+fn xent_row<T: Float>(z: &[T], g: &mut [T], label: usize, scale: T) -> f64 {
+    let max = z.iter().fold(z[0], |m, &v| if v > m { v } else { m });
+    let mut sum = T::ZERO;
+    for (gj, &zj) in g.iter_mut().zip(z) {
+        let e = (zj - max).exp();
+        *gj = e;
+        sum += e;
+    }
+    let inv = T::ONE / sum;
+    for gj in g.iter_mut() {
+        *gj = *gj * inv * scale;
+    }
+    g[label] -= scale;
+    -((z[label] - max).to_f64() - libm::log(sum.to_f64()))
 }
 
 /// SGD with momentum (PyTorch's convention): `v = momentum * v + grad`, `w -= lr * v`.

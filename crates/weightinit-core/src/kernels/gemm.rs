@@ -5,16 +5,18 @@
 //! * **Blocked** (portable, every target): the Goto/BLIS loop nest — `jc` over `NC`-column panels of B,
 //!   `pc` over `KC`-deep slices, `ic` over `MC`-row blocks of A, packing both operands into contiguous
 //!   micro-panels, then `jr`/`ir` over `MR x NR` register tiles computed by a microkernel. The microkernel
-//!   is chosen once: AVX-512F (16 x 16 f32) or AVX2+FMA (6 x 16 f32) on x86-64 (runtime detection under
+//!   is chosen once: AVX-512F (8 x 32 f32, with an 8 x 16 kernel for a last panel of at most 16 columns,
+//!   reading A in place instead of packing it when A's rows or columns are contiguous) or AVX2+FMA
+//!   (6 x 16 f32) on x86-64 (runtime detection under
 //!   `std`, `cfg(target_feature)` otherwise), or the portable 4 x 8 kernel the compiler vectorizes.
 //! * **Gemv**: a `1 x n` or `m x 1` product streams the other operand once with no packing (the batch-1
 //!   inference case).
 //! * **MatrixMultiply**: the `matrixmultiply` crate (feature `std`).
 //! * **Naive**: the triple loop, as a reference.
 //!
-//! [`GemmPath::Auto`] takes Gemv for vector shapes; under `std`, matrixmultiply when a dimension is below 32
-//! (our 16-wide tiles would be mostly padding) or when the CPU has no SIMD microkernel; Blocked otherwise
-//! (and always on `no_std` targets).
+//! [`GemmPath::Auto`] takes Gemv for vector shapes; under `std`, matrixmultiply for tiny products, when
+//! fewer than 8 rows or columns would leave our tiles mostly empty, or when the CPU has no SIMD
+//! microkernel; Blocked otherwise (and always on `no_std` targets).
 
 use crate::error::{Error, Result};
 use crate::float::Float;
@@ -149,7 +151,7 @@ pub fn gemm_with<T: Float>(
     Ok(())
 }
 
-/// Rows of the microkernel tile [`GemmPath::Blocked`] uses for `T` on this CPU (16 with AVX-512, 6 with
+/// Rows of the microkernel tile [`GemmPath::Blocked`] uses for `T` on this CPU (8 with AVX-512, 6 with
 /// AVX2, 4 portable). A blocked gemm on rows `r0..r1` of A and C, with `r0` a multiple of this, computes
 /// each element of C with exactly the operations the whole product would: splitting C's rows at such
 /// boundaries (for threads) does not change a bit.
@@ -164,11 +166,13 @@ pub fn auto_path<T: Float>(m: usize, k: usize, n: usize) -> GemmPath {
     }
     #[cfg(feature = "std")]
     {
-        // Measured (examples/gemm_shapes.rs): with a dimension below 32 our 16 x 16 tiles are mostly
-        // padding and matrixmultiply's 8 x 8 kernel wins; without a SIMD microkernel it wins everywhere
-        // but on tiny products.
+        // Measured (examples/gemm_shapes.rs): with SIMD microkernels the blocked path wins from 16^3 on
+        // (a trainer's 128 x 100 x 10 products: ~2x), matrixmultiply on tiny products and when fewer than 8
+        // rows or columns would leave most of our tile empty; without a SIMD microkernel matrixmultiply
+        // wins everywhere but on tiny products.
         let simd = T::kernel(simd::best()).isa != simd::Isa::Portable;
-        if (simd && m.min(n).min(k) < 32) || (!simd && m * n * k >= 16 * 16 * 16) {
+        let mnk = m.saturating_mul(n).saturating_mul(k);
+        if (simd && (m.min(n) < 8 || mnk < 16 * 16 * 16)) || (!simd && mnk >= 16 * 16 * 16) {
             return GemmPath::MatrixMultiply;
         }
     }
@@ -264,20 +268,50 @@ pub struct Kernel<T> {
     pub(crate) mr: usize,
     pub(crate) nr: usize,
     pub(crate) run: fn(usize, &[T], &[T], &mut [T]),
-    /// Optional variant updating a full tile of a row-major C in place:
-    /// `(k, pa, pb, c, ldc, alpha, beta, first)`.
-    #[allow(clippy::type_complexity)]
-    pub(crate) run_c: Option<fn(usize, &[T], &[T], &mut [T], usize, T, T, bool)>,
+    /// Optional variant updating a full tile of a row-major C in place.
+    pub(crate) run_c: Option<RunC<T>>,
+    /// A narrower kernel (same `mr`) for a last panel of at most `edge.nr` columns, so a product whose
+    /// width is not a multiple of `nr` wastes less than a whole tile.
+    pub(crate) edge: Option<Edge<T>>,
+    /// Optional variant reading A and B in place (see [`RunA`]); when present it computes every tile, and
+    /// only operands without contiguous rows (or columns, for A) are packed.
+    pub(crate) run_a: Option<RunA<T>>,
+}
+
+/// A microkernel reading A and B in place, unpacked:
+/// `(nr, ncols, k, a, rs, cs, b, ldb, c, ldc, alpha, beta, first)` with `A[i][p] = a[i * rs + p * cs]`
+/// (`rs == 1` or `cs == 1`; a packed panel is `rs = 1, cs = mr`), `B[p][j] = b[p * ldb + j]` for the
+/// `ncols <= nr` valid columns (zero beyond), `nr` the tile width; C updated in place as [`RunC`].
+pub(crate) type RunA<T> = fn(usize, usize, usize, &[T], usize, usize, &[T], usize, &mut [T], usize, T, T, bool);
+
+/// The in-place variant of a microkernel: `(k, pa, pb, c, ldc, alpha, beta, first)`.
+pub(crate) type RunC<T> = fn(usize, &[T], &[T], &mut [T], usize, T, T, bool);
+
+/// The edge microkernel of a [`Kernel`].
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub struct Edge<T> {
+    pub(crate) nr: usize,
+    pub(crate) run: fn(usize, &[T], &[T], &mut [T]),
+    pub(crate) run_c: Option<RunC<T>>,
 }
 
 /// Depth of a packed slice (A micro-panels of `MR x KC` and B micro-panels of `KC x NR` stay in L1).
 const KC: usize = if cfg!(feature = "std") { 256 } else { 64 };
-/// Rows of A packed at once (a multiple of every MR: 4, 6, 16; the `MC x KC` block stays in L2).
+/// Rows of A packed at once (a multiple of every MR: 4, 6, 8; the `MC x KC` block stays in L2).
 const MC: usize = if cfg!(feature = "std") { 192 } else { 48 };
-/// Columns of B packed at once (a multiple of every NR: 8, 16). Hosted targets pack up to 2048 columns
+/// Columns of B packed at once (a multiple of every NR: 8, 16, 32). Hosted targets pack up to 2048 columns
 /// (heap, reused per thread), so A is packed once for the shapes a trainer sees; embedded targets use
 /// small stack buffers.
 const NC: usize = if cfg!(feature = "std") { 2048 } else { 64 };
+/// Largest `m` for which B is read in place rather than packed (when the kernel can): each packed B
+/// panel is reused by `m / MR` A panels, and strided rows cost L1 conflicts (measured on AVX-512 with
+/// examples/gemm_shapes.rs: in place wins by 3-8% at m = 64..128, packing by 9% at m = 784 and by 30% at
+/// 512^3, whose 2 KiB row stride maps B's rows to the same cache sets).
+const DIRECT_B_MAX_M: usize = 128;
+/// Elements reserved to move the pack buffers to a 64-byte boundary.
+#[cfg(feature = "std")]
+const ALIGN_PAD: usize = 16;
 /// Largest MR * NR.
 const MAX_TILE: usize = 256;
 
@@ -312,8 +346,11 @@ fn blocked<T: Float>(
     let a_len = MC * KC.min(k.max(1));
     let b_len = KC.min(k.max(1)) * NC.min(n).div_ceil(kern.nr) * kern.nr;
     #[cfg(feature = "std")]
-    T::with_pack_buffer(a_len + b_len, |buf| {
-        let (apack, bpack) = buf.split_at_mut(a_len);
+    // Both packs start on a 64-byte boundary (`a_len` keeps B's aligned too: `MC * 4` bytes is a multiple
+    // of 64), so the microkernels' row loads never straddle cache lines.
+    T::with_pack_buffer(a_len + b_len + ALIGN_PAD, |buf| {
+        let skip = buf.as_ptr().align_offset(64).min(ALIGN_PAD);
+        let (apack, bpack) = buf[skip..].split_at_mut(a_len);
         simd::blocked_for_isa(kern.isa, kern, alpha, a, b, beta, c, ep, apack, bpack)
     });
     #[cfg(not(feature = "std"))]
@@ -362,35 +399,72 @@ pub(crate) fn blocked_in<T: Float>(
             let kc = kc_step.min(k - pc);
             let first = pc == 0;
             let last = pc + kc == k;
-            pack_b(b, pc, kc, jc, nc, nr, bpack);
+            let edge_nr = kern.edge.map_or(0, |e| e.nr);
+            // B is read in place when the kernel can, B's rows are contiguous and few A panels reuse it;
+            // else packed.
+            let direct_b = kern.run_a.is_some() && b.cs == 1 && m <= DIRECT_B_MAX_M;
+            if !direct_b {
+                pack_b(b, pc, kc, jc, nc, nr, edge_nr, bpack);
+            }
             // Loop 3: blocks of A's rows.
             for ic in (0..m).step_by(MC) {
                 let mc = MC.min(m - ic);
-                pack_a(a, ic, mc, pc, kc, mr, apack);
+                // Full panels of A are read in place when the kernel can and A's rows or columns are
+                // contiguous; a last partial panel (or all of A otherwise) is packed, zero-padded.
+                let direct_a = kern.run_a.is_some() && (a.cs == 1 || a.rs == 1);
+                let full_rows = if direct_a { mc / mr * mr } else { 0 };
+                if full_rows < mc {
+                    pack_a(a, ic + full_rows, mc - full_rows, pc, kc, mr, apack);
+                }
                 // Loop 2: micro-panels of B.
                 for jr in (0..nc).step_by(nr) {
                     let nv = nr.min(nc - jr);
-                    let pb = &bpack[jr * kc..(jr + nr) * kc];
+                    // The last panel goes to the edge kernel when it is narrow enough (`pack_b` packed it
+                    // that wide).
+                    let (knr, run, run_c) = match kern.edge {
+                        Some(e) if nv <= e.nr => (e.nr, e.run, e.run_c),
+                        _ => (nr, kern.run, kern.run_c),
+                    };
+                    // In place: row stride `b.rs`, `nv` valid columns; packed: `knr` wide, zero-padded.
+                    let (pb, ldb, ncols) = if direct_b {
+                        (&b.data[pc * b.rs + jc + jr..], b.rs, nv)
+                    } else {
+                        (&bpack[jr * kc..(jr + knr) * kc], knr, knr)
+                    };
                     // Loop 1: micro-panels of A.
                     for ir in (0..mc).step_by(mr) {
                         let mv = mr.min(mc - ir);
-                        let pa = &apack[ir * kc..(ir + mr) * kc];
-                        if let (Some(run_c), true) = (kern.run_c, c.cs == 1 && mv == mr && nv == nr) {
-                            // Full tile of a row-major C: the kernel updates C in place.
-                            let start = (ic + ir) * c.rs + jc + jr;
-                            let end = start + (mr - 1) * c.rs + nr;
-                            run_c(kc, pa, pb, &mut c.data[start..end], c.rs, alpha, beta, first);
-                            if last && !matches!(ep, Epilogue::None) {
-                                for i in 0..mr {
-                                    let row = &mut c.data[start + i * c.rs..start + i * c.rs + nr];
-                                    apply_row(ep, row, jc + jr);
-                                }
+                        // A full tile of a row-major C is updated in place by the kernel; other tiles go
+                        // through the tile buffer and `WriteBack`.
+                        let in_place = c.cs == 1 && mv == mr && nv == knr;
+                        let start = (ic + ir) * c.rs + (jc + jr) * c.cs;
+                        let end = start + (mr - 1) * c.rs + knr;
+                        let wb = WriteBack { alpha, beta, first, last, ep };
+                        if let Some(run_a) = kern.run_a {
+                            let (av, rs, cs) = if ir < full_rows {
+                                (&a.data[(ic + ir) * a.rs + pc * a.cs..], a.rs, a.cs)
+                            } else {
+                                (&apack[(ir - full_rows) * kc..(ir - full_rows + mr) * kc], 1, mr)
+                            };
+                            if in_place {
+                                let cd = &mut c.data[start..end];
+                                run_a(knr, ncols, kc, av, rs, cs, pb, ldb, cd, c.rs, alpha, beta, first);
+                                wb.epilogue_rows(c.rb(), start, mr, knr, jc + jr);
+                            } else {
+                                let t = &mut tile[..mr * knr];
+                                run_a(knr, ncols, kc, av, rs, cs, pb, ldb, t, knr, T::ONE, T::ZERO, true);
+                                wb.tile(&tile[..mr * knr], knr, c.rb(), ic + ir, mv, jc + jr, nv);
                             }
                             continue;
                         }
-                        (kern.run)(kc, pa, pb, &mut tile[..mr * nr]);
-                        let wb = WriteBack { alpha, beta, first, last, ep };
-                        wb.tile(&tile[..mr * nr], nr, c.rb(), ic + ir, mv, jc + jr, nv);
+                        let pa = &apack[ir * kc..(ir + mr) * kc];
+                        if let (Some(run_c), true) = (run_c, in_place) {
+                            run_c(kc, pa, pb, &mut c.data[start..end], c.rs, alpha, beta, first);
+                            wb.epilogue_rows(c.rb(), start, mr, knr, jc + jr);
+                            continue;
+                        }
+                        run(kc, pa, pb, &mut tile[..mr * knr]);
+                        wb.tile(&tile[..mr * knr], knr, c.rb(), ic + ir, mv, jc + jr, nv);
                     }
                 }
             }
@@ -435,6 +509,19 @@ struct WriteBack<'e, T> {
 }
 
 impl<T: Float> WriteBack<'_, T> {
+    /// After a kernel updated the full `rows x cols` tile of a row-major C starting at `c.data[start]`
+    /// (column `j0`): applies the epilogue on the last depth slice.
+    #[inline(always)]
+    fn epilogue_rows(&self, c: MatMut<'_, T>, start: usize, rows: usize, cols: usize, j0: usize) {
+        if !self.last || matches!(self.ep, Epilogue::None) {
+            return;
+        }
+        for i in 0..rows {
+            let row = &mut c.data[start + i * c.rs..start + i * c.rs + cols];
+            apply_row(self.ep, row, j0);
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
     fn tile(&self, tile: &[T], nr: usize, c: MatMut<'_, T>, i0: usize, mv: usize, j0: usize, nv: usize) {
@@ -498,13 +585,13 @@ fn pack_a<T: Float>(a: MatRef<'_, T>, ic: usize, mc: usize, pc: usize, kc: usize
                 let start = i0 + (pc + p) * a.cs;
                 panel[p * mr..p * mr + rows].copy_from_slice(&a.data[start..start + rows]);
             }
-        } else if a.cs == 1 && rows == mr && matches!(mr, 4 | 6 | 16) {
-            // Rows of A are contiguous: transpose 16-column blocks through registers.
+        } else if a.cs == 1 && rows == mr && matches!(mr, 4 | 6 | 8) {
+            // Rows of A are contiguous: transpose 16-column blocks through a register-sized block.
             let base = i0 * a.rs + pc;
             match mr {
                 4 => pack_rows::<T, 4>(a.data, base, a.rs, kc, panel),
                 6 => pack_rows::<T, 6>(a.data, base, a.rs, kc, panel),
-                _ => pack_rows::<T, 16>(a.data, base, a.rs, kc, panel),
+                _ => pack_rows::<T, 8>(a.data, base, a.rs, kc, panel),
             }
         } else if a.cs == 1 {
             // Rows of A are contiguous: read each row once, scatter into the panel.
@@ -532,10 +619,6 @@ fn pack_a<T: Float>(a: MatRef<'_, T>, ic: usize, mc: usize, pc: usize, kc: usize
 fn pack_rows<T: Float, const MR: usize>(data: &[T], base: usize, rs: usize, kc: usize, panel: &mut [T]) {
     let mut p = 0;
     while p + 16 <= kc {
-        if MR == 16 && T::transpose16(data, base + p, rs, &mut panel[p * MR..(p + 16) * MR]) {
-            p += 16;
-            continue;
-        }
         let mut blk = [[T::ZERO; 16]; MR];
         for (i, b) in blk.iter_mut().enumerate() {
             let s = base + i * rs + p;
@@ -556,13 +639,33 @@ fn pack_rows<T: Float, const MR: usize>(data: &[T], base: usize, rs: usize, kc: 
     }
 }
 
-/// Packs `B[pc..pc+kc, jc..jc+nc]` into `nr`-column micro-panels (zero past the last column).
+/// Packs `B[pc..pc+kc, jc..jc+nc]` into `nr`-column micro-panels (zero past the last column); with an
+/// edge kernel (`edge_nr > 0`), a last panel of at most `edge_nr` columns is packed `edge_nr` wide.
+#[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn pack_b<T: Float>(b: MatRef<'_, T>, pc: usize, kc: usize, jc: usize, nc: usize, nr: usize, out: &mut [T]) {
-    match nr {
-        8 => pack_b_nr::<T, 8>(b, pc, kc, jc, nc, out),
-        16 => pack_b_nr::<T, 16>(b, pc, kc, jc, nc, out),
-        _ => unreachable!("every microkernel has NR 8 or 16"),
+fn pack_b<T: Float>(
+    b: MatRef<'_, T>,
+    pc: usize,
+    kc: usize,
+    jc: usize,
+    nc: usize,
+    nr: usize,
+    edge_nr: usize,
+    out: &mut [T],
+) {
+    let tail = nc % nr;
+    let main = if tail != 0 && tail <= edge_nr { nc - tail } else { nc };
+    let pack = |w: usize, j0: usize, cols: usize, out: &mut [T]| match w {
+        8 => pack_b_nr::<T, 8>(b, pc, kc, j0, cols, out),
+        16 => pack_b_nr::<T, 16>(b, pc, kc, j0, cols, out),
+        32 => pack_b_nr::<T, 32>(b, pc, kc, j0, cols, out),
+        _ => unreachable!("every microkernel has NR 8, 16 or 32"),
+    };
+    if main > 0 {
+        pack(nr, jc, main, out);
+    }
+    if main < nc {
+        pack(edge_nr, jc + main, nc - main, &mut out[main * kc..]);
     }
 }
 
