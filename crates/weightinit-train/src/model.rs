@@ -169,12 +169,56 @@ fn row_blocks<'a>(work: &'a mut StepWork, widths: &[usize], chunk: usize) -> Vec
         .collect()
 }
 
-/// A piece of phase 2 of [`Mlp::batch_gradient`].
+/// Largest gradient magnitude a step accepts (above it, or NaN, the step diverged): the square root of
+/// f32's largest value (so no single square overflows).
+pub const GRAD_LIMIT: f32 = 1.8e19;
+
+/// An optimizer's element-wise update `(params, grad, state_1, state_2)` on matching pieces (state buffers
+/// empty when the optimizer does not use them).
+pub type PieceUpdate<'a> = dyn Fn(&mut [f32], &[f32], &mut [f32], &mut [f32]) + Sync + 'a;
+
+/// The outcome of [`Mlp::train_step`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Step {
+    /// Gradient computed and applied; the batch's mean loss.
+    Done {
+        /// Mean loss of the batch (before the update).
+        loss: f64,
+    },
+    /// The loss was not finite or above the limit (nothing updated), or some gradient was not finite or
+    /// above [`GRAD_LIMIT`].
+    Diverged {
+        /// Mean loss of the batch.
+        loss: f64,
+    },
+}
+
+/// Matching pieces of the gradient, the parameters and the optimizer's state buffers (empty when unused).
+struct Piece<'a> {
+    g: &'a mut [f32],
+    w: &'a mut [f32],
+    s1: &'a mut [f32],
+    s2: &'a mut [f32],
+}
+
+impl<'a> Piece<'a> {
+    /// The first `n` elements and the rest.
+    fn split_at(self, n: usize) -> (Piece<'a>, Piece<'a>) {
+        let cut = |v: &'a mut [f32]| if v.is_empty() { v.split_at_mut(0) } else { v.split_at_mut(n) };
+        let (g0, g1) = self.g.split_at_mut(n);
+        let (w0, w1) = self.w.split_at_mut(n);
+        let (a0, a1) = cut(self.s1);
+        let (b0, b1) = cut(self.s2);
+        (Piece { g: g0, w: w0, s1: a0, s2: b0 }, Piece { g: g1, w: w1, s1: a1, s2: b1 })
+    }
+}
+
+/// A piece of phase 2 of [`Mlp::train_step`].
 enum GradTask<'a> {
     /// Rows `i0 ..` of layer `l`'s weight gradient.
-    Weight { l: usize, i0: usize, out: &'a mut [f32] },
+    Weight { l: usize, i0: usize, out: Piece<'a> },
     /// Layer `l`'s bias gradient.
-    Bias { l: usize, out: &'a mut [f32] },
+    Bias { l: usize, out: Piece<'a> },
 }
 
 impl Mlp {
@@ -257,28 +301,36 @@ impl Mlp {
         }
     }
 
-    /// Forward and backward pass of the batch `idx` (indices of rows of `images`, `widths[0]` values each):
-    /// writes the gradient of the mean softmax cross-entropy loss into `grad` (same layout as
-    /// [`Mlp::params`]) and returns the mean loss.
+    /// One training step on the batch `idx` (indices of rows of `images`, `widths[0]` values each): the
+    /// gradient of the mean softmax cross-entropy loss goes into `grad` (same layout as [`Mlp::params`]),
+    /// then `update(params, grad, state[0], state[1])` runs on matching pieces of the parameters, the
+    /// gradient and the optimizer's state buffers (each `params.len()` long, or empty when unused).
     ///
     /// Two parallel phases on the current rayon pool, each one fork-join:
     /// 1. the batch is split into blocks of rows (at multiples of [`blocked_tile_rows`]); each block is
     ///    gathered, run forward through every layer, through the softmax, and backward through every
     ///    layer's input gradient, all by one thread (rows do not interact there);
-    /// 2. each weight gradient `H^T dZ` (one product over the whole batch) is split by its rows, again at
-    ///    tile-row multiples, and the bias gradients are column sums.
+    /// 2. if the mean loss is finite and at most `max_loss`: each weight gradient `H^T dZ` (one product over
+    ///    the whole batch) is split by its rows, again at tile-row multiples, the bias gradients are column
+    ///    sums, and each piece is checked (every `|g| <= GRAD_LIMIT`, so no NaN or infinity) and updated by
+    ///    the thread that computed it, while it is in that core's cache.
     ///
-    /// Every product is the blocked gemm, whose elements do not depend on where its rows are split, and
-    /// the per-example losses are summed in batch order, so the result is bit for bit the same for any
-    /// thread count.
-    pub fn batch_gradient(
-        &self,
+    /// Every product is the blocked gemm, whose elements do not depend on where its rows are split, the
+    /// per-example losses are summed in batch order, and the update is element-wise, so the result is bit
+    /// for bit the same for any thread count. A loss or gradient that fails its check makes the step
+    /// [`Step::Diverged`]; the parameters of pieces whose gradient passed may then have been updated.
+    #[allow(clippy::too_many_arguments)]
+    pub fn train_step(
+        &mut self,
         images: &[f32],
         labels: &[u8],
         idx: &[usize],
         work: &mut StepWork,
         grad: &mut [f32],
-    ) -> f64 {
+        state: [&mut [f32]; 2],
+        max_loss: f64,
+        update: &PieceUpdate<'_>,
+    ) -> Step {
         let rows = idx.len();
         let layers = self.layers();
         let f = self.widths[0];
@@ -299,47 +351,68 @@ impl Mlp {
         // Phase 1: row blocks.
         let chunk = rows.div_ceil(threads).next_multiple_of(align).max(1);
         let blocks = row_blocks(work, &self.widths, chunk);
+        let this = &*self;
         blocks.into_par_iter().with_max_len(1).for_each(|b| {
             let ids = &idx[b.r0..b.r0 + b.rows];
-            self.rows_forward_backward(&offs, images, labels, ids, b, scale);
+            this.rows_forward_backward(&offs, images, labels, ids, b, scale);
         });
+        let sum = work.losses.iter().fold(0.0f64, |s, &l| s + l);
+        let loss = ((sum * (1.0 / rows as f64)) as f32) as f64;
+        if !loss.is_finite() || loss > max_loss {
+            return Step::Diverged { loss };
+        }
 
-        // Phase 2: weight and bias gradients over the whole batch.
+        // Phase 2: weight and bias gradients over the whole batch, checked and applied piece by piece.
         // One bundle per thread: its share of every layer's weight-gradient rows, and some bias gradients.
         let mut bundles: Vec<Vec<GradTask<'_>>> = (0..threads).map(|_| Vec::new()).collect();
-        let mut rest = &mut grad[..];
+        let [s1, s2] = state;
+        let mut rest = Piece { g: grad, w: &mut self.params, s1, s2 };
         for (l, &(wo, bo)) in offs.iter().enumerate() {
             let (din, dout) = (self.widths[l], self.widths[l + 1]);
-            let (gw, tail) = std::mem::take(&mut rest).split_at_mut(bo - wo);
-            let (gb, tail) = tail.split_at_mut(dout);
+            let (mut gw, tail) = rest.split_at(bo - wo);
+            let (gb, tail) = tail.split_at(dout);
             rest = tail;
             let piece = din.div_ceil(threads).next_multiple_of(align);
-            for (p, out) in gw.chunks_mut(piece * dout).enumerate() {
-                bundles[p].push(GradTask::Weight { l, i0: p * piece, out });
+            let mut i0 = 0;
+            while i0 < din {
+                let i1 = (i0 + piece).min(din);
+                let (head, tail) = gw.split_at((i1 - i0) * dout);
+                bundles[i0 / piece].push(GradTask::Weight { l, i0, out: head });
+                gw = tail;
+                i0 = i1;
             }
             bundles[l % threads].push(GradTask::Bias { l, out: gb });
         }
-        let (x, acts, dz) = (&work.x, &work.acts, &work.dz);
-        bundles.into_par_iter().with_max_len(1).flatten_iter().for_each(|t| match t {
-            GradTask::Weight { l, i0, out } => {
-                let (din, dout) = (self.widths[l], self.widths[l + 1]);
-                let input: &[f32] = if l == 0 { x } else { &acts[l - 1] };
-                let i1 = i0 + out.len() / dout;
-                let a = MatRef::row_major(input, rows, din, din).expect("input shape").t();
-                let a = a.rows_range(i0, i1).expect("gradient rows");
-                let b = MatRef::row_major(&dz[l], rows, dout, dout).expect("dz shape");
-                let c = MatMut::row_major(out, i1 - i0, dout, dout).expect("gradient shape");
-                gemm_with(GemmPath::Blocked, 1.0, a, b, 0.0, c, Epilogue::None).expect("consistent shapes");
-            }
-            GradTask::Bias { l, out } => {
-                weightinit_core::kernels::col_sums(&dz[l], rows, self.widths[l + 1], out).expect("bias shape");
+        let (x, acts, dz, widths) = (&work.x, &work.acts, &work.dz, &self.widths);
+        let failed = std::sync::atomic::AtomicBool::new(false);
+        bundles.into_par_iter().with_max_len(1).flatten_iter().for_each(|t| {
+            let piece = match t {
+                GradTask::Weight { l, i0, out } => {
+                    let (din, dout) = (widths[l], widths[l + 1]);
+                    let input: &[f32] = if l == 0 { x } else { &acts[l - 1] };
+                    let i1 = i0 + out.g.len() / dout;
+                    let a = MatRef::row_major(input, rows, din, din).expect("input shape").t();
+                    let a = a.rows_range(i0, i1).expect("gradient rows");
+                    let b = MatRef::row_major(&dz[l], rows, dout, dout).expect("dz shape");
+                    let c = MatMut::row_major(out.g, i1 - i0, dout, dout).expect("gradient shape");
+                    gemm_with(GemmPath::Blocked, 1.0, a, b, 0.0, c, Epilogue::None).expect("consistent shapes");
+                    out
+                }
+                GradTask::Bias { l, out } => {
+                    weightinit_core::kernels::col_sums(&dz[l], rows, widths[l + 1], out.g).expect("bias shape");
+                    out
+                }
+            };
+            if piece.g.iter().all(|g| g.abs() <= GRAD_LIMIT) {
+                update(piece.w, piece.g, piece.s1, piece.s2);
+            } else {
+                failed.store(true, std::sync::atomic::Ordering::Relaxed);
             }
         });
-        let sum = work.losses.iter().fold(0.0f64, |s, &l| s + l);
-        ((sum * (1.0 / rows as f64)) as f32) as f64
+        if failed.into_inner() { Step::Diverged { loss } } else { Step::Done { loss } }
     }
 
-    /// Phase 1 of [`Mlp::batch_gradient`] on one block of rows.
+    /// Phase 1 of [`Mlp::train_step`] on one block of rows.
     fn rows_forward_backward(
         &self,
         offs: &[(usize, usize)],

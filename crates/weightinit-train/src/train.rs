@@ -9,15 +9,13 @@
 
 use std::time::Instant;
 
-use rayon::prelude::*;
-
 use serde::Serialize;
 use weightinit_core::Stream;
 use weightinit_core::init::{Explanation, Init};
 use weightinit_core::kernels::{adam, sgd_momentum};
 
 use crate::data::Dataset;
-use crate::model::{Activation, Mlp, StepWork};
+use crate::model::{Activation, Mlp, Step, StepWork};
 
 /// The optimizer.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -111,7 +109,7 @@ pub struct TrainResult {
     /// The init report of each weight.
     #[serde(skip)]
     pub init_reports: Vec<Explanation>,
-    /// The trained model.
+    /// The trained model (`None` when the run diverged).
     #[serde(skip)]
     pub model: Option<Mlp>,
 }
@@ -203,7 +201,9 @@ pub fn train(cfg: &TrainConfig, train: &Dataset, val: &Dataset, test: Option<&Da
         batch_losses,
         steps_per_epoch: train.len().div_ceil(cfg.batch),
         init_reports: reports,
-        model: Some(model),
+        // A diverged run's parameters were left mid-update (pieces whose gradient passed its check were
+        // updated): not a model to use.
+        model: if diverged { None } else { Some(model) },
     })
 }
 
@@ -233,19 +233,6 @@ fn run_epochs(
         for (step, batch_idx) in perm.chunks(cfg.batch).enumerate() {
             let t0 = Instant::now();
             let rows = batch_idx.len();
-            let batch_loss = model.batch_gradient(&train.images, &train.labels, batch_idx, &mut work, &mut grad);
-            // A non-finite gradient shows in the sum of its squares (16 partial sums: one vectorized pass).
-            let grad_sq = sum_of_squares(&grad);
-            batch_losses.push(batch_loss);
-            if !batch_loss.is_finite() || batch_loss > DIVERGENCE_LOSS || !grad_sq.is_finite() {
-                return Ok((
-                    epochs,
-                    Some(Divergence { epoch, step, loss: batch_loss }),
-                    train_time,
-                    trained,
-                    batch_losses,
-                ));
-            }
             // Learning rate of this step: constant, or cosine decay to 0 over all steps of the run.
             let lr = if cfg.cosine {
                 let t = ((epoch - 1) * steps_per_epoch + step) as f64 / (cfg.epochs * steps_per_epoch) as f64;
@@ -253,16 +240,38 @@ fn run_epochs(
             } else {
                 cfg.lr
             };
-            {
-                match cfg.optimizer {
-                    Optimizer::Sgd { momentum } => par_sgd(&mut model.params, &grad, &mut m1, lr, momentum),
-                    Optimizer::Adam => {
-                        adam_t += 1;
-                        adam(&mut model.params, &grad, &mut m1, &mut m2, adam_t, lr, (0.9, 0.999), 1e-8)
-                    }
-                }
-                .map_err(|e| e.to_string())?;
+            if matches!(cfg.optimizer, Optimizer::Adam) {
+                adam_t += 1;
             }
+            // The update of one piece of the parameters (the kernels check lengths, which match by
+            // construction).
+            let optimizer = cfg.optimizer;
+            let update = move |w: &mut [f32], g: &[f32], s1: &mut [f32], s2: &mut [f32]| {
+                let r = match optimizer {
+                    Optimizer::Sgd { momentum } => sgd_momentum(w, g, s1, lr, momentum),
+                    Optimizer::Adam => adam(w, g, s1, s2, adam_t, lr, (0.9, 0.999), 1e-8),
+                };
+                r.expect("matching pieces");
+            };
+            let state = [&mut m1[..], &mut m2[..]];
+            let outcome = model.train_step(
+                &train.images,
+                &train.labels,
+                batch_idx,
+                &mut work,
+                &mut grad,
+                state,
+                DIVERGENCE_LOSS,
+                &update,
+            );
+            let batch_loss = match outcome {
+                Step::Done { loss } => loss,
+                Step::Diverged { loss } => {
+                    batch_losses.push(loss);
+                    return Ok((epochs, Some(Divergence { epoch, step, loss }), train_time, trained, batch_losses));
+                }
+            };
+            batch_losses.push(batch_loss);
             loss_sum += batch_loss;
             train_time += t0.elapsed().as_secs_f64();
             trained += rows;
@@ -287,33 +296,6 @@ fn run_epochs(
         epochs.push(stat);
     }
     Ok((epochs, None, train_time, trained, batch_losses))
-}
-
-/// Element-wise work per parallel task (the update of one element does not depend on the split).
-const UPDATE_CHUNK: usize = 16 * 1024;
-
-/// SGD with momentum, split in fixed chunks across the current rayon pool.
-fn par_sgd(w: &mut [f32], g: &[f32], v: &mut [f32], lr: f32, momentum: f32) -> weightinit_core::Result<()> {
-    if w.len() != g.len() || w.len() != v.len() {
-        return sgd_momentum(w, g, v, lr, momentum);
-    }
-    w.par_chunks_mut(UPDATE_CHUNK)
-        .zip(g.par_chunks(UPDATE_CHUNK))
-        .zip(v.par_chunks_mut(UPDATE_CHUNK))
-        .try_for_each(|((w, g), v)| sgd_momentum(w, g, v, lr, momentum))
-}
-
-/// `sum g^2` with 16 partial sums (so the compiler vectorizes it); infinite or NaN iff some `g` is, or
-/// the sum overflows.
-fn sum_of_squares(g: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 16];
-    let mut chunks = g.chunks_exact(16);
-    for c in &mut chunks {
-        for l in 0..16 {
-            acc[l] += c[l] * c[l];
-        }
-    }
-    acc.iter().sum::<f32>() + chunks.remainder().iter().map(|x| x * x).sum::<f32>()
 }
 
 fn progress_bar(cfg: &TrainConfig, steps: usize) -> Option<indicatif::ProgressBar> {

@@ -279,10 +279,11 @@ pub struct Kernel<T> {
 }
 
 /// A microkernel reading A and B in place, unpacked:
-/// `(nr, ncols, k, a, rs, cs, b, ldb, c, ldc, alpha, beta, first)` with `A[i][p] = a[i * rs + p * cs]`
+/// `(rows, nr, ncols, k, a, rs, cs, b, ldb, c, ldc, alpha, beta, first)` on `rows` (`mr`, or `2 mr` when
+/// `2 nr` fits the main kernel's width) rows of A and C, with `A[i][p] = a[i * rs + p * cs]`
 /// (`rs == 1` or `cs == 1`; a packed panel is `rs = 1, cs = mr`), `B[p][j] = b[p * ldb + j]` for the
 /// `ncols <= nr` valid columns (zero beyond), `nr` the tile width; C updated in place as [`RunC`].
-pub(crate) type RunA<T> = fn(usize, usize, usize, &[T], usize, usize, &[T], usize, &mut [T], usize, T, T, bool);
+pub(crate) type RunA<T> = fn(usize, usize, usize, usize, &[T], usize, usize, &[T], usize, &mut [T], usize, T, T, bool);
 
 /// The in-place variant of a microkernel: `(k, pa, pb, c, ldc, alpha, beta, first)`.
 pub(crate) type RunC<T> = fn(usize, &[T], &[T], &mut [T], usize, T, T, bool);
@@ -431,15 +432,21 @@ pub(crate) fn blocked_in<T: Float>(
                     } else {
                         (&bpack[jr * kc..(jr + knr) * kc], knr, knr)
                     };
-                    // Loop 1: micro-panels of A.
-                    for ir in (0..mc).step_by(mr) {
-                        let mv = mr.min(mc - ir);
+                    // Loop 1: micro-panels of A. With in-place kernels, a narrow (edge) panel of B takes two
+                    // panels of A at once when both are read in place: twice the independent accumulators,
+                    // so the edge kernel is not bound by the FMA latency.
+                    let mut ir = 0;
+                    while ir < mc {
+                        let rows =
+                            if kern.run_a.is_some() && 2 * knr <= nr && ir + 2 * mr <= full_rows { 2 * mr } else { mr };
+                        let mv = rows.min(mc - ir);
                         // A full tile of a row-major C is updated in place by the kernel; other tiles go
                         // through the tile buffer and `WriteBack`.
-                        let in_place = c.cs == 1 && mv == mr && nv == knr;
+                        let in_place = c.cs == 1 && mv == rows && nv == knr;
                         let start = (ic + ir) * c.rs + (jc + jr) * c.cs;
-                        let end = start + (mr - 1) * c.rs + knr;
+                        let end = start + (rows - 1) * c.rs + knr;
                         let wb = WriteBack { alpha, beta, first, last, ep };
+                        let t = &mut tile[..rows * knr];
                         if let Some(run_a) = kern.run_a {
                             let (av, rs, cs) = if ir < full_rows {
                                 (&a.data[(ic + ir) * a.rs + pc * a.cs..], a.rs, a.cs)
@@ -448,23 +455,23 @@ pub(crate) fn blocked_in<T: Float>(
                             };
                             if in_place {
                                 let cd = &mut c.data[start..end];
-                                run_a(knr, ncols, kc, av, rs, cs, pb, ldb, cd, c.rs, alpha, beta, first);
+                                run_a(rows, knr, ncols, kc, av, rs, cs, pb, ldb, cd, c.rs, alpha, beta, first);
+                                wb.epilogue_rows(c.rb(), start, rows, knr, jc + jr);
+                            } else {
+                                run_a(rows, knr, ncols, kc, av, rs, cs, pb, ldb, t, knr, T::ONE, T::ZERO, true);
+                                wb.tile(t, knr, c.rb(), ic + ir, mv, jc + jr, nv);
+                            }
+                        } else {
+                            let pa = &apack[ir * kc..(ir + mr) * kc];
+                            if let (Some(run_c), true) = (run_c, in_place) {
+                                run_c(kc, pa, pb, &mut c.data[start..end], c.rs, alpha, beta, first);
                                 wb.epilogue_rows(c.rb(), start, mr, knr, jc + jr);
                             } else {
-                                let t = &mut tile[..mr * knr];
-                                run_a(knr, ncols, kc, av, rs, cs, pb, ldb, t, knr, T::ONE, T::ZERO, true);
-                                wb.tile(&tile[..mr * knr], knr, c.rb(), ic + ir, mv, jc + jr, nv);
+                                run(kc, pa, pb, t);
+                                wb.tile(t, knr, c.rb(), ic + ir, mv, jc + jr, nv);
                             }
-                            continue;
                         }
-                        let pa = &apack[ir * kc..(ir + mr) * kc];
-                        if let (Some(run_c), true) = (run_c, in_place) {
-                            run_c(kc, pa, pb, &mut c.data[start..end], c.rs, alpha, beta, first);
-                            wb.epilogue_rows(c.rb(), start, mr, knr, jc + jr);
-                            continue;
-                        }
-                        run(kc, pa, pb, &mut tile[..mr * knr]);
-                        wb.tile(&tile[..mr * knr], knr, c.rb(), ic + ir, mv, jc + jr, nv);
+                        ir += rows;
                     }
                 }
             }
@@ -681,6 +688,18 @@ fn pack_b_nr<T: Float, const NR: usize>(b: MatRef<'_, T>, pc: usize, kc: usize, 
                 let src: &[T; NR] = b.data[start..start + NR].try_into().expect("NR values");
                 let dst: &mut [T; NR] = dst.try_into().expect("NR values");
                 *dst = *src;
+            }
+        } else if b.rs == 1 {
+            // Columns of B are contiguous (B = W^T): read each column once, scatter into the panel (which
+            // stays in L1), zero past the last column.
+            if cols < NR {
+                panel.fill(T::ZERO);
+            }
+            for j in 0..cols {
+                let start = (j0 + j) * b.cs + pc;
+                for (dst, &v) in panel.chunks_exact_mut(NR).zip(&b.data[start..start + kc]) {
+                    dst[j] = v;
+                }
             }
         } else {
             for (p, dst) in panel.chunks_exact_mut(NR).enumerate() {

@@ -431,24 +431,25 @@ pub(crate) mod x86 {
     /// one at ~100%). The blocked driver calls [`sgemm_8xv_direct`] instead, which also reads unpacked
     /// operands; this entry serves the [`crate::kernels::gemm::Kernel`] table.
     pub(crate) fn sgemm_8x32(k: usize, pa: &[f32], pb: &[f32], tile: &mut [f32]) {
-        sgemm_8xv_direct(32, 32, k, pa, 1, 8, pb, 32, tile, 32, 1.0, 0.0, true)
+        sgemm_8xv_direct(8, 32, 32, k, pa, 1, 8, pb, 32, tile, 32, 1.0, 0.0, true)
     }
 
     /// The 8 x 16 edge kernel paired with [`sgemm_8x32`] for a last panel of at most 16 columns.
     pub(crate) fn sgemm_8x16(k: usize, pa: &[f32], pb: &[f32], tile: &mut [f32]) {
-        sgemm_8xv_direct(16, 16, k, pa, 1, 8, pb, 16, tile, 16, 1.0, 0.0, true)
+        sgemm_8xv_direct(8, 16, 16, k, pa, 1, 8, pb, 16, tile, 16, 1.0, 0.0, true)
     }
 
-    /// The 8 x `nr` AVX-512 kernel (`nr` 32 or 16) on operands in place:
+    /// The 8 x `nr` AVX-512 kernel (`nr` 32 or 16; or 16 x 16 for an edge panel) on operands in place:
     /// `A[i][p] = a[i * rs + p * cs]` with `cs == 1` (rows of A contiguous) or `rs == 1` (columns
     /// contiguous, e.g. `X^T`, or a packed panel with `cs = 8`), `B[p][j] = b[p * ldb + j]` for
     /// `j < ncols <= nr` (masked loads: columns past `ncols` count as 0 and are never read), and rows
-    /// `c[i * ldc .. i * ldc + nr]`, `i < 8`, updated as `C = alpha * acc + (first ? beta * C : C)`,
+    /// `c[i * ldc .. i * ldc + nr]`, `i < rows`, updated as `C = alpha * acc + (first ? beta * C : C)`,
     /// skipping the read of C when `first && beta == 0` (with `alpha = 1, beta = 0, first`: `C = acc`).
     /// Packing pays when each value is reused many times; on a trainer's products (A used by 100 columns
     /// of B) the copies cost 10-25% of the product, so the driver reads operands in place when it can.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn sgemm_8xv_direct(
+        rows: usize,
         nr: usize,
         ncols: usize,
         k: usize,
@@ -463,14 +464,16 @@ pub(crate) mod x86 {
         beta: f32,
         first: bool,
     ) {
-        assert!((nr == 16 || nr == 32) && ncols <= nr && ncols > 0 && ldc >= nr && c.len() >= 7 * ldc + nr);
+        // 8 rows, or 16 rows of a 16-wide panel (16 accumulators either way).
+        assert!((rows == 8 && (nr == 16 || nr == 32)) || (rows == 16 && nr == 16));
+        assert!(ncols <= nr && ncols > 0 && ldc >= nr && c.len() >= (rows - 1) * ldc + nr);
         assert!(rs == 1 || cs == 1, "A needs contiguous rows or columns");
         if k > 0 {
-            let last_a = 7usize.checked_mul(rs).zip((k - 1).checked_mul(cs)).and_then(|(x, y)| x.checked_add(y));
+            let last_a = (rows - 1).checked_mul(rs).zip((k - 1).checked_mul(cs)).and_then(|(x, y)| x.checked_add(y));
             let last_b = (k - 1).checked_mul(ldb).and_then(|x| x.checked_add(ncols - 1));
             assert!(last_a.is_some_and(|l| l < a.len()) && last_b.is_some_and(|l| l < b.len()));
         }
-        let rows = cs == 1;
+        let row_major = cs == 1;
         // The valid lanes of each of the (up to) two vectors of a B row.
         let lanes = |v: usize| ncols.saturating_sub(16 * v).min(16);
         let m0 = if lanes(0) == 16 { u16::MAX } else { (1u16 << lanes(0)) - 1 };
@@ -478,13 +481,13 @@ pub(crate) mod x86 {
         let masked = ncols < nr;
         let (ap, bp, cp) = (a.as_ptr(), b.as_ptr(), c.as_mut_ptr());
         // SAFETY: only selected when AVX-512F is available (`simd::best` / `available`). The asserts above
-        // bound every access: A's last index `7 rs + (k - 1) cs` is inside `a`; B's unmasked lanes reach at
-        // most `(k - 1) ldb + ncols - 1` inside `b` (masked-out lanes are not accessed: AVX-512 masked loads
-        // suppress them), and row i < 8 of C is `c[i * ldc .. i * ldc + nr]`.
+        // bound every access: A's last index `(rows - 1) rs + (k - 1) cs` is inside `a`; B's unmasked lanes
+        // reach at most `(k - 1) ldb + ncols - 1` inside `b` (masked-out lanes are not accessed: AVX-512
+        // masked loads suppress them), and row i < rows of C is `c[i * ldc .. i * ldc + nr]`.
         unsafe {
             macro_rules! go {
-                ($nv:literal, $rows:literal, $masked:literal) => {
-                    sgemm_8xv_avx512::<$nv, $rows, $masked>(
+                ($mr:literal, $nv:literal, $rows:literal, $masked:literal) => {
+                    sgemm_8xv_avx512::<$mr, $nv, $rows, $masked>(
                         k,
                         ap,
                         rs,
@@ -500,22 +503,26 @@ pub(crate) mod x86 {
                     )
                 };
             }
-            match (nr, rows, masked) {
-                (32, true, false) => go!(2, true, false),
-                (32, false, false) => go!(2, false, false),
-                (32, true, true) => go!(2, true, true),
-                (32, false, true) => go!(2, false, true),
-                (_, true, false) => go!(1, true, false),
-                (_, false, false) => go!(1, false, false),
-                (_, true, true) => go!(1, true, true),
-                (_, false, true) => go!(1, false, true),
+            match (rows, nr, row_major, masked) {
+                (8, 32, true, false) => go!(8, 2, true, false),
+                (8, 32, false, false) => go!(8, 2, false, false),
+                (8, 32, true, true) => go!(8, 2, true, true),
+                (8, 32, false, true) => go!(8, 2, false, true),
+                (8, _, true, false) => go!(8, 1, true, false),
+                (8, _, false, false) => go!(8, 1, false, false),
+                (8, _, true, true) => go!(8, 1, true, true),
+                (8, _, false, true) => go!(8, 1, false, true),
+                (_, _, true, false) => go!(16, 1, true, false),
+                (_, _, false, false) => go!(16, 1, false, false),
+                (_, _, true, true) => go!(16, 1, true, true),
+                (_, _, false, true) => go!(16, 1, false, true),
             }
         }
     }
 
     #[allow(clippy::too_many_arguments)]
     #[target_feature(enable = "avx512f")]
-    unsafe fn sgemm_8xv_avx512<const NV: usize, const ROWS: bool, const MASKED: bool>(
+    unsafe fn sgemm_8xv_avx512<const MR: usize, const NV: usize, const ROWS: bool, const MASKED: bool>(
         k: usize,
         a: *const f32,
         rs: usize,
@@ -529,9 +536,9 @@ pub(crate) mod x86 {
         beta: f32,
         first: bool,
     ) {
-        let mut acc = [[_mm512_setzero_ps(); NV]; 8];
+        let mut acc = [[_mm512_setzero_ps(); NV]; MR];
         for p in 0..k {
-            // SAFETY: p < k; the caller checked every A index `i rs + p cs` (i < 8) and every unmasked B
+            // SAFETY: p < k; the caller checked every A index `i rs + p cs` (i < MR) and every unmasked B
             // index `p ldb + j` (j < ncols).
             unsafe {
                 let row = b.add(p * ldb);
@@ -554,7 +561,7 @@ pub(crate) mod x86 {
         let (va, vb) = (_mm512_set1_ps(alpha), _mm512_set1_ps(beta));
         for (i, ci) in acc.iter().enumerate() {
             for (v, cv) in ci.iter().enumerate() {
-                // SAFETY: row i < 8, vector v < NV of the tile lies in c[i * ldc .. i * ldc + 16 NV], checked
+                // SAFETY: row i < MR, vector v < NV of the tile lies in c[i * ldc .. i * ldc + 16 NV], checked
                 // by the caller.
                 unsafe {
                     let dst = c.add(i * ldc + v * 16);
