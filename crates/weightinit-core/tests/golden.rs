@@ -37,7 +37,10 @@ fn golden_start() {
     assert_eq!(d.map(f64::to_bits), [0x40152a0b948ae656, 0x4015af43d1822e4d, 0x4014e847a21849eb, 0x4015bad651a0dc70]);
 }
 
+/// Skipped under Miri (a few minutes interpreted): these values come from the same code as `golden_start`,
+/// which Miri runs; the native run pins them.
 #[test]
+#[cfg_attr(miri, ignore)]
 fn golden_at_1e9() {
     let (s, offset) = (Stream::new(42, 7), 1000000000u64);
     let mut f = [0.0f32; 6];
