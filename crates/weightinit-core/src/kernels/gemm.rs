@@ -273,6 +273,8 @@ pub struct Kernel<T> {
     /// A narrower kernel (same `mr`) for a last panel of at most `edge.nr` columns, so a product whose
     /// width is not a multiple of `nr` wastes less than a whole tile.
     pub(crate) edge: Option<Edge<T>>,
+    /// Optional kernel for a last panel of at most [`NARROW`] columns (see [`RunNarrow`]).
+    pub(crate) narrow: Option<RunNarrow<T>>,
     /// Optional variant reading A and B in place (see [`RunA`]); when present it computes every tile, and
     /// only operands without contiguous rows (or columns, for A) are packed.
     pub(crate) run_a: Option<RunA<T>>,
@@ -287,6 +289,14 @@ pub(crate) type RunA<T> = fn(usize, usize, usize, usize, &[T], usize, usize, &[T
 
 /// The in-place variant of a microkernel: `(k, pa, pb, c, ldc, alpha, beta, first)`.
 pub(crate) type RunC<T> = fn(usize, &[T], &[T], &mut [T], usize, T, T, bool);
+
+/// Widest last panel the narrow kernel takes.
+const NARROW: usize = 4;
+
+/// A narrow-panel kernel: `(w, rows, k, a, rs, cs, bt, out)` writes `out[i * w + j] = sum_p A[i][p] *
+/// bt[j * k + p]` for `i < rows`, `j < w <= NARROW`, with `A[i][p] = a[i * rs + p * cs]` (`rs == 1` or
+/// `cs == 1`).
+pub(crate) type RunNarrow<T> = fn(usize, usize, usize, &[T], usize, usize, &[T], &mut [T]);
 
 /// The edge microkernel of a [`Kernel`].
 #[doc(hidden)]
@@ -420,6 +430,23 @@ pub(crate) fn blocked_in<T: Float>(
                 // Loop 2: micro-panels of B.
                 for jr in (0..nc).step_by(nr) {
                     let nv = nr.min(nc - jr);
+                    // A last panel of at most NARROW columns goes to the narrow kernel on every full panel
+                    // of A read in place (all lanes busy, where a 16-wide tile would use a quarter of them).
+                    let mut first_ir = 0;
+                    if let (Some(narrow), true) = (kern.narrow, nv <= NARROW && nr > NARROW && full_rows > 0) {
+                        let mut bt = [T::ZERO; NARROW * KC];
+                        for j in 0..nv {
+                            for (p, x) in bt[j * kc..(j + 1) * kc].iter_mut().enumerate() {
+                                *x = *b.at(pc + p, jc + jr + j);
+                            }
+                        }
+                        let mut nt = [T::ZERO; NARROW * MC];
+                        let av = &a.data[ic * a.rs + pc * a.cs..];
+                        narrow(nv, full_rows, kc, av, a.rs, a.cs, &bt[..nv * kc], &mut nt[..full_rows * nv]);
+                        let wb = WriteBack { alpha, beta, first, last, ep };
+                        wb.tile(&nt[..full_rows * nv], nv, c.rb(), ic, full_rows, jc + jr, nv);
+                        first_ir = full_rows;
+                    }
                     // The last panel goes to the edge kernel when it is narrow enough (`pack_b` packed it
                     // that wide).
                     let (knr, run, run_c) = match kern.edge {
@@ -435,7 +462,7 @@ pub(crate) fn blocked_in<T: Float>(
                     // Loop 1: micro-panels of A. With in-place kernels, a narrow (edge) panel of B takes two
                     // panels of A at once when both are read in place: twice the independent accumulators,
                     // so the edge kernel is not bound by the FMA latency.
-                    let mut ir = 0;
+                    let mut ir = first_ir;
                     while ir < mc {
                         let rows =
                             if kern.run_a.is_some() && 2 * knr <= nr && ir + 2 * mr <= full_rows { 2 * mr } else { mr };

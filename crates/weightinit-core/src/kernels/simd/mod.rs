@@ -580,6 +580,150 @@ pub(crate) mod x86 {
         }
     }
 
+    /// The narrow-panel kernel: `out[i * w + j] = sum_p A[i][p] * bt[j * k + p]` for `i < rows`, `j < w`,
+    /// `w <= 4` (the last few columns of a product whose width is not a multiple of the main kernel's),
+    /// with `A[i][p] = a[i * rs + p * cs]`. A 16-lane kernel along the columns would leave 12 of 16 lanes
+    /// idle there; this one puts every lane to work: with A's rows contiguous (`cs == 1`) as dot products
+    /// along `p` (16 partial sums per element, added in a fixed tree), with A's columns contiguous
+    /// (`rs == 1`) as 64-row column updates (one lane per row, summed in order of `p`).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn sgemm_narrow(
+        w: usize,
+        rows: usize,
+        k: usize,
+        a: &[f32],
+        rs: usize,
+        cs: usize,
+        bt: &[f32],
+        out: &mut [f32],
+    ) {
+        assert!((1..=4).contains(&w) && bt.len() >= w * k && out.len() >= rows * w && (rs == 1 || cs == 1));
+        if rows == 0 || k == 0 {
+            out[..rows * w].fill(0.0);
+            return;
+        }
+        let last_a = (rows - 1).checked_mul(rs).zip((k - 1).checked_mul(cs)).and_then(|(x, y)| x.checked_add(y));
+        assert!(last_a.is_some_and(|l| l < a.len()));
+        let (ap, bp, op) = (a.as_ptr(), bt.as_ptr(), out.as_mut_ptr());
+        // SAFETY: only selected when AVX-512F is available (`simd::best` / `available`); the asserts above
+        // bound every access: rows `i < rows` and depths `p < k` of A lie inside `a` (its last index is
+        // `(rows - 1) rs + (k - 1) cs`; masked-out lanes are not accessed), `bt` holds `w * k` values and
+        // `out` `rows * w`.
+        unsafe {
+            match (cs == 1, w) {
+                (true, 1) => narrow_dot_avx512::<1>(rows, k, ap, rs, bp, op),
+                (true, 2) => narrow_dot_avx512::<2>(rows, k, ap, rs, bp, op),
+                (true, 3) => narrow_dot_avx512::<3>(rows, k, ap, rs, bp, op),
+                (true, _) => narrow_dot_avx512::<4>(rows, k, ap, rs, bp, op),
+                (false, 1) => narrow_axpy_avx512::<1>(rows, k, ap, cs, bp, op),
+                (false, 2) => narrow_axpy_avx512::<2>(rows, k, ap, cs, bp, op),
+                (false, 3) => narrow_axpy_avx512::<3>(rows, k, ap, cs, bp, op),
+                (false, _) => narrow_axpy_avx512::<4>(rows, k, ap, cs, bp, op),
+            }
+        }
+    }
+
+    /// Sum of the 16 lanes in a fixed order (halves, then quarters, then pairs), so the result does not
+    /// depend on how the compiler lowers a reduction.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn sum16(x: __m512) -> f32 {
+        let x = _mm512_add_ps(x, _mm512_shuffle_f32x4::<0b01_00_11_10>(x, x));
+        let x = _mm512_add_ps(x, _mm512_shuffle_f32x4::<0b10_11_00_01>(x, x));
+        let x = _mm512_add_ps(x, _mm512_permute_ps::<0b01_00_11_10>(x));
+        let x = _mm512_add_ps(x, _mm512_permute_ps::<0b10_11_00_01>(x));
+        _mm512_cvtss_f32(x)
+    }
+
+    /// Rows of A contiguous: four rows at a time, `W` dot products each, 16 depths per step (masked tail).
+    #[target_feature(enable = "avx512f")]
+    unsafe fn narrow_dot_avx512<const W: usize>(
+        rows: usize,
+        k: usize,
+        a: *const f32,
+        lda: usize,
+        bt: *const f32,
+        out: *mut f32,
+    ) {
+        for i0 in (0..rows).step_by(4) {
+            let r = 4.min(rows - i0);
+            // Rows past the last are the last row again (computed, not stored).
+            let row: [*const f32; 4] = core::array::from_fn(|q| {
+                // SAFETY: i0 + min(q, r - 1) < rows: a row of A the caller bounded.
+                unsafe { a.add((i0 + q.min(r - 1)) * lda) }
+            });
+            let mut acc = [[_mm512_setzero_ps(); W]; 4];
+            for p0 in (0..k).step_by(16) {
+                let len = 16.min(k - p0);
+                let m: u16 = if len == 16 { u16::MAX } else { (1u16 << len) - 1 };
+                // SAFETY: lanes p0 .. p0 + len < k of rows < rows of A and of the W rows of bt (k values
+                // each); masked-out lanes are not accessed.
+                unsafe {
+                    let bv: [__m512; W] = core::array::from_fn(|j| _mm512_maskz_loadu_ps(m, bt.add(j * k + p0)));
+                    for (q, aq) in acc.iter_mut().enumerate() {
+                        let av = _mm512_maskz_loadu_ps(m, row[q].add(p0));
+                        for (c, b) in aq.iter_mut().zip(&bv) {
+                            *c = _mm512_fmadd_ps(av, *b, *c);
+                        }
+                    }
+                }
+            }
+            for (q, aq) in acc.iter().enumerate().take(r) {
+                for (j, c) in aq.iter().enumerate() {
+                    // SAFETY: row i0 + q < rows, column j < W: inside `out` (rows * W values).
+                    unsafe { *out.add((i0 + q) * W + j) = sum16(*c) };
+                }
+            }
+        }
+    }
+
+    /// Columns of A contiguous: 64 rows at a time (four vectors, masked past the last row), `W` columns.
+    #[target_feature(enable = "avx512f")]
+    unsafe fn narrow_axpy_avx512<const W: usize>(
+        rows: usize,
+        k: usize,
+        a: *const f32,
+        cs: usize,
+        bt: *const f32,
+        out: *mut f32,
+    ) {
+        for i0 in (0..rows).step_by(64) {
+            let r = 64.min(rows - i0);
+            let masks: [u16; 4] = core::array::from_fn(|v| {
+                let n = r.saturating_sub(16 * v).min(16);
+                if n == 16 { u16::MAX } else { (1u16 << n) - 1 }
+            });
+            let mut acc = [[_mm512_setzero_ps(); W]; 4];
+            for p in 0..k {
+                // SAFETY: rows i0 + 16 v + lane < rows (masked) at depth p < k of A, and bt[j * k + p] for
+                // j < W: all bounded by the caller.
+                unsafe {
+                    let col = a.add(i0 + p * cs);
+                    let av: [__m512; 4] = core::array::from_fn(|v| _mm512_maskz_loadu_ps(masks[v], col.add(16 * v)));
+                    let bv: [__m512; W] = core::array::from_fn(|j| _mm512_set1_ps(*bt.add(j * k + p)));
+                    for (x, accv) in av.iter().zip(acc.iter_mut()) {
+                        for (c, b) in accv.iter_mut().zip(&bv) {
+                            *c = _mm512_fmadd_ps(*x, *b, *c);
+                        }
+                    }
+                }
+            }
+            let mut t = [[0.0f32; 64]; W];
+            for (v, accv) in acc.iter().enumerate() {
+                for (tj, c) in t.iter_mut().zip(accv) {
+                    // SAFETY: 16 values at tj[16 v ..], inside the 64-value array.
+                    unsafe { _mm512_storeu_ps(tj.as_mut_ptr().add(16 * v), *c) };
+                }
+            }
+            for i in 0..r {
+                for (j, tj) in t.iter().enumerate() {
+                    // SAFETY: row i0 + i < rows, column j < W: inside `out`.
+                    unsafe { *out.add((i0 + i) * W + j) = tj[i] };
+                }
+            }
+        }
+    }
+
     /// AVX2+FMA f32 microkernel, 6 x 16: 12 ymm accumulators.
     pub(crate) fn sgemm_6x16(k: usize, pa: &[f32], pb: &[f32], tile: &mut [f32]) {
         assert!(pa.len() >= k * 6 && pb.len() >= k * 16 && tile.len() >= 96);
