@@ -12,7 +12,9 @@ use crate::sample::{box_muller, uniform, ziggurat};
 use crate::stream::{BlockRng, Stream};
 
 pub(crate) mod sealed {
-    use crate::kernels::gemm::{Edge, Kernel, portable_kernel};
+    #[cfg(target_arch = "x86_64")]
+    use crate::kernels::gemm::Edge;
+    use crate::kernels::gemm::{Kernel, portable_kernel};
     #[cfg(feature = "std")]
     use crate::kernels::mat::{MatMut, MatRef};
     use crate::kernels::simd::{self, Isa};

@@ -1,6 +1,6 @@
 //! Minibatch training, parallel over threads with results independent of the thread count.
 //!
-//! Each step runs on the whole batch in two parallel phases ([`Mlp::batch_gradient`]): blocks of the
+//! Each step runs on the whole batch in two parallel phases ([`Mlp::train_step`]): blocks of the
 //! batch's rows go forward, through the loss and back through every layer's input gradient on one thread
 //! each; then every weight gradient (one product over the whole batch) is split by its rows. Splits fall at
 //! multiples of the microkernel's tile rows and every product uses the blocked gemm, so each element is
