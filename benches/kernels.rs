@@ -6,6 +6,9 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+#[path = "common/fma_peak.rs"]
+mod fma_peak;
 use weightinit::Stream;
 use weightinit::kernels::{Epilogue, GemmPath, MatMut, MatRef, gemm_with};
 
@@ -84,34 +87,11 @@ fn group(c: &mut Criterion, name: &str, shapes: &[Shape], naive: bool) {
 }
 
 fn fma_peak(c: &mut Criterion) {
-    // 24 independent chains of 16-lane FMAs, 1000 steps: 768,000 flops per call.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f")]
-    fn chains_avx512(x: f32) -> f32 {
-        use std::arch::x86_64::*;
-        let (vx, half) = (_mm512_set1_ps(x), _mm512_set1_ps(0.5));
-        let mut acc = [_mm512_setzero_ps(); 24];
-        for _ in 0..1000 {
-            for a in acc.iter_mut() {
-                *a = _mm512_fmadd_ps(*a, vx, half);
-            }
-        }
-        let mut s = _mm512_setzero_ps();
-        for a in acc {
-            s = _mm512_add_ps(s, a);
-        }
-        _mm512_reduce_add_ps(s)
-    }
+    // 1000 steps of 24 chains: 768,000 flops per call.
     let mut g = c.benchmark_group("fma peak (1 core)");
-    g.throughput(Throughput::Elements(2 * 24 * 16 * 1000));
-    #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx512f") {
-        g.bench_function("avx512 fma loop", |b| {
-            b.iter(|| {
-                // SAFETY: AVX-512F was detected just above.
-                black_box(unsafe { chains_avx512(black_box(0.999)) })
-            })
-        });
+    g.throughput(Throughput::Elements(fma_peak::FLOPS_PER_STEP * 1000));
+    if fma_peak::fma_chains(0.999, 1).is_some() {
+        g.bench_function("avx512 fma loop", |b| b.iter(|| black_box(fma_peak::fma_chains(black_box(0.999), 1000))));
     }
     g.finish();
 }

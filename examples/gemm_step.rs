@@ -2,6 +2,9 @@
 //! (operands cycle through cache as in a real step): `cargo run --release --example gemm_step`.
 
 use std::time::Instant;
+
+#[path = "../benches/common/fma_peak.rs"]
+mod fma_peak;
 use weightinit::Stream;
 use weightinit::kernels::{Epilogue, GemmPath, MatMut, MatRef, gemm_with};
 
@@ -67,35 +70,15 @@ fn main() {
     );
 }
 
-/// Best of 20 runs of 24 independent FMA chains (flop/s), or 0 without AVX-512.
+/// Best of 20 runs of the FMA chains (flop/s), or 0 without AVX-512.
 fn fma_peak() -> f64 {
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f")]
-    fn chains(x: f32) -> f32 {
-        use std::arch::x86_64::*;
-        let (vx, half) = (_mm512_set1_ps(x), _mm512_set1_ps(0.5));
-        let mut acc = [_mm512_setzero_ps(); 24];
-        for _ in 0..100_000 {
-            for a in acc.iter_mut() {
-                *a = _mm512_fmadd_ps(*a, vx, half);
-            }
+    let mut best = f64::MAX;
+    for _ in 0..20 {
+        let t = Instant::now();
+        if std::hint::black_box(fma_peak::fma_chains(std::hint::black_box(0.999), 100_000)).is_none() {
+            return 0.0;
         }
-        let mut s = _mm512_setzero_ps();
-        for a in acc {
-            s = _mm512_add_ps(s, a);
-        }
-        _mm512_reduce_add_ps(s)
+        best = best.min(t.elapsed().as_secs_f64());
     }
-    #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx512f") {
-        let mut best = f64::MAX;
-        for _ in 0..20 {
-            let t = Instant::now();
-            // SAFETY: AVX-512F was detected just above.
-            std::hint::black_box(unsafe { chains(std::hint::black_box(0.999)) });
-            best = best.min(t.elapsed().as_secs_f64());
-        }
-        return 2.0 * 24.0 * 16.0 * 100_000.0 / best;
-    }
-    0.0
+    (fma_peak::FLOPS_PER_STEP * 100_000) as f64 / best
 }

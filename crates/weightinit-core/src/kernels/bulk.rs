@@ -127,32 +127,69 @@ impl Group<f64, LANES> for UniformF64<'_> {
     }
 }
 
-/// Fills `out` with values `skip .. skip + out.len()` of one block, group after group.
+/// A block's values as consecutive groups of `G` (a trait, not a closure, so `#[inline(always)]` carries
+/// the code into each `#[target_feature]` wrapper).
+trait Groups<T, const G: usize> {
+    /// Advances past one group whose values are not needed.
+    fn skip(&mut self);
+    /// Writes the next group.
+    fn next(&mut self, out: &mut [T; G]);
+    /// Writes whole groups from the start of `out` and returns how many values it wrote (a multiple of
+    /// `G`, at most `out.len()`); a generator may override it to produce several groups at once.
+    #[inline(always)]
+    fn run(&mut self, out: &mut [T]) -> usize {
+        let mut chunks = out.chunks_exact_mut(G);
+        for ch in &mut chunks {
+            self.next(ch.try_into().expect("G values"));
+        }
+        out.len() / G * G
+    }
+}
+
+/// Writes values `skip .. skip + out.len()` of a block: whole groups before `skip` are skipped, then a
+/// partial first group, whole groups, and a partial last group.
 #[inline(always)]
-fn fill_block<T: Copy + Default, const G: usize, Q: Group<T, G>>(rng: &mut LaneRng, skip: usize, out: &mut [T], q: &Q) {
+fn walk<T: Copy + Default, const G: usize, Q: Groups<T, G>>(q: &mut Q, skip: usize, out: &mut [T]) {
     for _ in 0..skip / G {
-        rng.step();
+        q.skip();
     }
     let mut out = out;
     let head = skip % G;
     if head != 0 && !out.is_empty() {
         let mut tmp = [T::default(); G];
-        q.fill(&rng.step(), &mut tmp);
+        q.next(&mut tmp);
         let n = (G - head).min(out.len());
         out[..n].copy_from_slice(&tmp[head..head + n]);
         out = &mut out[n..];
     }
-    let mut chunks = out.chunks_exact_mut(G);
+    let done = q.run(out);
+    let mut chunks = out[done..].chunks_exact_mut(G);
     for ch in &mut chunks {
-        let ch: &mut [T; G] = ch.try_into().expect("G values");
-        q.fill(&rng.step(), ch);
+        q.next(ch.try_into().expect("G values"));
     }
     let rest = chunks.into_remainder();
     if !rest.is_empty() {
         let mut tmp = [T::default(); G];
-        q.fill(&rng.step(), &mut tmp);
+        q.next(&mut tmp);
         let n = rest.len();
         rest.copy_from_slice(&tmp[..n]);
+    }
+}
+
+/// A [`Group`] over a block's lane generator.
+struct LaneGroups<'a, Q> {
+    rng: LaneRng,
+    q: &'a Q,
+}
+
+impl<T, const G: usize, Q: Group<T, G>> Groups<T, G> for LaneGroups<'_, Q> {
+    #[inline(always)]
+    fn skip(&mut self) {
+        self.rng.step();
+    }
+    #[inline(always)]
+    fn next(&mut self, out: &mut [T; G]) {
+        self.q.fill(&self.rng.step(), out)
     }
 }
 
@@ -181,8 +218,7 @@ fn fill_all<T: Copy + Default, const G: usize, Q: Group<T, G>>(stream: &Stream, 
     let mut rest = out;
     for (block, skip, n) in blocks(offset, rest.len()) {
         let (head, tail) = rest.split_at_mut(n);
-        let mut rng = LaneRng::new(stream, block);
-        fill_block(&mut rng, skip, head, q);
+        walk(&mut LaneGroups { rng: LaneRng::new(stream, block), q }, skip, head);
         rest = tail;
     }
 }
@@ -369,36 +405,36 @@ struct NormalWide<S: Wide> {
 impl<S: Wide> BlockGen for NormalWide<S> {
     #[inline(always)]
     fn block(&self, block: u64, skip: usize, o: &mut [f32]) {
-        const G: usize = 2 * LANES;
-        let (s, mean, std) = (self.s, self.mean, self.std);
-        let mut st = s.load_state(&LaneRng::new(&self.stream, block));
-        for _ in 0..skip / G {
-            s.step(&mut st);
-        }
-        let mut o = o;
-        let head = skip % G;
-        if head != 0 {
-            let mut tmp = [0.0f32; G];
-            wide_normal_group(s, &mut st, mean, std, &mut tmp);
-            let k = (G - head).min(o.len());
-            o[..k].copy_from_slice(&tmp[head..head + k]);
-            o = &mut o[k..];
-        }
-        let mut pairs = o.chunks_exact_mut(2 * G);
+        let st = self.s.load_state(&LaneRng::new(&self.stream, block));
+        walk(&mut NormalGroups { s: self.s, st, mean: self.mean, std: self.std }, skip, o);
+    }
+}
+
+/// A block's normals, 32 per lane step.
+struct NormalGroups<S: Wide> {
+    s: S,
+    st: [S::W; 4],
+    mean: f32,
+    std: f32,
+}
+
+impl<S: Wide> Groups<f32, { 2 * LANES }> for NormalGroups<S> {
+    #[inline(always)]
+    fn skip(&mut self) {
+        self.s.step(&mut self.st);
+    }
+    #[inline(always)]
+    fn next(&mut self, out: &mut [f32; 2 * LANES]) {
+        wide_normal_group(self.s, &mut self.st, self.mean, self.std, out)
+    }
+    /// Two lane steps at a time, their math interleaved, then one.
+    #[inline(always)]
+    fn run(&mut self, out: &mut [f32]) -> usize {
+        let mut pairs = out.chunks_exact_mut(4 * LANES);
         for ch in &mut pairs {
-            wide_normal_group2(s, &mut st, mean, std, ch.try_into().expect("2G values"));
+            wide_normal_group2(self.s, &mut self.st, self.mean, self.std, ch.try_into().expect("4 LANES values"));
         }
-        let mut chunks = pairs.into_remainder().chunks_exact_mut(G);
-        for ch in &mut chunks {
-            wide_normal_group(s, &mut st, mean, std, ch.try_into().expect("G values"));
-        }
-        let r = chunks.into_remainder();
-        if !r.is_empty() {
-            let mut tmp = [0.0f32; G];
-            wide_normal_group(s, &mut st, mean, std, &mut tmp);
-            let k = r.len();
-            r.copy_from_slice(&tmp[..k]);
-        }
+        out.len() / (4 * LANES) * (4 * LANES)
     }
 }
 
@@ -473,44 +509,33 @@ impl<S: Wide> UniformWide<S> {
         let a = s.add(s.splat(self.p.low), s.mul(s.splat(self.p.scale), u));
         s.select(s.lt(a, s.splat(self.p.high)), a, s.splat(self.p.below_high))
     }
+}
 
+/// A block's uniforms, 32 per lane step.
+struct UniformGroups<'a, S: Wide> {
+    g: &'a UniformWide<S>,
+    st: [S::W; 4],
+}
+
+impl<S: Wide> Groups<f32, { 2 * LANES }> for UniformGroups<'_, S> {
     #[inline(always)]
-    fn group(&self, st: &mut [S::W; 4], out: &mut [f32; 2 * LANES]) {
-        let (h, l) = self.s.step(st);
+    fn skip(&mut self) {
+        self.g.s.step(&mut self.st);
+    }
+    #[inline(always)]
+    fn next(&mut self, out: &mut [f32; 2 * LANES]) {
+        let (h, l) = self.g.s.step(&mut self.st);
         let (a, b) = out.split_at_mut(LANES);
-        self.s.store(self.half(h), a.try_into().expect("16"));
-        self.s.store(self.half(l), b.try_into().expect("16"));
+        self.g.s.store(self.g.half(h), a.try_into().expect("16"));
+        self.g.s.store(self.g.half(l), b.try_into().expect("16"));
     }
 }
 
 impl<S: Wide> BlockGen for UniformWide<S> {
     #[inline(always)]
     fn block(&self, block: u64, skip: usize, o: &mut [f32]) {
-        const G: usize = 2 * LANES;
-        let mut st = self.s.load_state(&LaneRng::new(&self.stream, block));
-        for _ in 0..skip / G {
-            self.s.step(&mut st);
-        }
-        let mut o = o;
-        let head = skip % G;
-        if head != 0 {
-            let mut tmp = [0.0f32; G];
-            self.group(&mut st, &mut tmp);
-            let k = (G - head).min(o.len());
-            o[..k].copy_from_slice(&tmp[head..head + k]);
-            o = &mut o[k..];
-        }
-        let mut chunks = o.chunks_exact_mut(G);
-        for ch in &mut chunks {
-            self.group(&mut st, ch.try_into().expect("G values"));
-        }
-        let r = chunks.into_remainder();
-        if !r.is_empty() {
-            let mut tmp = [0.0f32; G];
-            self.group(&mut st, &mut tmp);
-            let k = r.len();
-            r.copy_from_slice(&tmp[..k]);
-        }
+        let st = self.s.load_state(&LaneRng::new(&self.stream, block));
+        walk(&mut UniformGroups { g: self, st }, skip, o);
     }
 }
 
