@@ -5,48 +5,24 @@ use std::time::Instant;
 
 #[path = "../benches/common/fma_peak.rs"]
 mod fma_peak;
-use weightinit::Stream;
-use weightinit::kernels::{Epilogue, GemmPath, MatMut, MatRef, gemm_with};
+#[path = "../benches/common/step_gemms.rs"]
+mod step_gemms;
+
+use step_gemms::{TRAIN_STEP, flops, operands, run_one};
+use weightinit::kernels::GemmPath;
 
 fn main() {
-    let shapes = [
-        ("fwd X W1", 128usize, 784usize, 100usize, false, false),
-        ("fwd H1 W2", 128, 100, 100, false, false),
-        ("fwd H2 W3", 128, 100, 10, false, false),
-        ("dW3 = H2^T dZ3", 100, 128, 10, true, false),
-        ("dH2 = dZ3 W3^T", 128, 10, 100, false, true),
-        ("dW2 = H1^T dZ2", 100, 128, 100, true, false),
-        ("dH1 = dZ2 W2^T", 128, 100, 100, false, true),
-        ("dW1 = X^T dZ1", 784, 128, 100, true, false),
-    ];
-    let fill = |n: usize, key: u64| {
-        let mut v = vec![0.0f32; n];
-        Stream::new(5, key).fill_uniform(0, &mut v, -1.0, 1.0).unwrap();
-        v
-    };
-    let a: Vec<Vec<f32>> = shapes.iter().enumerate().map(|(i, s)| fill(s.1 * s.2, i as u64)).collect();
-    let b: Vec<Vec<f32>> = shapes.iter().enumerate().map(|(i, s)| fill(s.2 * s.3, 100 + i as u64)).collect();
-    let mut c: Vec<Vec<f32>> = shapes.iter().map(|s| vec![0.0f32; s.1 * s.3]).collect();
+    let shapes = &TRAIN_STEP;
+    let mut ops = operands(shapes);
     let reps = 2000;
     let mut secs = vec![f64::MAX; shapes.len()];
     for _ in 0..5 {
         let mut round = vec![0.0f64; shapes.len()];
         for _ in 0..reps {
-            for (i, &(_, m, k, n, ta, tb)) in shapes.iter().enumerate() {
+            for (i, r) in round.iter_mut().enumerate() {
                 let t = Instant::now();
-                let av = if ta {
-                    MatRef::row_major(&a[i], k, m, m).unwrap().t()
-                } else {
-                    MatRef::row_major(&a[i], m, k, k).unwrap()
-                };
-                let bv = if tb {
-                    MatRef::row_major(&b[i], n, k, k).unwrap().t()
-                } else {
-                    MatRef::row_major(&b[i], k, n, n).unwrap()
-                };
-                let cv = MatMut::row_major(&mut c[i], m, n, n).unwrap();
-                gemm_with(GemmPath::Auto, 1.0, av, bv, 0.0, cv, Epilogue::None).unwrap();
-                round[i] += t.elapsed().as_secs_f64();
+                run_one(GemmPath::Auto, shapes, i, &mut ops);
+                *r += t.elapsed().as_secs_f64();
             }
         }
         for (s, r) in secs.iter_mut().zip(round) {
@@ -56,10 +32,10 @@ fn main() {
     // This machine's single-core FMA peak, measured right after (24 chains of 16-lane FMAs).
     let peak = fma_peak();
     let total: f64 = secs.iter().sum();
-    let flops: f64 = shapes.iter().map(|s| 2.0 * (s.1 * s.2 * s.3) as f64).sum();
+    let flops = flops(shapes) as f64;
     for (s, t) in shapes.iter().zip(&secs) {
         let f = 2.0 * (s.1 * s.2 * s.3) as f64;
-        println!("{:16} {:6.1} us {:6.1} GFLOP/s ({:4.1}% of the time)", s.0, t * 1e6, f / t / 1e9, 100.0 * t / total);
+        println!("{:20} {:6.1} us {:6.1} GFLOP/s ({:4.1}% of the time)", s.0, t * 1e6, f / t / 1e9, 100.0 * t / total);
     }
     println!(
         "total {:.1} us, {:.1} GFLOP/s; FMA peak {:.1} GFLOP/s: {:.1}% of it",
