@@ -319,6 +319,9 @@ impl Mlp {
     /// per-example losses are summed in batch order, and the update is element-wise, so the result is bit
     /// for bit the same for any thread count. A loss or gradient that fails its check makes the step
     /// [`Step::Diverged`]; the parameters of pieces whose gradient passed may then have been updated.
+    ///
+    /// Errors (nothing computed): an empty batch, an index past the data, a label `>= widths.last()`,
+    /// `images` not a whole number of rows, `grad` or a non-empty state buffer not `params.len()` long.
     #[allow(clippy::too_many_arguments)]
     pub fn train_step(
         &mut self,
@@ -330,10 +333,34 @@ impl Mlp {
         state: [&mut [f32]; 2],
         max_loss: f64,
         update: &PieceUpdate<'_>,
-    ) -> Step {
+    ) -> Result<Step, String> {
         let rows = idx.len();
         let layers = self.layers();
         let f = self.widths[0];
+        let classes = self.widths[layers];
+        let np = self.params.len();
+        if rows == 0 {
+            return Err("train_step: empty batch".into());
+        }
+        if !images.len().is_multiple_of(f) || images.len() / f != labels.len() {
+            return Err(format!(
+                "train_step: {} image values and {} labels do not make rows of {f}",
+                images.len(),
+                labels.len()
+            ));
+        }
+        if let Some(&i) = idx.iter().find(|&&i| i >= labels.len()) {
+            return Err(format!("train_step: example index {i} is past the {} examples", labels.len()));
+        }
+        if let Some(&i) = idx.iter().find(|&&i| labels[i] as usize >= classes) {
+            return Err(format!(
+                "train_step: example {i} has label {} but the network has {classes} classes",
+                labels[i]
+            ));
+        }
+        if grad.len() != np || state.iter().any(|s| !s.is_empty() && s.len() != np) {
+            return Err(format!("train_step: the gradient and optimizer state buffers must hold {np} values"));
+        }
         work.x.resize(rows * f, 0.0);
         work.labels.resize(rows, 0);
         work.losses.resize(rows, 0.0);
@@ -359,7 +386,7 @@ impl Mlp {
         let sum = work.losses.iter().fold(0.0f64, |s, &l| s + l);
         let loss = ((sum * (1.0 / rows as f64)) as f32) as f64;
         if !loss.is_finite() || loss > max_loss {
-            return Step::Diverged { loss };
+            return Ok(Step::Diverged { loss });
         }
 
         // Phase 2: weight and bias gradients over the whole batch, checked and applied piece by piece.
@@ -409,7 +436,7 @@ impl Mlp {
                 failed.store(true, std::sync::atomic::Ordering::Relaxed);
             }
         });
-        if failed.into_inner() { Step::Diverged { loss } } else { Step::Done { loss } }
+        Ok(if failed.into_inner() { Step::Diverged { loss } } else { Step::Done { loss } })
     }
 
     /// Phase 1 of [`Mlp::train_step`] on one block of rows.
@@ -451,6 +478,7 @@ impl Mlp {
             }
         }
         let classes = self.widths[layers];
+        // Labels were checked by `train_step`.
         softmax_cross_entropy_rows(acts[layers - 1], rows, classes, lab, scale, dz[layers - 1], losses)
             .expect("labels < classes");
         for l in (1..layers).rev() {

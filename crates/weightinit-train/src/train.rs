@@ -263,7 +263,7 @@ fn run_epochs(
                 state,
                 DIVERGENCE_LOSS,
                 &update,
-            );
+            )?;
             let batch_loss = match outcome {
                 Step::Done { loss } => loss,
                 Step::Diverged { loss } => {

@@ -86,3 +86,37 @@ fn he_reaches_95_percent_on_the_official_test_set() {
     eprintln!("he-normal, 10 epochs on 9000 embedded digits: test accuracy {:.2}%", 100.0 * acc);
     assert!(acc >= 0.95, "test accuracy {acc}");
 }
+
+#[test]
+fn train_step_checks_its_input_and_updates_like_sgd() {
+    use weightinit_core::kernels::sgd_momentum;
+    use weightinit_train::model::{Mlp, Step, StepWork};
+    let (mut mlp, _) = Mlp::new(&[4, 3, 2], Activation::Relu, Init::HE_NORMAL, Init::Zeros, 7).unwrap();
+    let images = [0.1f32, 0.9, 0.3, 0.5, 0.7, 0.2, 0.8, 0.4];
+    let labels = [0u8, 1];
+    let np = mlp.params.len();
+    let (mut grad, mut v, mut none) = (vec![0.0f32; np], vec![0.0f32; np], Vec::new());
+    let mut work = StepWork::default();
+    let sgd = |w: &mut [f32], g: &[f32], s1: &mut [f32], _: &mut [f32]| sgd_momentum(w, g, s1, 0.5, 0.9).unwrap();
+    let mut step = |mlp: &mut Mlp, images: &[f32], labels: &[u8], idx: &[usize], grad: &mut [f32], v: &mut [f32]| {
+        mlp.train_step(images, labels, idx, &mut work, grad, [v, &mut none[..]], 100.0, &sgd)
+    };
+    // Refusals, each with a message, and nothing updated.
+    let before = mlp.params.clone();
+    assert!(step(&mut mlp, &images, &labels, &[], &mut grad, &mut v).unwrap_err().contains("empty batch"));
+    assert!(step(&mut mlp, &images, &labels, &[0, 2], &mut grad, &mut v).unwrap_err().contains("index 2"));
+    assert!(step(&mut mlp, &images, &[0, 2], &[1], &mut grad, &mut v).unwrap_err().contains("label 2"));
+    assert!(step(&mut mlp, &images[..7], &labels, &[0], &mut grad, &mut v).unwrap_err().contains("rows of 4"));
+    assert!(step(&mut mlp, &images, &labels, &[0], &mut grad[..np - 1], &mut v).unwrap_err().contains("hold"));
+    assert!(step(&mut mlp, &images, &labels, &[0], &mut grad, &mut v[..3]).unwrap_err().contains("hold"));
+    assert_eq!(mlp.params, before);
+    // A good step: the gradient it reports, applied by the update, gives the new parameters.
+    let r = step(&mut mlp, &images, &labels, &[1, 0], &mut grad, &mut v).unwrap();
+    let Step::Done { loss } = r else { panic!("diverged: {r:?}") };
+    assert!(loss.is_finite() && loss > 0.0);
+    let mut want = before.clone();
+    let mut v0 = vec![0.0f32; np];
+    sgd_momentum(&mut want, &grad, &mut v0, 0.5, 0.9).unwrap();
+    assert_eq!(mlp.params, want);
+    assert!(grad.iter().any(|&g| g != 0.0));
+}
