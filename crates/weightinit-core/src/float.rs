@@ -12,8 +12,6 @@ use crate::sample::{box_muller, uniform, ziggurat};
 use crate::stream::{BlockRng, Stream};
 
 pub(crate) mod sealed {
-    #[cfg(target_arch = "x86_64")]
-    use crate::kernels::gemm::Edge;
     use crate::kernels::gemm::{Kernel, portable_kernel};
     #[cfg(feature = "std")]
     use crate::kernels::mat::{MatMut, MatRef};
@@ -35,26 +33,10 @@ pub(crate) mod sealed {
         fn matrixmultiply(alpha: Self, a: MatRef<'_, Self>, b: MatRef<'_, Self>, beta: Self, c: MatMut<'_, Self>);
     }
 
-    const PORTABLE_F64: Kernel<f64> = Kernel {
-        isa: Isa::Portable,
-        mr: 4,
-        nr: 8,
-        run: portable_kernel::<f64>,
-        run_c: None,
-        edge: None,
-        run_a: None,
-        narrow: None,
-    };
-    const PORTABLE_F32: Kernel<f32> = Kernel {
-        isa: Isa::Portable,
-        mr: 4,
-        nr: 8,
-        run: portable_kernel::<f32>,
-        run_c: None,
-        edge: None,
-        run_a: None,
-        narrow: None,
-    };
+    const PORTABLE_F64: Kernel<f64> =
+        Kernel { isa: Isa::Portable, mr: 4, nr: 8, run: portable_kernel::<f64>, edge_nr: 0, run_a: None, narrow: None };
+    const PORTABLE_F32: Kernel<f32> =
+        Kernel { isa: Isa::Portable, mr: 4, nr: 8, run: portable_kernel::<f32>, edge_nr: 0, run_a: None, narrow: None };
 
     impl Sealed for f32 {
         #[cfg(feature = "std")]
@@ -81,22 +63,14 @@ pub(crate) mod sealed {
                     mr: 8,
                     nr: 32,
                     run: simd::x86::sgemm_8x32,
-                    run_c: None,
-                    edge: Some(Edge { nr: 16, run: simd::x86::sgemm_8x16, run_c: None }),
+                    edge_nr: 16,
                     run_a: Some(simd::x86::sgemm_8xv_direct),
                     narrow: Some(simd::x86::sgemm_narrow),
                 },
                 #[cfg(target_arch = "x86_64")]
-                Isa::Avx2 => Kernel {
-                    isa,
-                    mr: 6,
-                    nr: 16,
-                    run: simd::x86::sgemm_6x16,
-                    run_c: None,
-                    edge: None,
-                    run_a: None,
-                    narrow: None,
-                },
+                Isa::Avx2 => {
+                    Kernel { isa, mr: 6, nr: 16, run: simd::x86::sgemm_6x16, edge_nr: 0, run_a: None, narrow: None }
+                }
                 _ => PORTABLE_F32,
             }
         }

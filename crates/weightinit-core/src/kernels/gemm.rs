@@ -268,11 +268,10 @@ pub struct Kernel<T> {
     pub(crate) mr: usize,
     pub(crate) nr: usize,
     pub(crate) run: fn(usize, &[T], &[T], &mut [T]),
-    /// Optional variant updating a full tile of a row-major C in place.
-    pub(crate) run_c: Option<RunC<T>>,
-    /// A narrower kernel (same `mr`) for a last panel of at most `edge.nr` columns, so a product whose
-    /// width is not a multiple of `nr` wastes less than a whole tile.
-    pub(crate) edge: Option<Edge<T>>,
+    /// Width (0: none) of a narrower tile the in-place kernel [`Kernel::run_a`] takes for a last panel of
+    /// at most this many columns, so a product whose width is not a multiple of `nr` wastes less than a
+    /// whole tile.
+    pub(crate) edge_nr: usize,
     /// Optional kernel for a last panel of at most [`NARROW`] columns (see [`RunNarrow`]).
     pub(crate) narrow: Option<RunNarrow<T>>,
     /// Optional variant reading A and B in place (see [`RunA`]); when present it computes every tile, and
@@ -284,11 +283,9 @@ pub struct Kernel<T> {
 /// `(rows, nr, ncols, k, a, rs, cs, b, ldb, c, ldc, alpha, beta, first)` on `rows` (`mr`, or `2 mr` when
 /// `2 nr` fits the main kernel's width) rows of A and C, with `A[i][p] = a[i * rs + p * cs]`
 /// (`rs == 1` or `cs == 1`; a packed panel is `rs = 1, cs = mr`), `B[p][j] = b[p * ldb + j]` for the
-/// `ncols <= nr` valid columns (zero beyond), `nr` the tile width; C updated in place as [`RunC`].
+/// `ncols <= nr` valid columns (zero beyond), `nr` the tile width; C updated in place:
+/// `C = alpha * acc + (first ? beta * C : C)`, not read when `first && beta == 0`.
 pub(crate) type RunA<T> = fn(usize, usize, usize, usize, &[T], usize, usize, &[T], usize, &mut [T], usize, T, T, bool);
-
-/// The in-place variant of a microkernel: `(k, pa, pb, c, ldc, alpha, beta, first)`.
-pub(crate) type RunC<T> = fn(usize, &[T], &[T], &mut [T], usize, T, T, bool);
 
 /// Widest last panel the narrow kernel takes.
 const NARROW: usize = 4;
@@ -297,15 +294,6 @@ const NARROW: usize = 4;
 /// bt[j * k + p]` for `i < rows`, `j < w <= NARROW`, with `A[i][p] = a[i * rs + p * cs]` (`rs == 1` or
 /// `cs == 1`).
 pub(crate) type RunNarrow<T> = fn(usize, usize, usize, &[T], usize, usize, &[T], &mut [T]);
-
-/// The edge microkernel of a [`Kernel`].
-#[doc(hidden)]
-#[derive(Clone, Copy)]
-pub struct Edge<T> {
-    pub(crate) nr: usize,
-    pub(crate) run: fn(usize, &[T], &[T], &mut [T]),
-    pub(crate) run_c: Option<RunC<T>>,
-}
 
 /// Depth of a packed slice (A micro-panels of `MR x KC` and B micro-panels of `KC x NR` stay in L1).
 const KC: usize = if cfg!(feature = "std") { 256 } else { 64 };
@@ -410,7 +398,7 @@ pub(crate) fn blocked_in<T: Float>(
             let kc = kc_step.min(k - pc);
             let first = pc == 0;
             let last = pc + kc == k;
-            let edge_nr = kern.edge.map_or(0, |e| e.nr);
+            let edge_nr = kern.edge_nr;
             // B is read in place when the kernel can, B's rows are contiguous and few A panels reuse it;
             // else packed.
             let direct_b = kern.run_a.is_some() && b.cs == 1 && m <= DIRECT_B_MAX_M;
@@ -447,12 +435,9 @@ pub(crate) fn blocked_in<T: Float>(
                         wb.tile(&nt[..full_rows * nv], nv, c.rb(), ic, full_rows, jc + jr, nv);
                         first_ir = full_rows;
                     }
-                    // The last panel goes to the edge kernel when it is narrow enough (`pack_b` packed it
+                    // The last panel gets the narrower tile when it is narrow enough (`pack_b` packed it
                     // that wide).
-                    let (knr, run, run_c) = match kern.edge {
-                        Some(e) if nv <= e.nr => (e.nr, e.run, e.run_c),
-                        _ => (nr, kern.run, kern.run_c),
-                    };
+                    let knr = if edge_nr > 0 && nv <= edge_nr { edge_nr } else { nr };
                     // In place: row stride `b.rs`, `nv` valid columns; packed: `knr` wide, zero-padded.
                     let (pb, ldb, ncols) = if direct_b {
                         (&b.data[pc * b.rs + jc + jr..], b.rs, nv)
@@ -489,14 +474,9 @@ pub(crate) fn blocked_in<T: Float>(
                                 wb.tile(t, knr, c.rb(), ic + ir, mv, jc + jr, nv);
                             }
                         } else {
-                            let pa = &apack[ir * kc..(ir + mr) * kc];
-                            if let (Some(run_c), true) = (run_c, in_place) {
-                                run_c(kc, pa, pb, &mut c.data[start..end], c.rs, alpha, beta, first);
-                                wb.epilogue_rows(c.rb(), start, mr, knr, jc + jr);
-                            } else {
-                                run(kc, pa, pb, t);
-                                wb.tile(t, knr, c.rb(), ic + ir, mv, jc + jr, nv);
-                            }
+                            // Packed panels into the tile buffer (kernels without an in-place variant).
+                            (kern.run)(kc, &apack[ir * kc..(ir + mr) * kc], pb, t);
+                            wb.tile(t, knr, c.rb(), ic + ir, mv, jc + jr, nv);
                         }
                         ir += rows;
                     }

@@ -428,15 +428,10 @@ pub(crate) mod x86 {
     /// AVX-512 f32 microkernel, 8 x 32, on packed panels: 16 zmm accumulators, two B row loads and 8
     /// broadcasts per step (each broadcast feeds two FMAs, so A streams at half the rate of a 16 x 16
     /// kernel: measured here with A coming from L2, a 16 x 16 kernel ran at ~82% of the FMA peak and this
-    /// one at ~100%). The blocked driver calls [`sgemm_8xv_direct`] instead, which also reads unpacked
-    /// operands; this entry serves the [`crate::kernels::gemm::Kernel`] table.
+    /// one at ~100%). The kernel table's packed entry; the blocked driver calls [`sgemm_8xv_direct`], which
+    /// also reads unpacked operands, whenever a kernel has one.
     pub(crate) fn sgemm_8x32(k: usize, pa: &[f32], pb: &[f32], tile: &mut [f32]) {
         sgemm_8xv_direct(8, 32, 32, k, pa, 1, 8, pb, 32, tile, 32, 1.0, 0.0, true)
-    }
-
-    /// The 8 x 16 edge kernel paired with [`sgemm_8x32`] for a last panel of at most 16 columns.
-    pub(crate) fn sgemm_8x16(k: usize, pa: &[f32], pb: &[f32], tile: &mut [f32]) {
-        sgemm_8xv_direct(8, 16, 16, k, pa, 1, 8, pb, 16, tile, 16, 1.0, 0.0, true)
     }
 
     /// The 8 x `nr` AVX-512 kernel (`nr` 32 or 16; or 16 x 16 for an edge panel) on operands in place:
