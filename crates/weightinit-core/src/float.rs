@@ -25,6 +25,9 @@ pub(crate) mod sealed {
         fn axpy(s: Self, x: &[Self], y: &mut [Self]);
         /// Dot product.
         fn dot(x: &[Self], y: &[Self]) -> Self;
+        /// `c[j] += sum_p (alpha x[p xs]) b[p ldb + j]` with a register-blocked kernel where there is one;
+        /// `false` (nothing computed) where there is none.
+        fn gemv_rows(alpha: Self, x: &[Self], xs: usize, k: usize, b: &[Self], ldb: usize, c: &mut [Self]) -> bool;
         /// Runs `f` on a scratch buffer of at least `len` elements, reused per thread (contents unspecified).
         #[cfg(feature = "std")]
         fn with_pack_buffer<R>(len: usize, f: impl FnOnce(&mut [Self]) -> R) -> R;
@@ -80,6 +83,9 @@ pub(crate) mod sealed {
         fn dot(x: &[f32], y: &[f32]) -> f32 {
             simd::dot(x, y)
         }
+        fn gemv_rows(alpha: f32, x: &[f32], xs: usize, k: usize, b: &[f32], ldb: usize, c: &mut [f32]) -> bool {
+            simd::gemv_rows_f32(alpha, x, xs, k, b, ldb, c)
+        }
         #[cfg(feature = "std")]
         fn matrixmultiply(alpha: f32, a: MatRef<'_, f32>, b: MatRef<'_, f32>, beta: f32, c: MatMut<'_, f32>) {
             simd::matrixmultiply_f32(alpha, a, b, beta, c)
@@ -111,6 +117,9 @@ pub(crate) mod sealed {
         }
         fn dot(x: &[f64], y: &[f64]) -> f64 {
             simd::dot(x, y)
+        }
+        fn gemv_rows(_: f64, _: &[f64], _: usize, _: usize, _: &[f64], _: usize, _: &mut [f64]) -> bool {
+            false
         }
         #[cfg(feature = "std")]
         fn matrixmultiply(alpha: f64, a: MatRef<'_, f64>, b: MatRef<'_, f64>, beta: f64, c: MatMut<'_, f64>) {

@@ -219,10 +219,12 @@ fn gemv<T: Float>(alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, mut c: 
                 *c.at_mut(0, j) = old;
             }
             let row = &mut c.data[..n];
-            for p in 0..k {
-                let s = alpha * *a.at(0, p);
-                let bp = &b.data[p * b.rs..p * b.rs + n];
-                T::axpy(s, bp, row);
+            if k > 0 && !T::gemv_rows(alpha, a.data, a.cs, k, b.data, b.rs, row) {
+                for p in 0..k {
+                    let s = alpha * *a.at(0, p);
+                    let bp = &b.data[p * b.rs..p * b.rs + n];
+                    T::axpy(s, bp, row);
+                }
             }
             for (j, x) in row.iter_mut().enumerate() {
                 *x = ep.apply(j, *x);

@@ -161,6 +161,21 @@ pub(crate) fn axpy<T: crate::Float>(s: T, x: &[T], y: &mut [T]) {
     axpy_body(s, x, y)
 }
 
+/// `c[j] += sum_p (alpha x[p xs]) b[p ldb + j]` for `j < c.len()`, `p < k`, each element summed in order of
+/// `p` with fused multiply-adds, on AVX-512 (returns `false`, computing nothing, on other ISAs: the caller
+/// then uses [`axpy`] per row of B). A chunk of up to 128 columns of `c` stays in 8 zmm registers while the
+/// rows of B stream past once, where an `axpy` per row reads and writes `c` again for every `p`: the
+/// batch-1 forward (`1 x 784` times `784 x 100`) is bound by reading B, not by `c`.
+pub(crate) fn gemv_rows_f32(alpha: f32, x: &[f32], xs: usize, k: usize, b: &[f32], ldb: usize, c: &mut [f32]) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if best() == Isa::Avx512 {
+        x86::sgemv_rows(alpha, x, xs, k, b, ldb, c);
+        return true;
+    }
+    let _ = (alpha, x, xs, k, b, ldb, c);
+    false
+}
+
 /// `sum x[i] y[i]`, vectorized for the best ISA (16 partial sums, then their sum in order).
 pub(crate) fn dot<T: crate::Float>(x: &[T], y: &[T]) -> T {
     #[cfg(target_arch = "x86_64")]
@@ -572,6 +587,80 @@ pub(crate) mod x86 {
                     _mm512_storeu_ps(dst, out);
                 }
             }
+        }
+    }
+
+    /// See [`super::gemv_rows_f32`]; only called when AVX-512F is available.
+    pub(super) fn sgemv_rows(alpha: f32, x: &[f32], xs: usize, k: usize, b: &[f32], ldb: usize, c: &mut [f32]) {
+        let n = c.len();
+        if k == 0 || n == 0 {
+            return;
+        }
+        let last_x = (k - 1).checked_mul(xs);
+        let last_b = (k - 1).checked_mul(ldb).and_then(|v| v.checked_add(n - 1));
+        assert!(last_x.is_some_and(|l| l < x.len()) && last_b.is_some_and(|l| l < b.len()));
+        for j0 in (0..n).step_by(128) {
+            let w = (n - j0).min(128);
+            let nv = w.div_ceil(16);
+            let tail = w - 16 * (nv - 1);
+            let mask = if tail == 16 { u16::MAX } else { (1u16 << tail) - 1 };
+            let (xp, bp, cp) = (x.as_ptr(), b[j0..].as_ptr(), c[j0..].as_mut_ptr());
+            // SAFETY: AVX-512F is available (the caller checked `best()`). Row p of B's chunk is read at
+            // `bp + p ldb + 16 v` for lanes below `w` only (the last vector masked to `tail` lanes): the
+            // largest index is `j0 + (k - 1) ldb + w - 1 <= (k - 1) ldb + n - 1`, inside `b` (asserted);
+            // x is read at `p xs <= (k - 1) xs`, inside `x`; c at `j0 .. j0 + w`, inside `c`.
+            unsafe {
+                macro_rules! go {
+                    ($nv:literal) => {
+                        sgemv_rows_avx512::<$nv>(alpha, xp, xs, k, bp, ldb, cp, mask)
+                    };
+                }
+                match nv {
+                    1 => go!(1),
+                    2 => go!(2),
+                    3 => go!(3),
+                    4 => go!(4),
+                    5 => go!(5),
+                    6 => go!(6),
+                    7 => go!(7),
+                    _ => go!(8),
+                }
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn sgemv_rows_avx512<const NV: usize>(
+        alpha: f32,
+        x: *const f32,
+        xs: usize,
+        k: usize,
+        b: *const f32,
+        ldb: usize,
+        c: *mut f32,
+        mask: u16,
+    ) {
+        let lanes = |v: usize| if v + 1 == NV { mask } else { u16::MAX };
+        // The caller's contract: c holds the chunk's lanes, B's rows are readable on the chunk's lanes for
+        // p < k, x at p xs for p < k.
+        let mut acc: [__m512; NV] = core::array::from_fn(|v| {
+            // SAFETY: vector v of the chunk of c, its lanes past the chunk masked off (caller's contract).
+            unsafe { _mm512_maskz_loadu_ps(lanes(v), c.add(16 * v)) }
+        });
+        for p in 0..k {
+            // SAFETY: as above.
+            unsafe {
+                let s = _mm512_set1_ps(alpha * *x.add(p * xs));
+                let row = b.add(p * ldb);
+                for (v, a) in acc.iter_mut().enumerate() {
+                    *a = _mm512_fmadd_ps(s, _mm512_maskz_loadu_ps(lanes(v), row.add(16 * v)), *a);
+                }
+            }
+        }
+        for (v, a) in acc.iter().enumerate() {
+            // SAFETY: as above.
+            unsafe { _mm512_mask_storeu_ps(c.add(16 * v), lanes(v), *a) };
         }
     }
 
