@@ -178,10 +178,17 @@ impl Stream {
     }
 }
 
+/// Pieces per thread of the `fill_*_parallel` methods.
+#[cfg(feature = "std")]
+const PIECES_PER_THREAD: usize = 8;
+
 #[cfg(feature = "std")]
 impl Stream {
-    /// Runs `fill` on `threads` (>= 1) contiguous parts of `out`, split on block boundaries: the bytes are the
-    /// same as one sequential fill, for any thread count.
+    /// Runs `fill` over `out` on `threads` (>= 1) threads (the caller's and `threads - 1` spawned), in
+    /// pieces cut at block boundaries: the bytes are the same as one sequential fill, for any thread count.
+    /// There are about [`PIECES_PER_THREAD`] pieces per thread, claimed in order from a shared counter, so a
+    /// thread on a slower core fills fewer of them (a fixed share each made the fill wait for the slowest
+    /// core: on this 2-core VM one core is often 30-50% slower than the other).
     fn parallel<T: Send>(
         &self,
         offset: u64,
@@ -189,36 +196,55 @@ impl Stream {
         threads: usize,
         fill: impl Fn(u64, &mut [T]) -> Result<()> + Sync,
     ) -> Result<()> {
+        use core::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Mutex;
         Self::check_range(offset, out.len())?;
         let threads = threads.max(1);
         let len = out.len() as u64;
         if threads == 1 || len <= BLOCK_LEN {
             return fill(offset, out);
         }
-        // Cut points at block boundaries (absolute positions), then relative to the slice.
-        let mut cuts = std::vec::Vec::with_capacity(threads + 1);
-        cuts.push(0usize);
-        for t in 1..threads {
-            let target = offset + len * t as u64 / threads as u64;
-            let aligned = target.div_ceil(BLOCK_LEN) * BLOCK_LEN;
-            let rel = (aligned.min(offset + len) - offset) as usize;
-            if rel > *cuts.last().expect("non-empty") {
-                cuts.push(rel);
-            }
+        // Pieces of whole blocks (absolute positions), the first and last possibly partial.
+        let pieces = (threads * PIECES_PER_THREAD) as u64;
+        let step = len.div_ceil(pieces).div_ceil(BLOCK_LEN).max(1) * BLOCK_LEN;
+        let mut parts = std::vec::Vec::new();
+        let mut rest = out;
+        let mut pos = offset;
+        while !rest.is_empty() {
+            let next = ((pos / step + 1) * step).min(offset + len);
+            let (part, tail) = rest.split_at_mut((next - pos) as usize);
+            parts.push(Mutex::new(Some((pos, part))));
+            rest = tail;
+            pos = next;
         }
-        cuts.push(out.len());
-        let fill = &fill;
-        std::thread::scope(|s| {
-            let mut rest = out;
-            let mut handles = std::vec::Vec::new();
-            for w in cuts.windows(2) {
-                let (part, tail) = rest.split_at_mut(w[1] - w[0]);
-                rest = tail;
-                let start = offset + w[0] as u64;
-                handles.push(s.spawn(move || fill(start, part)));
+        let next = AtomicUsize::new(0);
+        let failed: Mutex<Option<crate::Error>> = Mutex::new(None);
+        let work = || {
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(slot) = parts.get(i) else { break };
+                // A poisoned lock means another thread panicked; that panic is re-raised below.
+                let piece = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
+                if let Some((at, part)) = piece {
+                    if let Err(e) = fill(at, part) {
+                        failed.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert(e);
+                    }
+                }
             }
-            handles.into_iter().try_for_each(|h| h.join().expect("fill thread panicked"))
-        })
+        };
+        std::thread::scope(|s| {
+            let helpers: std::vec::Vec<_> = (1..threads.min(parts.len())).map(|_| s.spawn(work)).collect();
+            work();
+            for h in helpers {
+                if let Err(p) = h.join() {
+                    std::panic::resume_unwind(p);
+                }
+            }
+        });
+        match failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
     }
 
     /// [`Stream::fill_uniform`] on `threads` threads, with identical bits.
