@@ -225,10 +225,8 @@ impl Stream {
                 let Some(slot) = parts.get(i) else { break };
                 // A poisoned lock means another thread panicked; that panic is re-raised below.
                 let piece = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
-                if let Some((at, part)) = piece {
-                    if let Err(e) = fill(at, part) {
-                        failed.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert(e);
-                    }
+                if let Some(Err(e)) = piece.map(|(at, part)| fill(at, part)) {
+                    failed.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert(e);
                 }
             }
         };
