@@ -21,13 +21,11 @@ pub(crate) mod sealed {
     pub trait Sealed: Sized + 'static {
         /// The gemm microkernel for `isa` (falls back to the portable one).
         fn kernel(isa: Isa) -> Kernel<Self>;
-        /// `y += s * x`.
-        fn axpy(s: Self, x: &[Self], y: &mut [Self]);
+
         /// Dot product.
         fn dot(x: &[Self], y: &[Self]) -> Self;
-        /// `c[j] += sum_p (alpha x[p xs]) b[p ldb + j]` with a register-blocked kernel where there is one;
-        /// `false` (nothing computed) where there is none.
-        fn gemv_rows(alpha: Self, x: &[Self], xs: usize, k: usize, b: &[Self], ldb: usize, c: &mut [Self]) -> bool;
+        /// `c[j] += sum_p (alpha x[p xs]) b[p ldb + j]`, register-blocked.
+        fn gemv_rows(alpha: Self, x: &[Self], xs: usize, k: usize, b: &[Self], ldb: usize, c: &mut [Self]);
         /// Runs `f` on a scratch buffer of at least `len` elements, reused per thread (contents unspecified).
         #[cfg(feature = "std")]
         fn with_pack_buffer<R>(len: usize, f: impl FnOnce(&mut [Self]) -> R) -> R;
@@ -77,13 +75,10 @@ pub(crate) mod sealed {
                 _ => PORTABLE_F32,
             }
         }
-        fn axpy(s: f32, x: &[f32], y: &mut [f32]) {
-            simd::axpy(s, x, y)
-        }
         fn dot(x: &[f32], y: &[f32]) -> f32 {
             simd::dot(x, y)
         }
-        fn gemv_rows(alpha: f32, x: &[f32], xs: usize, k: usize, b: &[f32], ldb: usize, c: &mut [f32]) -> bool {
+        fn gemv_rows(alpha: f32, x: &[f32], xs: usize, k: usize, b: &[f32], ldb: usize, c: &mut [f32]) {
             simd::gemv_rows_f32(alpha, x, xs, k, b, ldb, c)
         }
         #[cfg(feature = "std")]
@@ -112,14 +107,11 @@ pub(crate) mod sealed {
         fn kernel(_isa: Isa) -> Kernel<f64> {
             PORTABLE_F64
         }
-        fn axpy(s: f64, x: &[f64], y: &mut [f64]) {
-            simd::axpy(s, x, y)
-        }
         fn dot(x: &[f64], y: &[f64]) -> f64 {
             simd::dot(x, y)
         }
-        fn gemv_rows(_: f64, _: &[f64], _: usize, _: usize, _: &[f64], _: usize, _: &mut [f64]) -> bool {
-            false
+        fn gemv_rows(alpha: f64, x: &[f64], xs: usize, k: usize, b: &[f64], ldb: usize, c: &mut [f64]) {
+            simd::gemv_rows(alpha, x, xs, k, b, ldb, c)
         }
         #[cfg(feature = "std")]
         fn matrixmultiply(alpha: f64, a: MatRef<'_, f64>, b: MatRef<'_, f64>, beta: f64, c: MatMut<'_, f64>) {

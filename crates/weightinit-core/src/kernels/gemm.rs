@@ -213,19 +213,13 @@ fn gemv<T: Float>(alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, mut c: 
     if m == 1 {
         // c[0][j] = alpha * sum_p a[0][p] b[p][j]
         if b.cs == 1 && c.cs == 1 {
-            // Rows of B are contiguous: accumulate axpys into a row of C.
+            // Rows of B are contiguous: the row of C is accumulated in registers, B streamed once.
             for j in 0..n {
                 let old = if beta == T::ZERO { T::ZERO } else { beta * *c.at_mut(0, j) };
                 *c.at_mut(0, j) = old;
             }
             let row = &mut c.data[..n];
-            if k > 0 && !T::gemv_rows(alpha, a.data, a.cs, k, b.data, b.rs, row) {
-                for p in 0..k {
-                    let s = alpha * *a.at(0, p);
-                    let bp = &b.data[p * b.rs..p * b.rs + n];
-                    T::axpy(s, bp, row);
-                }
-            }
+            T::gemv_rows(alpha, a.data, a.cs, k, b.data, b.rs, row);
             for (j, x) in row.iter_mut().enumerate() {
                 *x = ep.apply(j, *x);
             }

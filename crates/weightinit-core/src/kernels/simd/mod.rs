@@ -96,11 +96,60 @@ fn detect() -> Isa {
     }
 }
 
-/// `y += s * x` (the shared body; `#[target_feature]` wrappers below widen its vectors).
+/// `c[j] += sum_p (alpha x[p xs]) b[p ldb + j]` for `j < c.len()`, `p < k` (the shared body;
+/// `#[target_feature]` wrappers below widen its vectors): 64 columns of `c` at a time (f32; 32 for f64)
+/// stay in registers, then 32, 8, 4, 1, while B's rows stream past once, each element summed in order of
+/// `p` as `c += (alpha x_p) b_pj` (a multiply, then an add).
 #[inline(always)]
-fn axpy_body<T: crate::Float>(s: T, x: &[T], y: &mut [T]) {
-    for (yi, &xi) in y.iter_mut().zip(x) {
-        *yi += s * xi;
+fn gemv_rows_body<T: crate::Float>(alpha: T, x: &[T], xs: usize, k: usize, b: &[T], ldb: usize, c: &mut [T]) {
+    #[inline(always)]
+    fn chunk<T: crate::Float, const W: usize>(
+        alpha: T,
+        x: &[T],
+        xs: usize,
+        k: usize,
+        b: &[T],
+        ldb: usize,
+        c: &mut [T; W],
+    ) {
+        let mut acc = *c;
+        for p in 0..k {
+            let s = alpha * x[p * xs];
+            let row: &[T; W] = b[p * ldb..p * ldb + W].try_into().expect("W values");
+            for j in 0..W {
+                acc[j] += s * row[j];
+            }
+        }
+        *c = acc;
+    }
+    // Eight 256-bit vectors of f32 (64 columns) hide the add latency on AVX2; f64 takes 32 columns.
+    let wide = core::mem::size_of::<T>() == 4;
+    let n = c.len();
+    let mut j0 = 0;
+    while j0 < n {
+        let rest = &mut c[j0..];
+        j0 += match () {
+            _ if wide && rest.len() >= 64 => {
+                chunk::<T, 64>(alpha, x, xs, k, &b[j0..], ldb, rest.first_chunk_mut().expect("64"));
+                64
+            }
+            _ if rest.len() >= 32 => {
+                chunk::<T, 32>(alpha, x, xs, k, &b[j0..], ldb, rest.first_chunk_mut().expect("32"));
+                32
+            }
+            _ if rest.len() >= 8 => {
+                chunk::<T, 8>(alpha, x, xs, k, &b[j0..], ldb, rest.first_chunk_mut().expect("8"));
+                8
+            }
+            _ if rest.len() >= 4 => {
+                chunk::<T, 4>(alpha, x, xs, k, &b[j0..], ldb, rest.first_chunk_mut().expect("4"));
+                4
+            }
+            _ => {
+                chunk::<T, 1>(alpha, x, xs, k, &b[j0..], ldb, rest.first_chunk_mut().expect("1"));
+                1
+            }
+        };
     }
 }
 
@@ -148,32 +197,32 @@ pub(crate) fn sgd<T: crate::Float>(w: &mut [T], g: &[T], v: &mut [T], lr: T, mom
     sgd_body(w, g, v, lr, momentum)
 }
 
-/// `y += s * x`, vectorized for the best ISA.
-pub(crate) fn axpy<T: crate::Float>(s: T, x: &[T], y: &mut [T]) {
+/// `c[j] += sum_p (alpha x[p xs]) b[p ldb + j]` for `j < c.len()`, `p < k` (the `m == 1` product with B's
+/// rows contiguous), with the columns of `c` kept in registers while B's rows stream past once (an `axpy`
+/// per row of B read and wrote `c` again for every `p`, which bound the batch-1 forward): [`gemv_rows_body`]
+/// vectorized for the best ISA.
+///
+/// Panics if `x` or `b` is too short for `k`, `xs`, `ldb` and `c.len()` (callers pass checked views).
+pub(crate) fn gemv_rows<T: crate::Float>(alpha: T, x: &[T], xs: usize, k: usize, b: &[T], ldb: usize, c: &mut [T]) {
     #[cfg(target_arch = "x86_64")]
     match best() {
-        // SAFETY: `best()` only returns an ISA the CPU supports (detected or compiled in).
-        Isa::Avx512 => return unsafe { x86::axpy_avx512(s, x, y) },
+        // SAFETY: `best()` only returns an ISA the CPU supports.
+        Isa::Avx512 => return unsafe { x86::gemv_rows_avx512(alpha, x, xs, k, b, ldb, c) },
         // SAFETY: as above.
-        Isa::Avx2 => return unsafe { x86::axpy_avx2(s, x, y) },
+        Isa::Avx2 => return unsafe { x86::gemv_rows_avx2(alpha, x, xs, k, b, ldb, c) },
         Isa::Portable => {}
     }
-    axpy_body(s, x, y)
+    gemv_rows_body(alpha, x, xs, k, b, ldb, c)
 }
 
-/// `c[j] += sum_p (alpha x[p xs]) b[p ldb + j]` for `j < c.len()`, `p < k`, each element summed in order of
-/// `p` with fused multiply-adds, on AVX-512 (returns `false`, computing nothing, on other ISAs: the caller
-/// then uses [`axpy`] per row of B). A chunk of up to 128 columns of `c` stays in 8 zmm registers while the
-/// rows of B stream past once, where an `axpy` per row reads and writes `c` again for every `p`: the
-/// batch-1 forward (`1 x 784` times `784 x 100`) is bound by reading B, not by `c`.
-pub(crate) fn gemv_rows_f32(alpha: f32, x: &[f32], xs: usize, k: usize, b: &[f32], ldb: usize, c: &mut [f32]) -> bool {
+/// [`gemv_rows`] for f32: on AVX-512 an explicit kernel (up to 128 columns in 8 zmm registers, the last
+/// vector masked, fused multiply-adds), elsewhere [`gemv_rows`].
+pub(crate) fn gemv_rows_f32(alpha: f32, x: &[f32], xs: usize, k: usize, b: &[f32], ldb: usize, c: &mut [f32]) {
     #[cfg(target_arch = "x86_64")]
     if best() == Isa::Avx512 {
-        x86::sgemv_rows(alpha, x, xs, k, b, ldb, c);
-        return true;
+        return x86::sgemv_rows(alpha, x, xs, k, b, ldb, c);
     }
-    let _ = (alpha, x, xs, k, b, ldb, c);
-    false
+    gemv_rows(alpha, x, xs, k, b, ldb, c)
 }
 
 /// `sum x[i] y[i]`, vectorized for the best ISA (16 partial sums, then their sum in order).
@@ -347,7 +396,7 @@ matrixmultiply_call!(matrixmultiply_f64, f64, matrixmultiply::dgemm);
 pub(crate) mod x86 {
     use core::arch::x86_64::*;
 
-    use super::{axpy_body, dot_body, sgd_body};
+    use super::{dot_body, gemv_rows_body, sgd_body};
 
     #[target_feature(enable = "avx512f")]
     pub(super) fn sgd_avx512<T: crate::Float>(w: &mut [T], g: &[T], v: &mut [T], lr: T, momentum: T) {
@@ -421,13 +470,29 @@ pub(crate) mod x86 {
     blocked_wrapper!(blocked_avx2, "avx2,fma");
 
     #[target_feature(enable = "avx512f")]
-    pub(super) fn axpy_avx512<T: crate::Float>(s: T, x: &[T], y: &mut [T]) {
-        axpy_body(s, x, y)
+    pub(super) fn gemv_rows_avx512<T: crate::Float>(
+        alpha: T,
+        x: &[T],
+        xs: usize,
+        k: usize,
+        b: &[T],
+        ldb: usize,
+        c: &mut [T],
+    ) {
+        gemv_rows_body(alpha, x, xs, k, b, ldb, c)
     }
 
     #[target_feature(enable = "avx2,fma")]
-    pub(super) fn axpy_avx2<T: crate::Float>(s: T, x: &[T], y: &mut [T]) {
-        axpy_body(s, x, y)
+    pub(super) fn gemv_rows_avx2<T: crate::Float>(
+        alpha: T,
+        x: &[T],
+        xs: usize,
+        k: usize,
+        b: &[T],
+        ldb: usize,
+        c: &mut [T],
+    ) {
+        gemv_rows_body(alpha, x, xs, k, b, ldb, c)
     }
 
     #[target_feature(enable = "avx512f")]
@@ -590,7 +655,7 @@ pub(crate) mod x86 {
         }
     }
 
-    /// See [`super::gemv_rows_f32`]; only called when AVX-512F is available.
+    /// See [`super::gemv_rows`]; only called when AVX-512F is available.
     pub(super) fn sgemv_rows(alpha: f32, x: &[f32], xs: usize, k: usize, b: &[f32], ldb: usize, c: &mut [f32]) {
         let n = c.len();
         if k == 0 || n == 0 {
