@@ -101,61 +101,6 @@ fn par_gemm(a: MatRef<'_, f32>, b: MatRef<'_, f32>, c: &mut [f32], ep: Epilogue<
     });
 }
 
-/// Runs `f` on every task of `tasks` on the threads of the current rayon pool and returns when all are
-/// done. Tasks are claimed in order from a shared counter, so a thread that runs faster takes more of them
-/// (on this VM one of the two vCPUs is often 30-50% slower than the other for minutes at a time: with a
-/// fixed half each, the step waited for the slow one).
-///
-/// Every thread of the pool takes part (one [`rayon::broadcast`]) and, once no task is left, spins until
-/// every other thread is done too, instead of going back to rayon's idle loop: an idle rayon thread sleeps
-/// after a few microseconds, and waking it for the next phase took 9 to 107 us here (a training step is
-/// ~400 us). The spin turns to `yield_now` after [`SPIN_FOR`], so an oversubscribed pool (more threads
-/// than cores) still makes progress.
-fn spread<T: Send, F: Fn(T) + Sync>(tasks: Vec<T>, f: F) {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let threads = rayon::current_num_threads().max(1);
-    if threads == 1 || tasks.len() <= 1 {
-        tasks.into_iter().for_each(f);
-        return;
-    }
-    let slots: Vec<std::sync::Mutex<Option<T>>> = tasks.into_iter().map(|t| std::sync::Mutex::new(Some(t))).collect();
-    let (next, done) = (AtomicUsize::new(0), AtomicUsize::new(0));
-    // Counts a thread as done when dropped, also while unwinding from a panicking task (rayon re-raises
-    // the panic after the broadcast; the other threads must not spin forever waiting for it).
-    struct Done<'a>(&'a AtomicUsize);
-    impl Drop for Done<'_> {
-        fn drop(&mut self) {
-            self.0.fetch_add(1, Ordering::AcqRel);
-        }
-    }
-    rayon::broadcast(|ctx| {
-        let guard = Done(&done);
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(slot) = slots.get(i) else { break };
-            // A poisoned lock only means another task panicked; rayon re-raises that panic after the
-            // broadcast.
-            if let Some(t) = slot.lock().unwrap_or_else(|e| e.into_inner()).take() {
-                f(t);
-            }
-        }
-        drop(guard);
-        let start = std::time::Instant::now();
-        let mut spins = 0u32;
-        while done.load(Ordering::Acquire) < ctx.num_threads() {
-            spins = spins.wrapping_add(1);
-            if spins.is_multiple_of(64) && start.elapsed() > SPIN_FOR {
-                std::thread::yield_now();
-            } else {
-                std::hint::spin_loop();
-            }
-        }
-    });
-}
-
-/// How long a thread of [`spread`] busy-waits for the others before yielding its core.
-const SPIN_FOR: std::time::Duration = std::time::Duration::from_micros(200);
-
 /// An MLP: weights `[in, out]` (`x W + b`, the seed's NumPy layout), biases `[out]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Mlp {
@@ -268,24 +213,12 @@ impl<'a> Piece<'a> {
     }
 }
 
-/// Tasks per thread in each phase of [`Mlp::train_step`] (see [`spread`]).
-const PIECES_PER_THREAD: usize = 4;
-
 /// A piece of phase 2 of [`Mlp::train_step`].
 enum GradTask<'a> {
     /// Rows `i0 ..` of layer `l`'s weight gradient.
     Weight { l: usize, i0: usize, out: Piece<'a> },
     /// Layer `l`'s bias gradient.
     Bias { l: usize, out: Piece<'a> },
-}
-
-impl GradTask<'_> {
-    /// Gradient values the task computes.
-    fn len(&self) -> usize {
-        match self {
-            GradTask::Weight { out, .. } | GradTask::Bias { out, .. } => out.g.len(),
-        }
-    }
 }
 
 impl Mlp {
@@ -373,8 +306,7 @@ impl Mlp {
     /// then `update(params, grad, state[0], state[1])` runs on matching pieces of the parameters, the
     /// gradient and the optimizer's state buffers (each `params.len()` long, or empty when unused).
     ///
-    /// Two parallel phases on the current rayon pool, each split into four pieces per
-    /// thread that the threads claim as they go (so a slower core takes fewer):
+    /// Two parallel phases on the current rayon pool, each one fork-join:
     /// 1. the batch is split into blocks of rows (at multiples of [`blocked_tile_rows`]); each block is
     ///    gathered, run forward through every layer, through the softmax, and backward through every
     ///    layer's input gradient, all by one thread (rows do not interact there);
@@ -444,11 +376,10 @@ impl Mlp {
         let scale = (1.0 / rows as f64) as f32;
 
         // Phase 1: row blocks.
-        let pieces = if threads == 1 { 1 } else { PIECES_PER_THREAD * threads };
-        let chunk = rows.div_ceil(pieces).next_multiple_of(align).max(1);
+        let chunk = rows.div_ceil(threads).next_multiple_of(align).max(1);
         let blocks = row_blocks(work, &self.widths, chunk);
         let this = &*self;
-        spread(blocks, |b| {
+        blocks.into_par_iter().with_max_len(1).for_each(|b| {
             let ids = &idx[b.r0..b.r0 + b.rows];
             this.rows_forward_backward(&offs, images, labels, ids, b, scale);
         });
@@ -459,10 +390,8 @@ impl Mlp {
         }
 
         // Phase 2: weight and bias gradients over the whole batch, checked and applied piece by piece.
-        // Pieces of every layer's weight-gradient rows, largest first (so the last ones to be claimed are
-        // small), then the bias gradients.
-        let mut tasks: Vec<GradTask<'_>> = Vec::new();
-        let mut biases = Vec::new();
+        // One bundle per thread: its share of every layer's weight-gradient rows, and some bias gradients.
+        let mut bundles: Vec<Vec<GradTask<'_>>> = (0..threads).map(|_| Vec::new()).collect();
         let [s1, s2] = state;
         let mut rest = Piece { g: grad, w: &mut self.params, s1, s2 };
         for (l, &(wo, bo)) in offs.iter().enumerate() {
@@ -470,22 +399,20 @@ impl Mlp {
             let (mut gw, tail) = rest.split_at(bo - wo);
             let (gb, tail) = tail.split_at(dout);
             rest = tail;
-            let piece = din.div_ceil(pieces).next_multiple_of(align);
+            let piece = din.div_ceil(threads).next_multiple_of(align);
             let mut i0 = 0;
             while i0 < din {
                 let i1 = (i0 + piece).min(din);
                 let (head, tail) = gw.split_at((i1 - i0) * dout);
-                tasks.push(GradTask::Weight { l, i0, out: head });
+                bundles[i0 / piece].push(GradTask::Weight { l, i0, out: head });
                 gw = tail;
                 i0 = i1;
             }
-            biases.push(GradTask::Bias { l, out: gb });
+            bundles[l % threads].push(GradTask::Bias { l, out: gb });
         }
-        tasks.sort_by_key(|t| std::cmp::Reverse(t.len()));
-        tasks.extend(biases);
         let (x, acts, dz, widths) = (&work.x, &work.acts, &work.dz, &self.widths);
         let failed = std::sync::atomic::AtomicBool::new(false);
-        spread(tasks, |t| {
+        bundles.into_par_iter().with_max_len(1).flatten_iter().for_each(|t| {
             let piece = match t {
                 GradTask::Weight { l, i0, out } => {
                     let (din, dout) = (widths[l], widths[l + 1]);
@@ -589,42 +516,5 @@ impl FillInto for Init {
     fn fill_vec_into(&self, stream: &Stream, shape: &[usize], out: &mut [f32]) -> weightinit_core::Result<Explanation> {
         let mut ws = vec![0.0f64; self.workspace_len(shape)?];
         self.fill(stream, shape, Layout::InOut, out, &mut ws)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::spread;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    fn pool(threads: usize) -> rayon::ThreadPool {
-        rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool")
-    }
-
-    #[test]
-    fn spread_runs_every_task_once_on_any_pool() {
-        for threads in [1, 2, 3, 7] {
-            for n in [0, 1, 2, 5, 40] {
-                let runs: Vec<AtomicUsize> = (0..n).map(|_| AtomicUsize::new(0)).collect();
-                pool(threads)
-                    .install(|| spread((0..n).collect(), |i: usize| _ = runs[i].fetch_add(1, Ordering::Relaxed)));
-                assert!(runs.iter().all(|r| r.load(Ordering::Relaxed) == 1), "threads {threads}, tasks {n}");
-            }
-        }
-    }
-
-    #[test]
-    fn spread_passes_a_task_panic_on_instead_of_hanging() {
-        let ran = AtomicUsize::new(0);
-        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            pool(2).install(|| {
-                spread((0..8).collect(), |i: usize| {
-                    ran.fetch_add(1, Ordering::Relaxed);
-                    assert!(i != 3, "task 3 fails");
-                })
-            })
-        }));
-        assert!(r.is_err(), "the panic reaches the caller");
-        assert_eq!(ran.load(Ordering::Relaxed), 8, "the other tasks still ran");
     }
 }
