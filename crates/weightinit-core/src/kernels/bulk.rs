@@ -467,7 +467,9 @@ impl<S: Wide> BlockGen for TruncWide<S> {
             for z in [zc.0, zs.0, zc.1, zs.1] {
                 let acc = s.and_m(s.le(alpha, z), s.le(z, beta));
                 let v = s.add(mean, s.mul(std, z));
-                let v = s.select(s.lt(v, lo), lo, s.select(s.lt(hi, v), hi, v));
+                // `v < lo ? lo : (hi < v ? hi : v)` (lo <= hi), as two instructions instead of two
+                // compares and two blends (512-bit compares into masks issue on one port only).
+                let v = s.max(lo, s.min(hi, v));
                 let direct = if cur >= skip { s.compress_store(v, acc, o, cur - skip) } else { None };
                 match direct {
                     Some(k) => cur += k,
@@ -571,9 +573,9 @@ pub struct TruncParams {
     pub mean: f32,
     /// Std.
     pub std: f32,
-    /// Lowest output.
+    /// Lowest output: values below are clamped to it (`lo <= hi`).
     pub lo: f32,
-    /// Highest output.
+    /// Highest output: values above are clamped to it.
     pub hi: f32,
 }
 

@@ -37,6 +37,10 @@ pub trait Math: Copy {
     fn lt(self, a: Self::F, b: Self::F) -> Self::M;
     /// `a <= b` (false for NaN).
     fn le(self, a: Self::F, b: Self::F) -> Self::M;
+    /// `a > b ? a : b` (x86 `maxps`: `b` when they are equal, zeros of either sign included, or unordered).
+    fn max(self, a: Self::F, b: Self::F) -> Self::F;
+    /// `a < b ? a : b` (x86 `minps`: `b` when they are equal or unordered).
+    fn min(self, a: Self::F, b: Self::F) -> Self::F;
     /// `m ? a : b`.
     fn select(self, m: Self::M, a: Self::F, b: Self::F) -> Self::F;
     /// `m ? a : b`.
@@ -110,6 +114,14 @@ impl Math for Scalar {
     #[inline(always)]
     fn le(self, a: f32, b: f32) -> bool {
         a <= b
+    }
+    #[inline(always)]
+    fn max(self, a: f32, b: f32) -> f32 {
+        if a > b { a } else { b }
+    }
+    #[inline(always)]
+    fn min(self, a: f32, b: f32) -> f32 {
+        if a < b { a } else { b }
     }
     #[inline(always)]
     fn select(self, m: bool, a: f32, b: f32) -> f32 {
@@ -297,6 +309,8 @@ impl<S: Math> Math for Two<S> {
         (self.0.splat_u(x), self.0.splat_u(x))
     }
     two!(add(a: F, b: F) -> F);
+    two!(max(a: F, b: F) -> F);
+    two!(min(a: F, b: F) -> F);
     two!(sub(a: F, b: F) -> F);
     two!(mul(a: F, b: F) -> F);
     two!(sqrt(a: F) -> F);
@@ -373,6 +387,8 @@ impl Math for Lanes16 {
     lanes16!(sqrt(a: [f32; 16]) -> [f32; 16]);
     lanes16_mask!(lt(a: [f32; 16], b: [f32; 16]));
     lanes16_mask!(le(a: [f32; 16], b: [f32; 16]));
+    lanes16!(max(a: [f32; 16], b: [f32; 16]) -> [f32; 16]);
+    lanes16!(min(a: [f32; 16], b: [f32; 16]) -> [f32; 16]);
     #[inline(always)]
     fn select(self, m: Mask16, a: [f32; 16], b: [f32; 16]) -> [f32; 16] {
         core::array::from_fn(|l| f32::from_bits((a[l].to_bits() & m[l]) | (b[l].to_bits() & !m[l])))
@@ -403,5 +419,32 @@ impl Math for Lanes16 {
     #[inline(always)]
     fn and_m(self, a: Mask16, b: Mask16) -> Mask16 {
         core::array::from_fn(|l| a[l] & b[l])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Lanes16, Math, Scalar};
+
+    /// The clamp of the truncated bulk fill, `max(lo, min(hi, v))`, equals the compare-and-select form
+    /// `v < lo ? lo : (hi < v ? hi : v)` bit for bit (signed zeros included) whenever `lo <= hi`.
+    #[test]
+    fn min_max_clamp_equals_the_select_form() {
+        let vals = [-3.0f32, -2.0, -1.5, -0.0, 0.0, 1e-30, 0.5, 2.0, 2.5, f32::MAX, f32::MIN];
+        for &lo in &vals {
+            for &hi in vals.iter().filter(|&&h| lo <= h) {
+                for &v in &vals {
+                    let select = Scalar.select(Scalar.lt(v, lo), lo, Scalar.select(Scalar.lt(hi, v), hi, v));
+                    let clamp = Scalar.max(lo, Scalar.min(hi, v));
+                    assert_eq!(select.to_bits(), clamp.to_bits(), "lo {lo} hi {hi} v {v}");
+                    let lanes = Lanes16.max(Lanes16.splat(lo), Lanes16.min(Lanes16.splat(hi), Lanes16.splat(v)));
+                    assert!(lanes.iter().all(|x| x.to_bits() == clamp.to_bits()));
+                }
+            }
+        }
+        // x86 `maxps` / `minps` semantics: the second operand on ties (either zero) and on NaN.
+        assert_eq!(Scalar.max(0.0, -0.0).to_bits(), (-0.0f32).to_bits());
+        assert_eq!(Scalar.min(-0.0, 0.0).to_bits(), 0.0f32.to_bits());
+        assert!(Scalar.max(f32::NAN, 1.0) == 1.0 && Scalar.max(1.0, f32::NAN).is_nan());
     }
 }

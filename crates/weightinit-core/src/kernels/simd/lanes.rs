@@ -81,6 +81,14 @@ impl Math for Avx512 {
         tf!(_mm512_cmp_ps_mask::<_CMP_LE_OQ>(a, b))
     }
     #[inline(always)]
+    fn max(self, a: __m512, b: __m512) -> __m512 {
+        tf!(_mm512_max_ps(a, b))
+    }
+    #[inline(always)]
+    fn min(self, a: __m512, b: __m512) -> __m512 {
+        tf!(_mm512_min_ps(a, b))
+    }
+    #[inline(always)]
     fn select(self, m: __mmask16, a: __m512, b: __m512) -> __m512 {
         tf!(_mm512_mask_blend_ps(m, b, a))
     }
@@ -265,6 +273,14 @@ impl Math for Avx2 {
             _mm256_castps_si256(_mm256_cmp_ps::<_CMP_LE_OQ>(a[0], b[0])),
             _mm256_castps_si256(_mm256_cmp_ps::<_CMP_LE_OQ>(a[1], b[1]))
         ])
+    }
+    #[inline(always)]
+    fn max(self, a: [__m256; 2], b: [__m256; 2]) -> [__m256; 2] {
+        both!(_mm256_max_ps(a, b))
+    }
+    #[inline(always)]
+    fn min(self, a: [__m256; 2], b: [__m256; 2]) -> [__m256; 2] {
+        both!(_mm256_min_ps(a, b))
     }
     #[inline(always)]
     fn select(self, m: [__m256i; 2], a: [__m256; 2], b: [__m256; 2]) -> [__m256; 2] {
