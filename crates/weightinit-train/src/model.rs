@@ -101,6 +101,70 @@ fn par_gemm(a: MatRef<'_, f32>, b: MatRef<'_, f32>, c: &mut [f32], ep: Epilogue<
     });
 }
 
+/// Runs `f` on every task of `tasks` on the threads of the current rayon pool and returns when all are
+/// done. Thread `t` of `n` first runs tasks `t, t + n, ...` (the same tasks as at the previous call with
+/// as many tasks: the rows and weights they touch are still in that core's cache), then takes the others'
+/// not yet started, from the back of the list (a thread woken late loses its share instead of holding
+/// the step up).
+///
+/// Every thread of the pool takes part (one [`rayon::broadcast`]) and, once no task is left, spins until
+/// every other thread is done too, instead of going back to rayon's idle loop: an idle rayon thread sleeps
+/// after a few microseconds, and waking it for the next phase took 9 to 107 us on this 2-core VM (a
+/// training step is ~400 us). The spin turns to `yield_now` after [`SPIN_FOR`], so an oversubscribed pool
+/// (more threads than cores) still makes progress.
+///
+/// Measured against one rayon fork-join per phase (same shares, interleaved in one process, 2 threads,
+/// 12 runs each): median 292,000 vs 259,000 samples/s and 255,000 vs 231,000. Smaller tasks claimed
+/// dynamically (4 per thread) were slower (198,000 vs 221,000): a task that changes cores drags its rows,
+/// weights and optimizer state across.
+fn spread<T: Send, F: Fn(T) + Sync>(tasks: Vec<T>, f: F) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let threads = rayon::current_num_threads().max(1);
+    if threads == 1 || tasks.len() <= 1 {
+        tasks.into_iter().for_each(f);
+        return;
+    }
+    let slots: Vec<std::sync::Mutex<Option<T>>> = tasks.into_iter().map(|t| std::sync::Mutex::new(Some(t))).collect();
+    let done = AtomicUsize::new(0);
+    let n = slots.len();
+    // Counts a thread as done when dropped, also while unwinding from a panicking task (rayon re-raises
+    // the panic after the broadcast; the other threads must not spin forever waiting for it).
+    struct Done<'a>(&'a AtomicUsize);
+    impl Drop for Done<'_> {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::AcqRel);
+        }
+    }
+    rayon::broadcast(|ctx| {
+        let guard = Done(&done);
+        let run = |i: usize| {
+            // A poisoned lock only means another task panicked; rayon re-raises that panic after the
+            // broadcast.
+            let task = slots[i].lock().unwrap_or_else(|e| e.into_inner()).take();
+            if let Some(t) = task {
+                f(t);
+            }
+        };
+        let (me, nt) = (ctx.index(), ctx.num_threads());
+        (me..n).step_by(nt).for_each(&run);
+        (0..n).rev().filter(|i| i % nt != me).for_each(&run);
+        drop(guard);
+        let start = std::time::Instant::now();
+        let mut spins = 0u32;
+        while done.load(Ordering::Acquire) < ctx.num_threads() {
+            spins = spins.wrapping_add(1);
+            if spins.is_multiple_of(64) && start.elapsed() > SPIN_FOR {
+                std::thread::yield_now();
+            } else {
+                std::hint::spin_loop();
+            }
+        }
+    });
+}
+
+/// How long a thread of [`spread`] busy-waits for the others before yielding its core.
+const SPIN_FOR: std::time::Duration = std::time::Duration::from_micros(200);
+
 /// An MLP: weights `[in, out]` (`x W + b`, the seed's NumPy layout), biases `[out]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Mlp {
@@ -221,6 +285,15 @@ enum GradTask<'a> {
     Bias { l: usize, out: Piece<'a> },
 }
 
+impl GradTask<'_> {
+    /// Gradient values the task computes.
+    fn len(&self) -> usize {
+        match self {
+            GradTask::Weight { out, .. } | GradTask::Bias { out, .. } => out.g.len(),
+        }
+    }
+}
+
 impl Mlp {
     /// Number of layers (weight matrices).
     pub fn layers(&self) -> usize {
@@ -306,7 +379,9 @@ impl Mlp {
     /// then `update(params, grad, state[0], state[1])` runs on matching pieces of the parameters, the
     /// gradient and the optimizer's state buffers (each `params.len()` long, or empty when unused).
     ///
-    /// Two parallel phases on the current rayon pool, each one fork-join:
+    /// Two parallel phases on the current rayon pool, one share per thread, each thread keeping the same
+    /// share from step to step (its rows and weights stay in its core's cache) and spinning between phases
+    /// rather than sleeping:
     /// 1. the batch is split into blocks of rows (at multiples of [`blocked_tile_rows`]); each block is
     ///    gathered, run forward through every layer, through the softmax, and backward through every
     ///    layer's input gradient, all by one thread (rows do not interact there);
@@ -379,7 +454,7 @@ impl Mlp {
         let chunk = rows.div_ceil(threads).next_multiple_of(align).max(1);
         let blocks = row_blocks(work, &self.widths, chunk);
         let this = &*self;
-        blocks.into_par_iter().with_max_len(1).for_each(|b| {
+        spread(blocks, |b| {
             let ids = &idx[b.r0..b.r0 + b.rows];
             this.rows_forward_backward(&offs, images, labels, ids, b, scale);
         });
@@ -390,8 +465,10 @@ impl Mlp {
         }
 
         // Phase 2: weight and bias gradients over the whole batch, checked and applied piece by piece.
-        // One bundle per thread: its share of every layer's weight-gradient rows, and some bias gradients.
-        let mut bundles: Vec<Vec<GradTask<'_>>> = (0..threads).map(|_| Vec::new()).collect();
+        // Pieces of every layer's weight-gradient rows, largest first (so the last ones to be claimed are
+        // small), then the bias gradients.
+        let mut tasks: Vec<GradTask<'_>> = Vec::new();
+        let mut biases = Vec::new();
         let [s1, s2] = state;
         let mut rest = Piece { g: grad, w: &mut self.params, s1, s2 };
         for (l, &(wo, bo)) in offs.iter().enumerate() {
@@ -404,15 +481,17 @@ impl Mlp {
             while i0 < din {
                 let i1 = (i0 + piece).min(din);
                 let (head, tail) = gw.split_at((i1 - i0) * dout);
-                bundles[i0 / piece].push(GradTask::Weight { l, i0, out: head });
+                tasks.push(GradTask::Weight { l, i0, out: head });
                 gw = tail;
                 i0 = i1;
             }
-            bundles[l % threads].push(GradTask::Bias { l, out: gb });
+            biases.push(GradTask::Bias { l, out: gb });
         }
+        tasks.sort_by_key(|t| std::cmp::Reverse(t.len()));
+        tasks.extend(biases);
         let (x, acts, dz, widths) = (&work.x, &work.acts, &work.dz, &self.widths);
         let failed = std::sync::atomic::AtomicBool::new(false);
-        bundles.into_par_iter().with_max_len(1).flatten_iter().for_each(|t| {
+        spread(tasks, |t| {
             let piece = match t {
                 GradTask::Weight { l, i0, out } => {
                     let (din, dout) = (widths[l], widths[l + 1]);
@@ -516,5 +595,42 @@ impl FillInto for Init {
     fn fill_vec_into(&self, stream: &Stream, shape: &[usize], out: &mut [f32]) -> weightinit_core::Result<Explanation> {
         let mut ws = vec![0.0f64; self.workspace_len(shape)?];
         self.fill(stream, shape, Layout::InOut, out, &mut ws)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spread;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn pool(threads: usize) -> rayon::ThreadPool {
+        rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool")
+    }
+
+    #[test]
+    fn spread_runs_every_task_once_on_any_pool() {
+        for threads in [1, 2, 3, 7] {
+            for n in [0, 1, 2, 5, 40] {
+                let runs: Vec<AtomicUsize> = (0..n).map(|_| AtomicUsize::new(0)).collect();
+                pool(threads)
+                    .install(|| spread((0..n).collect(), |i: usize| _ = runs[i].fetch_add(1, Ordering::Relaxed)));
+                assert!(runs.iter().all(|r| r.load(Ordering::Relaxed) == 1), "threads {threads}, tasks {n}");
+            }
+        }
+    }
+
+    #[test]
+    fn spread_passes_a_task_panic_on_instead_of_hanging() {
+        let ran = AtomicUsize::new(0);
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            pool(2).install(|| {
+                spread((0..8).collect(), |i: usize| {
+                    ran.fetch_add(1, Ordering::Relaxed);
+                    assert!(i != 3, "task 3 fails");
+                })
+            })
+        }));
+        assert!(r.is_err(), "the panic reaches the caller");
+        assert_eq!(ran.load(Ordering::Relaxed), 8, "the other tasks still ran");
     }
 }
