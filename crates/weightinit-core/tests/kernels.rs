@@ -463,3 +463,26 @@ fn blocked_gemm_split_at_tile_rows_gives_identical_bits() {
     assert!(matches!(bv.rows_range(0, k + 1), Err(Error::InvalidShape { .. })));
     assert_eq!(bv.rows_range(k, k).unwrap().rows(), 0);
 }
+
+#[test]
+fn all_within_matches_the_scalar_test_on_every_isa() {
+    use weightinit_core::kernels::all_within;
+    let lim = 1.8e19f32;
+    let below = f32::from_bits(lim.to_bits() - 1);
+    let above = f32::from_bits(lim.to_bits() + 1);
+    let specials =
+        [0.0, -0.0, 1.0, -1e10, lim, -lim, below, above, -above, f32::INFINITY, f32::NEG_INFINITY, f32::NAN, -f32::NAN];
+    for len in [1usize, 7, 255, 256, 257, 1000] {
+        for &v in &specials {
+            for at in [0, len / 2, len - 1] {
+                let mut g = vec![0.5f32; len];
+                g[at] = v;
+                assert_eq!(all_within(&g, lim), v.abs() <= lim, "len {len} at {at} value {v}");
+                let g64: Vec<f64> = g.iter().map(|&x| x as f64).collect();
+                assert_eq!(all_within(&g64, lim as f64), v.abs() <= lim, "f64 len {len} at {at} value {v}");
+            }
+        }
+    }
+    assert!(all_within::<f32>(&[], 1.0));
+    assert!(!all_within(&[0.0f32], f32::NAN));
+}

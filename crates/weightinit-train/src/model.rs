@@ -509,7 +509,7 @@ impl Mlp {
                     out
                 }
             };
-            if piece.g.iter().all(|g| g.abs() <= GRAD_LIMIT) {
+            if weightinit_core::kernels::all_within(piece.g, GRAD_LIMIT) {
                 update(piece.w, piece.g, piece.s1, piece.s2);
             } else {
                 failed.store(true, std::sync::atomic::Ordering::Relaxed);

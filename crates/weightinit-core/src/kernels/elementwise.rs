@@ -63,6 +63,19 @@ pub fn leaky_relu_backward<T: Float>(pre_activation: &[T], grad_out: &[T], grad_
     Ok(())
 }
 
+/// Whether every `|x[i]| <= limit` (false if any `x[i]` is NaN, and for a NaN `limit`): a finiteness and
+/// size check of a gradient before it is applied, vectorized (no early exit within chunks of 256).
+///
+/// ```
+/// use weightinit_core::kernels::all_within;
+/// assert!(all_within(&[1.0f32, -2.0, 0.5], 2.0));
+/// assert!(!all_within(&[1.0f32, f32::NAN], 2.0));
+/// assert!(!all_within(&[-3.0f32], 2.0));
+/// ```
+pub fn all_within<T: Float>(x: &[T], limit: T) -> bool {
+    crate::kernels::simd::all_within(x, limit)
+}
+
 /// `sums[j] = sum_i x[i][j]` for a row-major `rows x cols` matrix (summed in row order).
 pub fn col_sums<T: Float>(x: &[T], rows: usize, cols: usize, sums: &mut [T]) -> Result<()> {
     same_len(matrix_len(rows, cols)?, x.len())?;

@@ -184,6 +184,27 @@ fn sgd_body<T: crate::Float>(w: &mut [T], g: &[T], v: &mut [T], lr: T, momentum:
     }
 }
 
+/// Whether `-limit <= x[i] <= limit` for every `i` (false if any is NaN): no early exit inside a chunk
+/// of 256, so the compares vectorize.
+#[inline(always)]
+fn all_within_body<T: crate::Float>(x: &[T], limit: T) -> bool {
+    let neg = T::ZERO - limit;
+    x.chunks(256).all(|c| c.iter().fold(true, |ok, &v| ok & (v <= limit) & (neg <= v)))
+}
+
+/// [`all_within_body`], vectorized for the best ISA.
+pub(crate) fn all_within<T: crate::Float>(x: &[T], limit: T) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    match best() {
+        // SAFETY: `best()` only returns an ISA the CPU supports.
+        Isa::Avx512 => return unsafe { x86::all_within_avx512(x, limit) },
+        // SAFETY: as above.
+        Isa::Avx2 => return unsafe { x86::all_within_avx2(x, limit) },
+        Isa::Portable => {}
+    }
+    all_within_body(x, limit)
+}
+
 /// [`sgd_body`], vectorized for the best ISA.
 pub(crate) fn sgd<T: crate::Float>(w: &mut [T], g: &[T], v: &mut [T], lr: T, momentum: T) {
     #[cfg(target_arch = "x86_64")]
@@ -396,7 +417,17 @@ matrixmultiply_call!(matrixmultiply_f64, f64, matrixmultiply::dgemm);
 pub(crate) mod x86 {
     use core::arch::x86_64::*;
 
-    use super::{dot_body, gemv_rows_body, sgd_body};
+    use super::{all_within_body, dot_body, gemv_rows_body, sgd_body};
+
+    #[target_feature(enable = "avx512f")]
+    pub(super) fn all_within_avx512<T: crate::Float>(x: &[T], limit: T) -> bool {
+        all_within_body(x, limit)
+    }
+
+    #[target_feature(enable = "avx2")]
+    pub(super) fn all_within_avx2<T: crate::Float>(x: &[T], limit: T) -> bool {
+        all_within_body(x, limit)
+    }
 
     #[target_feature(enable = "avx512f")]
     pub(super) fn sgd_avx512<T: crate::Float>(w: &mut [T], g: &[T], v: &mut [T], lr: T, momentum: T) {
