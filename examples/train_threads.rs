@@ -1,4 +1,5 @@
 //! Trainer throughput by thread count on synthetic data: `cargo run --release --example train_threads`.
+//! With an argument, one run on that many threads (a profiling target: `perf record` it).
 
 use weightinit::init::Init;
 use weightinit::train::data::synthetic;
@@ -11,7 +12,9 @@ fn main() {
     // This VM's timings swing by up to 40% between runs: each thread count is run 5 times, interleaved, and
     // the best and the median are reported.
     let mut rates: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
-    for threads in [1usize, 2, 1, 2, 1, 2, 1, 2, 1, 2] {
+    let one: Option<usize> = std::env::args().nth(1).map(|a| a.parse().expect("a thread count"));
+    let runs = one.map_or(vec![1usize, 2, 1, 2, 1, 2, 1, 2, 1, 2], |t| vec![t]);
+    for threads in runs {
         let cfg = TrainConfig {
             layers: vec![784, 100, 100, 10],
             act: Activation::Relu,
@@ -34,6 +37,9 @@ fn main() {
             r.samples_per_second,
             3.0 * 16384.0 / t.elapsed().as_secs_f64()
         );
+        if one.is_some() {
+            return;
+        }
         rates[threads - 1].push(r.samples_per_second);
     }
     for (t, r) in rates.iter_mut().enumerate() {

@@ -192,49 +192,57 @@ fn all_within_body<T: crate::Float>(x: &[T], limit: T) -> bool {
     x.chunks(256).all(|c| c.iter().fold(true, |ok, &v| ok & (v <= limit) & (neg <= v)))
 }
 
-/// [`all_within_body`], vectorized for the best ISA.
-pub(crate) fn all_within<T: crate::Float>(x: &[T], limit: T) -> bool {
-    #[cfg(target_arch = "x86_64")]
-    match best() {
-        // SAFETY: `best()` only returns an ISA the CPU supports.
-        Isa::Avx512 => return unsafe { x86::all_within_avx512(x, limit) },
-        // SAFETY: as above.
-        Isa::Avx2 => return unsafe { x86::all_within_avx2(x, limit) },
-        Isa::Portable => {}
-    }
-    all_within_body(x, limit)
+/// Defines `pub(crate) fn $name`: the shared `#[inline(always)]` body `$body` compiled for the best ISA,
+/// through thin `#[target_feature]` wrappers (AVX-512F, AVX2) chosen at run time (matrixmultiply's
+/// pattern). No wrapper enables FMA, and Rust never fuses a separate multiply and add, so every path does
+/// the same IEEE operations.
+macro_rules! best_isa_fn {
+    ($(#[$doc:meta])* $name:ident = $body:ident($($arg:ident: $ty:ty),*) $(-> $ret:ty)?) => {
+        $(#[$doc])*
+        pub(crate) fn $name<T: crate::Float>($($arg: $ty),*) $(-> $ret)? {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx512f")]
+                fn avx512<T: crate::Float>($($arg: $ty),*) $(-> $ret)? {
+                    $body($($arg),*)
+                }
+                #[target_feature(enable = "avx2")]
+                fn avx2<T: crate::Float>($($arg: $ty),*) $(-> $ret)? {
+                    $body($($arg),*)
+                }
+                match best() {
+                    // SAFETY: `best()` only returns an ISA the CPU supports (detected or compiled in).
+                    Isa::Avx512 => return unsafe { avx512($($arg),*) },
+                    // SAFETY: as above.
+                    Isa::Avx2 => return unsafe { avx2($($arg),*) },
+                    Isa::Portable => {}
+                }
+            }
+            $body($($arg),*)
+        }
+    };
 }
 
-/// [`sgd_body`], vectorized for the best ISA.
-pub(crate) fn sgd<T: crate::Float>(w: &mut [T], g: &[T], v: &mut [T], lr: T, momentum: T) {
-    #[cfg(target_arch = "x86_64")]
-    match best() {
-        // SAFETY: `best()` only returns an ISA the CPU supports.
-        Isa::Avx512 => return unsafe { x86::sgd_avx512(w, g, v, lr, momentum) },
-        // SAFETY: as above.
-        Isa::Avx2 => return unsafe { x86::sgd_avx2(w, g, v, lr, momentum) },
-        Isa::Portable => {}
-    }
-    sgd_body(w, g, v, lr, momentum)
-}
-
-/// `c[j] += sum_p (alpha x[p xs]) b[p ldb + j]` for `j < c.len()`, `p < k` (the `m == 1` product with B's
-/// rows contiguous), with the columns of `c` kept in registers while B's rows stream past once (an `axpy`
-/// per row of B read and wrote `c` again for every `p`, which bound the batch-1 forward): [`gemv_rows_body`]
-/// vectorized for the best ISA.
-///
-/// Panics if `x` or `b` is too short for `k`, `xs`, `ldb` and `c.len()` (callers pass checked views).
-pub(crate) fn gemv_rows<T: crate::Float>(alpha: T, x: &[T], xs: usize, k: usize, b: &[T], ldb: usize, c: &mut [T]) {
-    #[cfg(target_arch = "x86_64")]
-    match best() {
-        // SAFETY: `best()` only returns an ISA the CPU supports.
-        Isa::Avx512 => return unsafe { x86::gemv_rows_avx512(alpha, x, xs, k, b, ldb, c) },
-        // SAFETY: as above.
-        Isa::Avx2 => return unsafe { x86::gemv_rows_avx2(alpha, x, xs, k, b, ldb, c) },
-        Isa::Portable => {}
-    }
-    gemv_rows_body(alpha, x, xs, k, b, ldb, c)
-}
+best_isa_fn!(
+    /// [`all_within_body`], vectorized for the best ISA.
+    all_within = all_within_body(x: &[T], limit: T) -> bool
+);
+best_isa_fn!(
+    /// [`sgd_body`], vectorized for the best ISA.
+    sgd = sgd_body(w: &mut [T], g: &[T], v: &mut [T], lr: T, momentum: T)
+);
+best_isa_fn!(
+    /// `c[j] += sum_p (alpha x[p xs]) b[p ldb + j]` for `j < c.len()`, `p < k` (the `m == 1` product with
+    /// B's rows contiguous), with the columns of `c` kept in registers while B's rows stream past once (an
+    /// `axpy` per row of B read and wrote `c` again for every `p`, which bound the batch-1 forward):
+    /// [`gemv_rows_body`] vectorized for the best ISA. Panics if `x` or `b` is too short for `k`, `xs`,
+    /// `ldb` and `c.len()` (callers pass checked views).
+    gemv_rows = gemv_rows_body(alpha: T, x: &[T], xs: usize, k: usize, b: &[T], ldb: usize, c: &mut [T])
+);
+best_isa_fn!(
+    /// `sum x[i] y[i]`, vectorized for the best ISA (16 partial sums, then their sum in order).
+    dot = dot_body(x: &[T], y: &[T]) -> T
+);
 
 /// [`gemv_rows`] for f32: on AVX-512 an explicit kernel (up to 128 columns in 8 zmm registers, the last
 /// vector masked, fused multiply-adds), elsewhere [`gemv_rows`].
@@ -244,19 +252,6 @@ pub(crate) fn gemv_rows_f32(alpha: f32, x: &[f32], xs: usize, k: usize, b: &[f32
         return x86::sgemv_rows(alpha, x, xs, k, b, ldb, c);
     }
     gemv_rows(alpha, x, xs, k, b, ldb, c)
-}
-
-/// `sum x[i] y[i]`, vectorized for the best ISA (16 partial sums, then their sum in order).
-pub(crate) fn dot<T: crate::Float>(x: &[T], y: &[T]) -> T {
-    #[cfg(target_arch = "x86_64")]
-    match best() {
-        // SAFETY: `best()` only returns an ISA the CPU supports.
-        Isa::Avx512 => return unsafe { x86::dot_avx512(x, y) },
-        // SAFETY: as above.
-        Isa::Avx2 => return unsafe { x86::dot_avx2(x, y) },
-        Isa::Portable => {}
-    }
-    dot_body(x, y)
 }
 
 /// Runs the blocked gemm loop nest compiled for `isa` (so packing and write-back use its vector width).
@@ -417,28 +412,6 @@ matrixmultiply_call!(matrixmultiply_f64, f64, matrixmultiply::dgemm);
 pub(crate) mod x86 {
     use core::arch::x86_64::*;
 
-    use super::{all_within_body, dot_body, gemv_rows_body, sgd_body};
-
-    #[target_feature(enable = "avx512f")]
-    pub(super) fn all_within_avx512<T: crate::Float>(x: &[T], limit: T) -> bool {
-        all_within_body(x, limit)
-    }
-
-    #[target_feature(enable = "avx2")]
-    pub(super) fn all_within_avx2<T: crate::Float>(x: &[T], limit: T) -> bool {
-        all_within_body(x, limit)
-    }
-
-    #[target_feature(enable = "avx512f")]
-    pub(super) fn sgd_avx512<T: crate::Float>(w: &mut [T], g: &[T], v: &mut [T], lr: T, momentum: T) {
-        sgd_body(w, g, v, lr, momentum)
-    }
-
-    #[target_feature(enable = "avx2")]
-    pub(super) fn sgd_avx2<T: crate::Float>(w: &mut [T], g: &[T], v: &mut [T], lr: T, momentum: T) {
-        sgd_body(w, g, v, lr, momentum)
-    }
-
     macro_rules! blocked_wrapper {
         ($name:ident, $features:literal) => {
             #[allow(clippy::too_many_arguments)]
@@ -499,42 +472,6 @@ pub(crate) mod x86 {
 
     blocked_wrapper!(blocked_avx512, "avx512f");
     blocked_wrapper!(blocked_avx2, "avx2,fma");
-
-    #[target_feature(enable = "avx512f")]
-    pub(super) fn gemv_rows_avx512<T: crate::Float>(
-        alpha: T,
-        x: &[T],
-        xs: usize,
-        k: usize,
-        b: &[T],
-        ldb: usize,
-        c: &mut [T],
-    ) {
-        gemv_rows_body(alpha, x, xs, k, b, ldb, c)
-    }
-
-    #[target_feature(enable = "avx2,fma")]
-    pub(super) fn gemv_rows_avx2<T: crate::Float>(
-        alpha: T,
-        x: &[T],
-        xs: usize,
-        k: usize,
-        b: &[T],
-        ldb: usize,
-        c: &mut [T],
-    ) {
-        gemv_rows_body(alpha, x, xs, k, b, ldb, c)
-    }
-
-    #[target_feature(enable = "avx512f")]
-    pub(super) fn dot_avx512<T: crate::Float>(x: &[T], y: &[T]) -> T {
-        dot_body(x, y)
-    }
-
-    #[target_feature(enable = "avx2,fma")]
-    pub(super) fn dot_avx2<T: crate::Float>(x: &[T], y: &[T]) -> T {
-        dot_body(x, y)
-    }
 
     /// AVX-512 f32 microkernel, 8 x 32, on packed panels: 16 zmm accumulators, two B row loads and 8
     /// broadcasts per step (each broadcast feeds two FMAs, so A streams at half the rate of a 16 x 16
