@@ -465,8 +465,8 @@ impl Mlp {
         }
 
         // Phase 2: weight and bias gradients over the whole batch, checked and applied piece by piece.
-        // Pieces of every layer's weight-gradient rows, largest first (so the last ones to be claimed are
-        // small), then the bias gradients.
+        // Pieces of every layer's weight-gradient rows, largest first, then the bias gradients; `spread`
+        // deals them round-robin, so each thread gets its share of every layer, the same at every step.
         let mut tasks: Vec<GradTask<'_>> = Vec::new();
         let mut biases = Vec::new();
         let [s1, s2] = state;
