@@ -211,7 +211,9 @@ impl Stream {
         let mut rest = out;
         let mut pos = offset;
         while !rest.is_empty() {
-            let next = ((pos / step + 1) * step).min(offset + len);
+            // The next multiple of `step`, or the end (that multiple can lie past u64::MAX).
+            let end = offset + len;
+            let next = (pos / step + 1).checked_mul(step).map_or(end, |b| b.min(end));
             let (part, tail) = rest.split_at_mut((next - pos) as usize);
             parts.push(Mutex::new(Some((pos, part))));
             rest = tail;

@@ -111,6 +111,16 @@ fn parallel_fills_equal_the_sequential_fill() {
         assert!(par_u.iter().zip(&seq_u).all(|(a, b)| a.to_bits() == b.to_bits()), "{threads} threads, uniform");
     }
     assert!(s.fill_normal_parallel(u64::MAX, &mut [0.0f32; 2], 0.0, 1.0, 2).is_err());
+    // Pieces at the very end of the position space (a piece boundary past it would overflow u64).
+    let n = 20_000usize;
+    let end = u64::MAX - n as u64;
+    let mut seq = vec![0.0f32; n];
+    s.fill_normal(end, &mut seq, 0.0, 1.0).unwrap();
+    for threads in [2, 3, 64] {
+        let mut par = vec![0.0f32; n];
+        s.fill_normal_parallel(end, &mut par, 0.0, 1.0, threads).unwrap();
+        assert_eq!(bits32(&par), bits32(&seq), "{threads} threads at the end of the stream");
+    }
 }
 
 #[test]
