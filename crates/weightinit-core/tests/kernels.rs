@@ -486,3 +486,27 @@ fn all_within_matches_the_scalar_test_on_every_isa() {
     assert!(all_within::<f32>(&[], 1.0));
     assert!(!all_within(&[0.0f32], f32::NAN));
 }
+
+#[test]
+fn empty_depth_gives_beta_c_on_every_path() {
+    // k == 0: C = beta * C, whatever path (an empty B must not be indexed).
+    for path in paths().into_iter().chain([GemmPath::Gemv]) {
+        for (m, n) in [(1usize, 100usize), (100, 1), (3, 70)] {
+            if path == GemmPath::Gemv && m != 1 && n != 1 {
+                continue; // not a vector product: a typed error, tested elsewhere
+            }
+            let (a, b) = (vec![0.0f32; 0], vec![0.0f32; 0]);
+            let mut c = vec![2.0f32; m * n];
+            let av = MatRef::row_major(&a, m, 0, 0).unwrap();
+            let bv = MatRef::row_major(&b, 0, n, n).unwrap();
+            gemm_with(path, 1.0, av, bv, 0.5, MatMut::row_major(&mut c, m, n, n).unwrap(), Epilogue::None).unwrap();
+            assert!(c.iter().all(|&x| x == 1.0), "{path:?} {m}x0x{n}");
+            let (a, b) = (vec![0.0f64; 0], vec![0.0f64; 0]);
+            let mut c = vec![2.0f64; m * n];
+            let av = MatRef::row_major(&a, m, 0, 0).unwrap();
+            let bv = MatRef::row_major(&b, 0, n, n).unwrap();
+            gemm_with(path, 1.0, av, bv, 0.5, MatMut::row_major(&mut c, m, n, n).unwrap(), Epilogue::None).unwrap();
+            assert!(c.iter().all(|&x| x == 1.0), "f64 {path:?} {m}x0x{n}");
+        }
+    }
+}

@@ -122,6 +122,9 @@ fn gemv_rows_body<T: crate::Float>(alpha: T, x: &[T], xs: usize, k: usize, b: &[
         }
         *c = acc;
     }
+    if k == 0 {
+        return; // nothing to add (and B may be empty)
+    }
     // Eight 256-bit vectors of f32 (64 columns) hide the add latency on AVX2; f64 takes 32 columns.
     let wide = core::mem::size_of::<T>() == 4;
     let n = c.len();
