@@ -154,6 +154,24 @@ fn gemm_matches_naive_on_odd_shapes_for_every_path() {
     }
 }
 
+/// Products deeper than one depth slice (256 on hosted targets) whose last column panel is narrow
+/// (1-4 columns past a multiple of 32, or 16): the narrow kernel then covers the whole depth in one pass
+/// while the other panels are summed slice by slice; every layout, alpha/beta and epilogue case.
+#[test]
+#[cfg_attr(miri, ignore = "large shapes; the portable path is covered by the odd-shape test")]
+fn deep_products_with_a_narrow_last_panel() {
+    let mut case = 0;
+    for path in paths() {
+        for (m, n, k) in [(128, 100, 784), (67, 36, 300), (16, 33, 513), (9, 4, 1000), (24, 20, 257)] {
+            for _ in 0..6 {
+                check_gemm::<f32>(path, m, n, k, case, 2e-7);
+                case += 1;
+            }
+        }
+        check_gemm::<f64>(path, 40, 67, 600, case, 1e-15);
+    }
+}
+
 #[test]
 fn gemv_path_on_vector_shapes() {
     let mut case = 0;

@@ -285,6 +285,10 @@ pub(crate) type RunA<T> = fn(usize, usize, usize, usize, &[T], usize, usize, &[T
 
 /// Widest last panel the narrow kernel takes.
 const NARROW: usize = 4;
+/// Shallowest depth slice the narrow kernel takes: its dot products along k end in a horizontal sum per
+/// element, which a short depth does not pay for (dZ3 W3^T, depth 10: 6.4-7.6 us with it, 5.8-7.1 without, in
+/// alternating runs of examples/gemm_step.rs).
+const NARROW_MIN_K: usize = 32;
 
 /// A narrow-panel kernel: `(w, rows, k, a, rs, cs, bt, out)` writes `out[i * w + j] = sum_p A[i][p] *
 /// bt[j * k + p]` for `i < rows`, `j < w <= NARROW`, with `A[i][p] = a[i * rs + p * cs]` (`rs == 1` or
@@ -339,11 +343,14 @@ fn blocked<T: Float>(
 ) {
     let (k, n) = (a.cols, b.cols);
     let a_len = MC * KC.min(k.max(1));
-    let b_len = KC.min(k.max(1)) * NC.min(n).div_ceil(kern.nr) * kern.nr;
+    let b_len = pack_b_len(kern, k, n);
+    // Room after B's pack for the narrow kernel's columns over the whole depth (see `blocked_in`).
+    #[cfg(feature = "std")]
+    let narrow_len = if kern.narrow.is_some() { NARROW * k } else { 0 };
     #[cfg(feature = "std")]
     // Both packs start on a 64-byte boundary (`a_len` keeps B's aligned too: `MC * 4` bytes is a multiple
     // of 64), so the microkernels' row loads never straddle cache lines.
-    T::with_pack_buffer(a_len + b_len + ALIGN_PAD, |buf| {
+    T::with_pack_buffer(a_len + b_len + narrow_len + ALIGN_PAD, |buf| {
         let skip = buf.as_ptr().align_offset(64).min(ALIGN_PAD);
         let (apack, bpack) = buf[skip..].split_at_mut(a_len);
         simd::blocked_for_isa(kern.isa, kern, alpha, a, b, beta, c, ep, apack, bpack)
@@ -352,12 +359,19 @@ fn blocked<T: Float>(
     {
         let mut apack = [T::ZERO; MC * KC];
         let mut bpack = [T::ZERO; KC * NC];
-        simd::blocked_for_isa(kern.isa, kern, alpha, a, b, beta, c, ep, &mut apack[..a_len], &mut bpack[..b_len]);
+        simd::blocked_for_isa(kern.isa, kern, alpha, a, b, beta, c, ep, &mut apack[..a_len], &mut bpack);
     }
 }
 
+/// Elements of B's pack for a product of depth `k` and width `n` (at least one depth slice of one
+/// column block).
+fn pack_b_len<T>(kern: Kernel<T>, k: usize, n: usize) -> usize {
+    KC.min(k.max(1)) * NC.min(n).div_ceil(kern.nr) * kern.nr
+}
+
 /// The loop nest; `#[inline(always)]` so the per-ISA wrappers in `simd` compile packing and write-back
-/// with that ISA's vector width.
+/// with that ISA's vector width. `bpack` holds B's pack ([`pack_b_len`]); what follows it, if at least
+/// `NARROW * k` elements, holds the columns of a narrow last panel over the whole depth.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 pub(crate) fn blocked_in<T: Float>(
@@ -373,6 +387,10 @@ pub(crate) fn blocked_in<T: Float>(
 ) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     let (mr, nr) = (kern.mr, kern.nr);
+    let (bpack, narrow_buf) = bpack.split_at_mut(pack_b_len(kern, k, n).min(bpack.len()));
+    // The narrow kernel takes the whole depth at once when there is room (one horizontal sum per
+    // element instead of one per depth slice, and no masked last chunk per slice).
+    let narrow_full_k = narrow_buf.len() >= NARROW * k;
     let mut tile = [T::ZERO; MAX_TILE];
     if k == 0 {
         // C = beta * C (+ epilogue).
@@ -417,18 +435,27 @@ pub(crate) fn blocked_in<T: Float>(
                     // A last panel of at most NARROW columns goes to the narrow kernel on every full panel
                     // of A read in place (all lanes busy, where a 16-wide tile would use a quarter of them).
                     let mut first_ir = 0;
-                    if let (Some(narrow), true) = (kern.narrow, nv <= NARROW && nr > NARROW && full_rows > 0) {
-                        let mut bt = [T::ZERO; NARROW * KC];
-                        for j in 0..nv {
-                            for (p, x) in bt[j * kc..(j + 1) * kc].iter_mut().enumerate() {
-                                *x = *b.at(pc + p, jc + jr + j);
+                    let depth = if narrow_full_k { k } else { kc };
+                    if let (Some(narrow), true) =
+                        (kern.narrow, nv <= NARROW && nr > NARROW && full_rows > 0 && depth >= NARROW_MIN_K)
+                    {
+                        // Over the whole depth: computed with the first slice, skipped by the others.
+                        if !narrow_full_k || first {
+                            let p0 = if narrow_full_k { 0 } else { pc };
+                            let mut bt_stack = [T::ZERO; NARROW * KC];
+                            let bt = if narrow_full_k { &mut narrow_buf[..nv * k] } else { &mut bt_stack[..nv * kc] };
+                            for (j, col) in bt.chunks_exact_mut(depth).enumerate() {
+                                for (p, x) in col.iter_mut().enumerate() {
+                                    *x = *b.at(p0 + p, jc + jr + j);
+                                }
                             }
+                            let mut nt = [T::ZERO; NARROW * MC];
+                            let av = &a.data[ic * a.rs + p0 * a.cs..];
+                            narrow(nv, full_rows, depth, av, a.rs, a.cs, bt, &mut nt[..full_rows * nv]);
+                            let (first, last) = if narrow_full_k { (true, true) } else { (first, last) };
+                            let wb = WriteBack { alpha, beta, first, last, ep };
+                            wb.tile(&nt[..full_rows * nv], nv, c.rb(), ic, full_rows, jc + jr, nv);
                         }
-                        let mut nt = [T::ZERO; NARROW * MC];
-                        let av = &a.data[ic * a.rs + pc * a.cs..];
-                        narrow(nv, full_rows, kc, av, a.rs, a.cs, &bt[..nv * kc], &mut nt[..full_rows * nv]);
-                        let wb = WriteBack { alpha, beta, first, last, ep };
-                        wb.tile(&nt[..full_rows * nv], nv, c.rb(), ic, full_rows, jc + jr, nv);
                         first_ir = full_rows;
                     }
                     // The last panel gets the narrower tile when it is narrow enough (`pack_b` packed it
