@@ -482,7 +482,7 @@ pub(crate) mod x86 {
     /// one at ~100%). The kernel table's packed entry; the blocked driver calls [`sgemm_8xv_direct`], which
     /// also reads unpacked operands, whenever a kernel has one.
     pub(crate) fn sgemm_8x32(k: usize, pa: &[f32], pb: &[f32], tile: &mut [f32]) {
-        sgemm_8xv_direct(8, 32, 32, k, pa, 1, 8, pb, 32, tile, 32, 1.0, 0.0, true)
+        sgemm_8xv_direct(1, 8, 32, 32, k, pa, 1, 8, pb, 32, tile, 32, 1.0, 0.0, true)
     }
 
     /// The 8 x `nr` AVX-512 kernel (`nr` 32 or 16; or 16 x 16 for an edge panel) on operands in place:
@@ -495,6 +495,7 @@ pub(crate) mod x86 {
     /// of B) the copies cost 10-25% of the product, so the driver reads operands in place when it can.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn sgemm_8xv_direct(
+        tiles: usize,
         rows: usize,
         nr: usize,
         ncols: usize,
@@ -510,12 +511,17 @@ pub(crate) mod x86 {
         beta: f32,
         first: bool,
     ) {
-        // 8 rows, or 16 rows of a 16-wide panel (16 accumulators either way).
+        // 8 rows, or 16 rows of a 16-wide panel (16 accumulators either way); `tiles` such tiles one under
+        // the other (one call for a column of tiles: the checks and the dispatch are paid once).
         assert!((rows == 8 && (nr == 16 || nr == 32)) || (rows == 16 && nr == 16));
-        assert!(ncols <= nr && ncols > 0 && ldc >= nr && c.len() >= (rows - 1) * ldc + nr);
+        assert!(tiles > 0);
+        let all_rows = tiles.checked_mul(rows).expect("rows of A and C fit in memory");
+        let last_c = (all_rows - 1).checked_mul(ldc).and_then(|x| x.checked_add(nr));
+        assert!(ncols <= nr && ncols > 0 && ldc >= nr && last_c.is_some_and(|l| l <= c.len()));
         assert!(rs == 1 || cs == 1, "A needs contiguous rows or columns");
         if k > 0 {
-            let last_a = (rows - 1).checked_mul(rs).zip((k - 1).checked_mul(cs)).and_then(|(x, y)| x.checked_add(y));
+            let last_a =
+                (all_rows - 1).checked_mul(rs).zip((k - 1).checked_mul(cs)).and_then(|(x, y)| x.checked_add(y));
             let last_b = (k - 1).checked_mul(ldb).and_then(|x| x.checked_add(ncols - 1));
             assert!(last_a.is_some_and(|l| l < a.len()) && last_b.is_some_and(|l| l < b.len()));
         }
@@ -527,26 +533,29 @@ pub(crate) mod x86 {
         let masked = ncols < nr;
         let (ap, bp, cp) = (a.as_ptr(), b.as_ptr(), c.as_mut_ptr());
         // SAFETY: only selected when AVX-512F is available (`simd::best` / `available`). The asserts above
-        // bound every access: A's last index `(rows - 1) rs + (k - 1) cs` is inside `a`; B's unmasked lanes
-        // reach at most `(k - 1) ldb + ncols - 1` inside `b` (masked-out lanes are not accessed: AVX-512
-        // masked loads suppress them), and row i < rows of C is `c[i * ldc .. i * ldc + nr]`.
+        // bound every access: tile t covers rows `t rows .. (t + 1) rows` of A and C, so A's last index
+        // `(tiles rows - 1) rs + (k - 1) cs` is inside `a`; B's unmasked lanes reach at most
+        // `(k - 1) ldb + ncols - 1` inside `b` (masked-out lanes are not accessed: AVX-512 masked loads
+        // suppress them), and row i < tiles rows of C is `c[i * ldc .. i * ldc + nr]`, inside `c`.
         unsafe {
             macro_rules! go {
                 ($mr:literal, $nv:literal, $rows:literal, $masked:literal) => {
-                    sgemm_8xv_avx512::<$mr, $nv, $rows, $masked>(
-                        k,
-                        ap,
-                        rs,
-                        cs,
-                        bp,
-                        ldb,
-                        [m0, m1],
-                        cp,
-                        ldc,
-                        alpha,
-                        beta,
-                        first,
-                    )
+                    for t in 0..tiles {
+                        sgemm_8xv_avx512::<$mr, $nv, $rows, $masked>(
+                            k,
+                            ap.add(t * rows * rs),
+                            rs,
+                            cs,
+                            bp,
+                            ldb,
+                            [m0, m1],
+                            cp.add(t * rows * ldc),
+                            ldc,
+                            alpha,
+                            beta,
+                            first,
+                        )
+                    }
                 };
             }
             match (rows, nr, row_major, masked) {
