@@ -477,14 +477,15 @@ pub(crate) fn blocked_in<T: Float>(
                         let rows =
                             if kern.run_a.is_some() && 2 * knr <= nr && ir + 2 * mr <= full_rows { 2 * mr } else { mr };
                         let mv = rows.min(mc - ir);
-                        // A full tile of a row-major C is updated in place by the kernel; other tiles go
-                        // through the tile buffer and `WriteBack`.
-                        let in_place = c.cs == 1 && mv == rows && nv == knr;
+                        // A tile of full rows of a row-major C is updated in place by the kernel (its
+                        // `nv` valid columns only: masked loads and stores in a last panel); other tiles
+                        // go through the tile buffer and `WriteBack`.
+                        let in_place = c.cs == 1 && mv == rows;
                         // In place, the kernel takes every following full tile of A read in place in one
                         // call (a product of depth 128 spent ~8% of its time in per-tile set-up).
                         let tiles = if in_place && ir + rows <= full_rows { (full_rows - ir) / rows } else { 1 };
                         let start = (ic + ir) * c.rs + (jc + jr) * c.cs;
-                        let end = start + (tiles * rows - 1) * c.rs + knr;
+                        let end = start + (tiles * rows - 1) * c.rs + nv;
                         let wb = WriteBack { alpha, beta, first, last, ep };
                         let t = &mut tile[..rows * knr];
                         if let Some(run_a) = kern.run_a {
@@ -495,8 +496,10 @@ pub(crate) fn blocked_in<T: Float>(
                             };
                             if in_place {
                                 let cd = &mut c.data[start..end];
-                                run_a(tiles, rows, knr, ncols, kc, av, rs, cs, pb, ldb, cd, c.rs, alpha, beta, first);
-                                wb.epilogue_rows(c.rb(), start, tiles * rows, knr, jc + jr);
+                                // A packed panel's columns past `nv` are zeros: masking them out changes
+                                // nothing but C's stores.
+                                run_a(tiles, rows, knr, nv, kc, av, rs, cs, pb, ldb, cd, c.rs, alpha, beta, first);
+                                wb.epilogue_rows(c.rb(), start, tiles * rows, nv, jc + jr);
                             } else {
                                 run_a(1, rows, knr, ncols, kc, av, rs, cs, pb, ldb, t, knr, T::ONE, T::ZERO, true);
                                 wb.tile(t, knr, c.rb(), ic + ir, mv, jc + jr, nv);

@@ -489,7 +489,8 @@ pub(crate) mod x86 {
     /// `A[i][p] = a[i * rs + p * cs]` with `cs == 1` (rows of A contiguous) or `rs == 1` (columns
     /// contiguous, e.g. `X^T`, or a packed panel with `cs = 8`), `B[p][j] = b[p * ldb + j]` for
     /// `j < ncols <= nr` (masked loads: columns past `ncols` count as 0 and are never read), and rows
-    /// `c[i * ldc .. i * ldc + nr]`, `i < rows`, updated as `C = alpha * acc + (first ? beta * C : C)`,
+    /// `c[i * ldc .. i * ldc + ncols]`, `i < tiles * rows` (masked loads and stores past `ncols`), updated as
+    /// `C = alpha * acc + (first ? beta * C : C)`,
     /// skipping the read of C when `first && beta == 0` (with `alpha = 1, beta = 0, first`: `C = acc`).
     /// Packing pays when each value is reused many times; on a trainer's products (A used by 100 columns
     /// of B) the copies cost 10-25% of the product, so the driver reads operands in place when it can.
@@ -516,8 +517,9 @@ pub(crate) mod x86 {
         assert!((rows == 8 && (nr == 16 || nr == 32)) || (rows == 16 && nr == 16));
         assert!(tiles > 0);
         let all_rows = tiles.checked_mul(rows).expect("rows of A and C fit in memory");
-        let last_c = (all_rows - 1).checked_mul(ldc).and_then(|x| x.checked_add(nr));
-        assert!(ncols <= nr && ncols > 0 && ldc >= nr && last_c.is_some_and(|l| l <= c.len()));
+        // Only the `ncols` valid columns of C are read and written (masked when fewer than `nr`).
+        let last_c = (all_rows - 1).checked_mul(ldc).and_then(|x| x.checked_add(ncols));
+        assert!(ncols <= nr && ncols > 0 && ldc >= ncols && last_c.is_some_and(|l| l <= c.len()));
         assert!(rs == 1 || cs == 1, "A needs contiguous rows or columns");
         if k > 0 {
             let last_a =
@@ -634,20 +636,27 @@ pub(crate) mod x86 {
         let (va, vb) = (_mm512_set1_ps(alpha), _mm512_set1_ps(beta));
         for (i, ci) in acc.iter().enumerate() {
             for (v, cv) in ci.iter().enumerate() {
-                // SAFETY: row i < MR, vector v < NV of the tile lies in c[i * ldc .. i * ldc + 16 NV], checked
-                // by the caller.
+                // SAFETY: row i < MR of the tile: its lanes below `ncols` (all 16 NV when not MASKED, else
+                // the ones `masks` selects) lie in c[i * ldc .. i * ldc + ncols], checked by the caller;
+                // masked-out lanes are neither read nor written.
                 unsafe {
                     let dst = c.add(i * ldc + v * 16);
+                    let load =
+                        |d: *const f32| if MASKED { _mm512_maskz_loadu_ps(masks[v], d) } else { _mm512_loadu_ps(d) };
                     let out = if first {
                         if beta == 0.0 {
                             _mm512_mul_ps(va, *cv)
                         } else {
-                            _mm512_fmadd_ps(va, *cv, _mm512_mul_ps(vb, _mm512_loadu_ps(dst)))
+                            _mm512_fmadd_ps(va, *cv, _mm512_mul_ps(vb, load(dst)))
                         }
                     } else {
-                        _mm512_fmadd_ps(va, *cv, _mm512_loadu_ps(dst))
+                        _mm512_fmadd_ps(va, *cv, load(dst))
                     };
-                    _mm512_storeu_ps(dst, out);
+                    if MASKED {
+                        _mm512_mask_storeu_ps(dst, masks[v], out);
+                    } else {
+                        _mm512_storeu_ps(dst, out);
+                    }
                 }
             }
         }
