@@ -34,10 +34,26 @@ pub(crate) mod sealed {
         fn matrixmultiply(alpha: Self, a: MatRef<'_, Self>, b: MatRef<'_, Self>, beta: Self, c: MatMut<'_, Self>);
     }
 
-    const PORTABLE_F64: Kernel<f64> =
-        Kernel { isa: Isa::Portable, mr: 4, nr: 8, run: portable_kernel::<f64>, edge_nr: 0, run_a: None, narrow: None };
-    const PORTABLE_F32: Kernel<f32> =
-        Kernel { isa: Isa::Portable, mr: 4, nr: 8, run: portable_kernel::<f32>, edge_nr: 0, run_a: None, narrow: None };
+    const PORTABLE_F64: Kernel<f64> = Kernel {
+        isa: Isa::Portable,
+        mr: 4,
+        nr: 8,
+        run: portable_kernel::<f64>,
+        edge_nr: 0,
+        run_a: None,
+        narrow: None,
+        pack_bt: None,
+    };
+    const PORTABLE_F32: Kernel<f32> = Kernel {
+        isa: Isa::Portable,
+        mr: 4,
+        nr: 8,
+        run: portable_kernel::<f32>,
+        edge_nr: 0,
+        run_a: None,
+        narrow: None,
+        pack_bt: None,
+    };
 
     impl Sealed for f32 {
         #[cfg(feature = "std")]
@@ -67,11 +83,19 @@ pub(crate) mod sealed {
                     edge_nr: 16,
                     run_a: Some(simd::x86::sgemm_8xv_direct),
                     narrow: Some(simd::x86::sgemm_narrow),
+                    pack_bt: Some(simd::x86::pack_bt_f32),
                 },
                 #[cfg(target_arch = "x86_64")]
-                Isa::Avx2 => {
-                    Kernel { isa, mr: 6, nr: 16, run: simd::x86::sgemm_6x16, edge_nr: 0, run_a: None, narrow: None }
-                }
+                Isa::Avx2 => Kernel {
+                    isa,
+                    mr: 6,
+                    nr: 16,
+                    run: simd::x86::sgemm_6x16,
+                    edge_nr: 0,
+                    run_a: None,
+                    narrow: None,
+                    pack_bt: None,
+                },
                 _ => PORTABLE_F32,
             }
         }

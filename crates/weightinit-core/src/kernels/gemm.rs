@@ -273,7 +273,13 @@ pub struct Kernel<T> {
     /// Optional variant reading A and B in place (see [`RunA`]); when present it computes every tile, and
     /// only operands without contiguous rows (or columns, for A) are packed.
     pub(crate) run_a: Option<RunA<T>>,
+    /// Optional packer for a B stored transposed (see [`PackBt`]); element by element otherwise.
+    pub(crate) pack_bt: Option<PackBt<T>>,
 }
+
+/// Packs B stored transposed: `(src, ld, kc, cols, dst, nr)` writes `dst[p * nr + j] = src[j * ld + p]` for
+/// `p < kc`, `j < cols <= nr`.
+pub(crate) type PackBt<T> = fn(&[T], usize, usize, usize, &mut [T], usize);
 
 /// A microkernel reading A and B in place, unpacked:
 /// `(tiles, rows, nr, ncols, k, a, rs, cs, b, ldb, c, ldc, alpha, beta, first)` on `tiles` tiles of `rows`
@@ -419,7 +425,7 @@ pub(crate) fn blocked_in<T: Float>(
             // else packed.
             let direct_b = kern.run_a.is_some() && b.cs == 1 && m <= DIRECT_B_MAX_M;
             if !direct_b {
-                pack_b(b, pc, kc, jc, nc, nr, edge_nr, bpack);
+                pack_b(b, pc, kc, jc, nc, nr, edge_nr, kern.pack_bt, bpack);
             }
             // Loop 3: blocks of A's rows.
             for ic in (0..m).step_by(MC) {
@@ -696,14 +702,15 @@ fn pack_b<T: Float>(
     nc: usize,
     nr: usize,
     edge_nr: usize,
+    pack_bt: Option<PackBt<T>>,
     out: &mut [T],
 ) {
     let tail = nc % nr;
     let main = if tail != 0 && tail <= edge_nr { nc - tail } else { nc };
     let pack = |w: usize, j0: usize, cols: usize, out: &mut [T]| match w {
-        8 => pack_b_nr::<T, 8>(b, pc, kc, j0, cols, out),
-        16 => pack_b_nr::<T, 16>(b, pc, kc, j0, cols, out),
-        32 => pack_b_nr::<T, 32>(b, pc, kc, j0, cols, out),
+        8 => pack_b_nr::<T, 8>(b, pc, kc, j0, cols, pack_bt, out),
+        16 => pack_b_nr::<T, 16>(b, pc, kc, j0, cols, pack_bt, out),
+        32 => pack_b_nr::<T, 32>(b, pc, kc, j0, cols, pack_bt, out),
         _ => unreachable!("every microkernel has NR 8, 16 or 32"),
     };
     if main > 0 {
@@ -716,7 +723,15 @@ fn pack_b<T: Float>(
 
 /// [`pack_b`] for a compile-time `NR`, so full rows copy as fixed-size blocks.
 #[inline(always)]
-fn pack_b_nr<T: Float, const NR: usize>(b: MatRef<'_, T>, pc: usize, kc: usize, jc: usize, nc: usize, out: &mut [T]) {
+fn pack_b_nr<T: Float, const NR: usize>(
+    b: MatRef<'_, T>,
+    pc: usize,
+    kc: usize,
+    jc: usize,
+    nc: usize,
+    pack_bt: Option<PackBt<T>>,
+    out: &mut [T],
+) {
     for (q, panel) in out[..nc.div_ceil(NR) * NR * kc].chunks_exact_mut(NR * kc).enumerate() {
         let j0 = jc + q * NR;
         let cols = NR.min(jc + nc - j0);
@@ -732,6 +747,10 @@ fn pack_b_nr<T: Float, const NR: usize>(b: MatRef<'_, T>, pc: usize, kc: usize, 
             // stays in L1), zero past the last column.
             if cols < NR {
                 panel.fill(T::ZERO);
+            }
+            if let Some(pack) = pack_bt {
+                pack(&b.data[j0 * b.cs + pc..], b.cs, kc, cols, panel, NR);
+                continue;
             }
             for j in 0..cols {
                 let start = (j0 + j) * b.cs + pc;

@@ -742,6 +742,70 @@ pub(crate) mod x86 {
     /// idle there; this one puts every lane to work: with A's rows contiguous (`cs == 1`) as dot products
     /// along `p` (16 partial sums per element, added in a fixed tree), with A's columns contiguous
     /// (`rs == 1`) as 64-row column updates (one lane per row, summed in order of `p`).
+    /// Packs a B stored transposed (`B[p][j] = src[j * ld + p]`, columns contiguous: `W^T`) into a panel
+    /// `dst[p * nr + j]` for `p < kc`, `j < cols <= nr`, by 16 x 16 blocks transposed in registers (64
+    /// shuffles per 256 values, where the element-wise copy made a strided store per value); the edges
+    /// element by element. Columns `cols .. nr` of `dst` are left as they are.
+    pub(crate) fn pack_bt_f32(src: &[f32], ld: usize, kc: usize, cols: usize, dst: &mut [f32], nr: usize) {
+        if kc == 0 || cols == 0 {
+            return;
+        }
+        assert!(cols <= nr && dst.len() >= kc * nr);
+        let last = (cols - 1).checked_mul(ld).and_then(|x| x.checked_add(kc));
+        assert!(last.is_some_and(|l| l <= src.len()));
+        let (jb, pb) = (cols / 16 * 16, kc / 16 * 16);
+        for j0 in (0..jb).step_by(16) {
+            for p0 in (0..pb).step_by(16) {
+                // SAFETY: AVX-512F is available (this runs from the AVX-512 kernel table only). Rows
+                // j0 .. j0 + 16 <= cols of `src` are read at p0 .. p0 + 16 <= kc: the last index is
+                // (cols - 1) ld + kc - 1 < src.len() (asserted); `dst` rows p0 .. p0 + 16 <= kc are written at
+                // columns j0 .. j0 + 16 <= nr: below kc nr <= dst.len().
+                unsafe {
+                    transpose16_avx512(src.as_ptr().add(j0 * ld + p0), ld, dst.as_mut_ptr().add(p0 * nr + j0), nr)
+                };
+            }
+        }
+        for j in 0..cols {
+            let from = if j < jb { pb } else { 0 };
+            for p in from..kc {
+                dst[p * nr + j] = src[j * ld + p];
+            }
+        }
+    }
+
+    /// `dst[p * ldd + j] = src[j * ld + p]` for `j, p < 16`.
+    #[target_feature(enable = "avx512f")]
+    unsafe fn transpose16_avx512(src: *const f32, ld: usize, dst: *mut f32, ldd: usize) {
+        // SAFETY: the caller guarantees 16 rows of 16 values at `src` (stride `ld`) and 16 rows of 16 at
+        // `dst` (stride `ldd`).
+        let r: [__m512; 16] = core::array::from_fn(|i| unsafe { _mm512_loadu_ps(src.add(i * ld)) });
+        // Pairs of rows interleaved within 128-bit lanes, then quadruples: u[4q + c] holds column
+        // 4 l + c of rows 4q .. 4q + 4 in lane l.
+        let t: [__m512; 16] = core::array::from_fn(|i| {
+            let (a, b) = (r[i & !1], r[i | 1]);
+            if i % 2 == 0 { _mm512_unpacklo_ps(a, b) } else { _mm512_unpackhi_ps(a, b) }
+        });
+        let u: [__m512; 16] = core::array::from_fn(|i| {
+            let (q, c) = (i / 4, i % 4);
+            let (a, b) = (t[4 * q + c / 2], t[4 * q + 2 + c / 2]);
+            if c % 2 == 0 { _mm512_shuffle_ps::<0x44>(a, b) } else { _mm512_shuffle_ps::<0xee>(a, b) }
+        });
+        // Lanes regrouped: v[c + 4 h + 8 g] holds columns c + 4 h (lanes 0, 2) and c + 4 h + 8 (lanes 1, 3)
+        // of rows 8 g .. 8 g + 8; then w[col] = column col of all 16 rows.
+        let v: [__m512; 16] = core::array::from_fn(|i| {
+            let (c, h, g) = (i % 4, (i / 4) % 2, i / 8);
+            let (a, b) = (u[8 * g + c], u[8 * g + 4 + c]);
+            if h == 0 { _mm512_shuffle_f32x4::<0x88>(a, b) } else { _mm512_shuffle_f32x4::<0xdd>(a, b) }
+        });
+        for col in 0..16 {
+            let (c, h, hi) = (col % 4, (col / 4) % 2, col / 8);
+            let (a, b) = (v[c + 4 * h], v[c + 4 * h + 8]);
+            let w = if hi == 0 { _mm512_shuffle_f32x4::<0x88>(a, b) } else { _mm512_shuffle_f32x4::<0xdd>(a, b) };
+            // SAFETY: row `col` < 16 of `dst` (see above).
+            unsafe { _mm512_storeu_ps(dst.add(col * ldd), w) };
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn sgemm_narrow(
         w: usize,
