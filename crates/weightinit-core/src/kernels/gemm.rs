@@ -351,6 +351,7 @@ fn blocked<T: Float>(
 ) {
     let (k, n) = (a.cols, b.cols);
     let a_len = MC * KC.min(k.max(1));
+    #[cfg(feature = "std")]
     let b_len = pack_b_len(kern, k, n);
     // Room after B's pack for the narrow kernel's columns over the whole depth (see `blocked_in`).
     #[cfg(feature = "std")]
