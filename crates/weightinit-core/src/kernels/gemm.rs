@@ -349,17 +349,15 @@ fn blocked<T: Float>(
     c: MatMut<'_, T>,
     ep: Epilogue<'_, T>,
 ) {
-    let (k, n) = (a.cols, b.cols);
+    let k = a.cols;
     let a_len = MC * KC.min(k.max(1));
+    // B's pack, then room for the narrow kernel's columns over the whole depth (see `blocked_in`).
     #[cfg(feature = "std")]
-    let b_len = pack_b_len(kern, k, n);
-    // Room after B's pack for the narrow kernel's columns over the whole depth (see `blocked_in`).
-    #[cfg(feature = "std")]
-    let narrow_len = if kern.narrow.is_some() { NARROW * k } else { 0 };
+    let b_len = pack_b_len(kern, k, b.cols) + if kern.narrow.is_some() { NARROW * k } else { 0 };
     #[cfg(feature = "std")]
     // Both packs start on a 64-byte boundary (`a_len` keeps B's aligned too: `MC * 4` bytes is a multiple
     // of 64), so the microkernels' row loads never straddle cache lines.
-    T::with_pack_buffer(a_len + b_len + narrow_len + ALIGN_PAD, |buf| {
+    T::with_pack_buffer(a_len + b_len + ALIGN_PAD, |buf| {
         let skip = buf.as_ptr().align_offset(64).min(ALIGN_PAD);
         let (apack, bpack) = buf[skip..].split_at_mut(a_len);
         simd::blocked_for_isa(kern.isa, kern, alpha, a, b, beta, c, ep, apack, bpack)
