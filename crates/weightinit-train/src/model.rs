@@ -192,7 +192,10 @@ fn offsets(widths: &[usize]) -> Vec<(usize, usize)> {
 /// Buffers of one training step (row-major over the batch), reused from step to step.
 #[derive(Debug, Default)]
 pub struct StepWork {
-    x: Vec<f32>,
+    /// The batch's inputs, split by feature into the two halves of [`first_layer_halves`].
+    xh: [Vec<f32>; 2],
+    /// `X_h W1_h`: the first layer's product over each half of the features.
+    z1: [Vec<f32>; 2],
     labels: Vec<u8>,
     /// Each layer's output: hidden activations, then the logits.
     acts: Vec<Vec<f32>>,
@@ -202,11 +205,23 @@ pub struct StepWork {
     losses: Vec<f64>,
 }
 
+/// The first layer's inputs split in two by feature, `[0, h) [h, f)` with `h` a multiple of 8 (or `h = f`
+/// for fewer than 16 features), as `(offset, width)` pairs. A training step computes the first layer's
+/// product as `X_0 W1_0 + X_1 W1_1`: the thread that gathers half `h` of the batch's inputs also reads and
+/// updates the rows of `W1` that multiply it, so on two threads the largest operands never change cores
+/// (each thread sends the other its 128 x 100 partial product instead of half of `W1` and of the batch).
+/// The split depends on the shape only, never on the thread count.
+pub fn first_layer_halves(f: usize) -> [(usize, usize); 2] {
+    let h = if f >= 16 { (f / 2).next_multiple_of(8).min(f) } else { f };
+    [(0, h), (h, f - h)]
+}
+
 /// One thread's rows `r0 .. r0 + rows` of the step buffers.
 struct RowBlock<'a> {
     r0: usize,
     rows: usize,
-    x: &'a mut [f32],
+    /// Rows of the first layer's two partial products.
+    z1: [&'a [f32]; 2],
     labels: &'a mut [u8],
     acts: Vec<&'a mut [f32]>,
     dz: Vec<&'a mut [f32]>,
@@ -217,20 +232,31 @@ struct RowBlock<'a> {
 fn row_blocks<'a>(work: &'a mut StepWork, widths: &[usize], chunk: usize) -> Vec<RowBlock<'a>> {
     let mut acts: Vec<_> = work.acts.iter_mut().zip(&widths[1..]).map(|(a, &w)| a.chunks_mut(chunk * w)).collect();
     let mut dz: Vec<_> = work.dz.iter_mut().zip(&widths[1..]).map(|(a, &w)| a.chunks_mut(chunk * w)).collect();
-    let parts =
-        work.x.chunks_mut(chunk * widths[0]).zip(work.labels.chunks_mut(chunk)).zip(work.losses.chunks_mut(chunk));
+    let d1 = widths[1];
+    let z1 = &work.z1;
+    let parts = work.labels.chunks_mut(chunk).zip(work.losses.chunks_mut(chunk));
     parts
         .enumerate()
-        .map(|(i, ((x, labels), losses))| RowBlock {
+        .map(|(i, (labels, losses))| RowBlock {
             r0: i * chunk,
             rows: labels.len(),
-            x,
+            z1: core::array::from_fn(|h| {
+                let z = &z1[h];
+                if z.is_empty() { &z[..] } else { &z[i * chunk * d1..(i * chunk + labels.len()) * d1] }
+            }),
             labels,
             acts: acts.iter_mut().map(|it| it.next().expect("one block per buffer")).collect(),
             dz: dz.iter_mut().map(|it| it.next().expect("one block per buffer")).collect(),
             losses,
         })
         .collect()
+}
+
+/// `(start, len, piece)` cut into ranges of at most `piece` rows (a multiple of the gemm's tile rows, so the
+/// pieces' products have the bits of the whole one), as `(i0, i1)`.
+fn pieces((start, len, piece): (usize, usize, usize)) -> Vec<(usize, usize)> {
+    let piece = piece.next_multiple_of(blocked_tile_rows::<f32>()).max(1);
+    (start..start + len).step_by(piece).map(|i0| (i0, (i0 + piece).min(start + len))).collect()
 }
 
 /// Largest gradient magnitude a step accepts (above it, or NaN, the step diverged): the square root of
@@ -436,7 +462,11 @@ impl Mlp {
         if grad.len() != np || state.iter().any(|s| !s.is_empty() && s.len() != np) {
             return Err(format!("train_step: the gradient and optimizer state buffers must hold {np} values"));
         }
-        work.x.resize(rows * f, 0.0);
+        let halves = first_layer_halves(f);
+        for (h, &(_, wh)) in halves.iter().enumerate() {
+            work.xh[h].resize(rows * wh, 0.0);
+            work.z1[h].resize(if wh == 0 { 0 } else { rows * self.widths[1] }, 0.0);
+        }
         work.labels.resize(rows, 0);
         work.losses.resize(rows, 0.0);
         work.acts.resize_with(layers, Vec::new);
@@ -450,13 +480,48 @@ impl Mlp {
         let align = blocked_tile_rows::<f32>();
         let scale = (1.0 / rows as f64) as f32;
 
-        // Phase 1: row blocks.
+        // Phase 1a: the first layer's product over each half of the features, `Z1_h = X_h W1_h`, in blocks
+        // of rows; on two threads thread h takes half h (`spread` deals tasks round-robin), every step.
+        let d1 = self.widths[1];
+        let per_half = threads.div_ceil(2);
+        let hchunk = rows.div_ceil(per_half).next_multiple_of(align).max(1);
+        let mut partial = Vec::new();
+        {
+            let [x0, x1] = &mut work.xh;
+            let [z0, z1] = &mut work.z1;
+            let mut cuts: Vec<_> = [(x0, z0), (x1, z1)]
+                .into_iter()
+                .zip(halves)
+                .filter(|(_, (_, wh))| *wh > 0)
+                .map(|((x, z), (off, wh))| (x.chunks_mut(hchunk * wh).zip(z.chunks_mut(hchunk * d1)), off, wh))
+                .collect();
+            // Interleaved, half 0 then half 1 of each block of rows.
+            for r in 0..rows.div_ceil(hchunk) {
+                for (it, off, wh) in cuts.iter_mut() {
+                    let (x, z) = it.next().expect("one block per buffer");
+                    partial.push((r * hchunk, x, z, *off, *wh));
+                }
+            }
+        }
+        let (w1, _) = self.params.split_at(offs[0].1);
+        spread(partial, |(r0, x, z, off, wh)| {
+            let n = x.len() / wh;
+            for (dst, &i) in x.chunks_exact_mut(wh).zip(&idx[r0..r0 + n]) {
+                dst.copy_from_slice(&images[i * f + off..i * f + off + wh]);
+            }
+            let a = MatRef::row_major(x, n, wh, wh).expect("input shape");
+            let w = MatRef::row_major(&w1[off * d1..(off + wh) * d1], wh, d1, d1).expect("weight shape");
+            let c = MatMut::row_major(z, n, d1, d1).expect("output shape");
+            gemm_with(GemmPath::Blocked, 1.0, a, w, 0.0, c, Epilogue::None).expect("consistent shapes");
+        });
+
+        // Phase 1b: row blocks, from the first layer's sum to the gradients of every pre-activation.
         let chunk = rows.div_ceil(threads).next_multiple_of(align).max(1);
         let blocks = row_blocks(work, &self.widths, chunk);
         let this = &*self;
         spread(blocks, |b| {
             let ids = &idx[b.r0..b.r0 + b.rows];
-            this.rows_forward_backward(&offs, images, labels, ids, b, scale);
+            this.rows_forward_backward(&offs, labels, ids, b, scale);
         });
         let sum = work.losses.iter().fold(0.0f64, |s, &l| s + l);
         let loss = ((sum * (1.0 / rows as f64)) as f32) as f64;
@@ -476,29 +541,38 @@ impl Mlp {
             let (mut gw, tail) = rest.split_at(bo - wo);
             let (gb, tail) = tail.split_at(dout);
             rest = tail;
-            let piece = din.div_ceil(threads).next_multiple_of(align);
-            let mut i0 = 0;
-            while i0 < din {
-                let i1 = (i0 + piece).min(din);
+            // The first layer's rows in pieces within each half of the features (the thread that gathered
+            // a half multiplies it); the other layers' rows in one piece per thread.
+            let ranges: Vec<(usize, usize)> = if l == 0 {
+                halves.iter().filter(|h| h.1 > 0).map(|&(o, w)| (o, w, w.div_ceil(per_half))).flat_map(pieces).collect()
+            } else {
+                pieces((0, din, din.div_ceil(threads)))
+            };
+            for (i0, i1) in ranges {
                 let (head, tail) = gw.split_at((i1 - i0) * dout);
                 tasks.push(GradTask::Weight { l, i0, out: head });
                 gw = tail;
-                i0 = i1;
             }
             biases.push(GradTask::Bias { l, out: gb });
         }
         tasks.sort_by_key(|t| std::cmp::Reverse(t.len()));
         tasks.extend(biases);
-        let (x, acts, dz, widths) = (&work.x, &work.acts, &work.dz, &self.widths);
+        let (xh, acts, dz, widths) = (&work.xh, &work.acts, &work.dz, &self.widths);
         let failed = std::sync::atomic::AtomicBool::new(false);
         spread(tasks, |t| {
             let piece = match t {
                 GradTask::Weight { l, i0, out } => {
                     let (din, dout) = (widths[l], widths[l + 1]);
-                    let input: &[f32] = if l == 0 { x } else { &acts[l - 1] };
                     let i1 = i0 + out.g.len() / dout;
-                    let a = MatRef::row_major(input, rows, din, din).expect("input shape").t();
-                    let a = a.rows_range(i0, i1).expect("gradient rows");
+                    // Rows i0 .. i1 of the layer's input columns (of the first layer's half holding them).
+                    let (input, width, from): (&[f32], usize, usize) = if l == 0 {
+                        let h = usize::from(i0 >= halves[1].0 && halves[1].1 > 0);
+                        (&xh[h], halves[h].1, halves[h].0)
+                    } else {
+                        (&acts[l - 1], din, 0)
+                    };
+                    let a = MatRef::row_major(input, rows, width, width).expect("input shape").t();
+                    let a = a.rows_range(i0 - from, i1 - from).expect("gradient rows");
                     let b = MatRef::row_major(&dz[l], rows, dout, dout).expect("dz shape");
                     let c = MatMut::row_major(out.g, i1 - i0, dout, dout).expect("gradient shape");
                     gemm_with(GemmPath::Blocked, 1.0, a, b, 0.0, c, Epilogue::None).expect("consistent shapes");
@@ -522,16 +596,13 @@ impl Mlp {
     fn rows_forward_backward(
         &self,
         offs: &[(usize, usize)],
-        images: &[f32],
         labels: &[u8],
         ids: &[usize],
         b: RowBlock<'_>,
         scale: f32,
     ) {
-        let RowBlock { rows, x, labels: lab, mut acts, mut dz, losses, .. } = b;
-        let f = self.widths[0];
-        for ((dst, l), &i) in x.chunks_exact_mut(f).zip(lab.iter_mut()).zip(ids) {
-            dst.copy_from_slice(&images[i * f..(i + 1) * f]);
+        let RowBlock { rows, z1, labels: lab, mut acts, mut dz, losses, .. } = b;
+        for (l, &i) in lab.iter_mut().zip(ids) {
             *l = labels[i];
         }
         let layers = self.layers();
@@ -543,12 +614,30 @@ impl Mlp {
             let (din, dout) = (self.widths[l], self.widths[l + 1]);
             let (w, bias) = param(l);
             let (before, after) = acts.split_at_mut(l);
-            let input: &[f32] = if l == 0 { x } else { before[l - 1] };
             let out = &mut *after[0];
             let hidden = l + 1 < layers;
-            let ep =
-                if hidden && self.act == Activation::Relu { Epilogue::BiasRelu(bias) } else { Epilogue::Bias(bias) };
-            let a = MatRef::row_major(input, rows, din, din).expect("input shape");
+            let relu = hidden && self.act == Activation::Relu;
+            if l == 0 {
+                // (X_0 W1_0 + X_1 W1_1) + b, then ReLU (the epilogue the gemm would apply).
+                for (j, o) in out.chunks_exact_mut(dout).enumerate() {
+                    let p0 = &z1[0][j * dout..(j + 1) * dout];
+                    let p1 = z1[1].get(j * dout..(j + 1) * dout).unwrap_or(&[]);
+                    for (k, (o, (&a, &b))) in o.iter_mut().zip(p0.iter().zip(bias)).enumerate() {
+                        let s = p1.get(k).map_or(a, |&c| a + c) + b;
+                        *o = match relu {
+                            true if s > 0.0 => s,
+                            true => 0.0,
+                            false => s,
+                        };
+                    }
+                }
+                if hidden {
+                    self.act.forward(out);
+                }
+                continue;
+            }
+            let ep = if relu { Epilogue::BiasRelu(bias) } else { Epilogue::Bias(bias) };
+            let a = MatRef::row_major(before[l - 1], rows, din, din).expect("input shape");
             let wv = MatRef::row_major(w, din, dout, dout).expect("weight shape");
             let c = MatMut::row_major(out, rows, dout, dout).expect("output shape");
             gemm_with(GemmPath::Blocked, 1.0, a, wv, 0.0, c, ep).expect("consistent shapes");

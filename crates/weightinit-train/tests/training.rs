@@ -120,3 +120,69 @@ fn train_step_checks_its_input_and_updates_like_sgd() {
     assert_eq!(mlp.params, want);
     assert!(grad.iter().any(|&g| g != 0.0));
 }
+
+/// Mean cross-entropy of `rows` examples from [`Mlp::forward`] (the plain path, one gemm per layer), in f64.
+fn reference_loss(mlp: &weightinit_train::model::Mlp, images: &[f32], labels: &[u8], idx: &[usize]) -> f64 {
+    let f = mlp.widths[0];
+    let x: Vec<f32> = idx.iter().flat_map(|&i| images[i * f..(i + 1) * f].iter().copied()).collect();
+    let mut acts = vec![Vec::new(); mlp.layers()];
+    mlp.forward(&x, idx.len(), &mut acts);
+    let classes = *mlp.widths.last().unwrap();
+    let logits = acts.last().unwrap();
+    let mut sum = 0.0;
+    for (r, &i) in idx.iter().enumerate() {
+        let z: Vec<f64> = logits[r * classes..(r + 1) * classes].iter().map(|&v| v as f64).collect();
+        let m = z.iter().cloned().fold(f64::MIN, f64::max);
+        let lse = m + z.iter().map(|v| (v - m).exp()).sum::<f64>().ln();
+        sum += lse - z[labels[i] as usize];
+    }
+    sum / idx.len() as f64
+}
+
+/// The training step computes the first layer as `X_0 W1_0 + X_1 W1_1` over two halves of the features:
+/// its loss equals the plain forward pass's, and its gradient (every weight of both halves, the biases)
+/// matches central finite differences of that loss; for inputs split in two (40 = 24 + 16 features) and
+/// not split (10 features), for ReLU (loss only: finite differences cross its kink) and tanh.
+#[test]
+fn train_step_first_layer_halves_give_the_plain_loss_and_its_gradient() {
+    use weightinit_train::model::{Mlp, Step, StepWork, first_layer_halves};
+    assert_eq!(first_layer_halves(784), [(0, 392), (392, 392)]);
+    assert_eq!(first_layer_halves(40), [(0, 24), (24, 16)]);
+    assert_eq!(first_layer_halves(10), [(0, 10), (10, 0)]);
+    for (f, act) in [(40, Activation::Tanh), (10, Activation::Tanh), (40, Activation::Relu), (10, Activation::Relu)] {
+        let widths = [f, 12, 5];
+        let (mut mlp, _) = Mlp::new(&widths, act, Init::XAVIER_NORMAL, Init::Constant { value: 0.1 }, 3).unwrap();
+        let rows = 9;
+        let mut images = vec![0.0f32; rows * f];
+        weightinit_core::Stream::new(4, 5).fill_uniform(0, &mut images, -1.0, 1.0).unwrap();
+        let labels: Vec<u8> = (0..rows).map(|i| (i * 3 % 5) as u8).collect();
+        let idx: Vec<usize> = (0..rows).rev().collect();
+        let np = mlp.params.len();
+        let mut grad = vec![0.0f32; np];
+        let mut work = StepWork::default();
+        let keep = |_: &mut [f32], _: &[f32], _: &mut [f32], _: &mut [f32]| {};
+        let before = mlp.params.clone();
+        let r = mlp.train_step(&images, &labels, &idx, &mut work, &mut grad, [&mut [], &mut []], 1e9, &keep).unwrap();
+        let Step::Done { loss } = r else { panic!("diverged: {r:?}") };
+        assert_eq!(mlp.params, before, "the update closure did nothing");
+        let plain = reference_loss(&mlp, &images, &labels, &idx);
+        assert!((loss - plain).abs() <= 1e-5 * plain.max(1.0), "f {f} {act:?}: step loss {loss}, plain {plain}");
+        if act == Activation::Relu {
+            continue;
+        }
+        // Every weight of W1 (both halves) in a stride, every bias of layer 1, some of layer 2.
+        let (w1, b1) = (f * 12, f * 12 + 12);
+        let probe: Vec<usize> = (0..w1).step_by(7).chain(w1..b1).chain((b1..np).step_by(5)).collect();
+        for &p in &probe {
+            let h = 1e-2f32;
+            let mut m = mlp.clone();
+            m.params[p] = before[p] + h;
+            let up = reference_loss(&m, &images, &labels, &idx);
+            m.params[p] = before[p] - h;
+            let down = reference_loss(&m, &images, &labels, &idx);
+            let fd = (up - down) / (2.0 * h as f64);
+            let g = grad[p] as f64;
+            assert!((g - fd).abs() <= 1e-3 + 0.02 * fd.abs(), "f {f} param {p}: gradient {g}, finite difference {fd}");
+        }
+    }
+}
