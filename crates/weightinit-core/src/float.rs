@@ -34,26 +34,19 @@ pub(crate) mod sealed {
         fn matrixmultiply(alpha: Self, a: MatRef<'_, Self>, b: MatRef<'_, Self>, beta: Self, c: MatMut<'_, Self>);
     }
 
-    const PORTABLE_F64: Kernel<f64> = Kernel {
-        isa: Isa::Portable,
-        mr: 4,
-        nr: 8,
-        run: portable_kernel::<f64>,
-        edge_nr: 0,
-        run_a: None,
-        narrow: None,
-        pack_bt: None,
-    };
-    const PORTABLE_F32: Kernel<f32> = Kernel {
-        isa: Isa::Portable,
-        mr: 4,
-        nr: 8,
-        run: portable_kernel::<f32>,
-        edge_nr: 0,
-        run_a: None,
-        narrow: None,
-        pack_bt: None,
-    };
+    /// The portable 4 x 8 kernel, with no in-place, narrow or transposed-pack variants.
+    const fn portable<T: crate::Float>() -> Kernel<T> {
+        Kernel {
+            isa: Isa::Portable,
+            mr: 4,
+            nr: 8,
+            run: portable_kernel::<T>,
+            edge_nr: 0,
+            run_a: None,
+            narrow: None,
+            pack_bt: None,
+        }
+    }
 
     impl Sealed for f32 {
         #[cfg(feature = "std")]
@@ -96,7 +89,7 @@ pub(crate) mod sealed {
                     narrow: None,
                     pack_bt: None,
                 },
-                _ => PORTABLE_F32,
+                _ => portable::<f32>(),
             }
         }
         fn dot(x: &[f32], y: &[f32]) -> f32 {
@@ -129,7 +122,7 @@ pub(crate) mod sealed {
             })
         }
         fn kernel(_isa: Isa) -> Kernel<f64> {
-            PORTABLE_F64
+            portable::<f64>()
         }
         fn dot(x: &[f64], y: &[f64]) -> f64 {
             simd::dot(x, y)
