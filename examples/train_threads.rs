@@ -14,6 +14,8 @@ fn main() {
     let mut rates: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
     let one: Option<usize> = std::env::args().nth(1).map(|a| a.parse().expect("a thread count"));
     let runs = one.map_or(vec![1usize, 2, 1, 2, 1, 2, 1, 2, 1, 2], |t| vec![t]);
+    // `EPOCHS=N` (default 3): epochs per run (the criterion bench runs one per iteration).
+    let epochs: usize = std::env::var("EPOCHS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
     for threads in runs {
         let cfg = TrainConfig {
             layers: vec![784, 100, 100, 10],
@@ -21,7 +23,7 @@ fn main() {
             init_name: "he-normal".into(),
             init: Init::HE_NORMAL,
             bias_init: Init::Zeros,
-            epochs: 3,
+            epochs,
             batch: 128,
             lr: 0.01,
             optimizer: Optimizer::Sgd { momentum: 0.9 },
@@ -35,7 +37,7 @@ fn main() {
         println!(
             "{threads} threads: {:.0} samples/s (training steps), {:.0} samples/s wall",
             r.samples_per_second,
-            3.0 * 16384.0 / t.elapsed().as_secs_f64()
+            (epochs * 16384) as f64 / t.elapsed().as_secs_f64()
         );
         if one.is_some() {
             return;
