@@ -241,3 +241,37 @@ fn every_path_follows_the_format_specification() {
         }
     }
 }
+
+#[test]
+#[cfg_attr(miri, ignore = "too slow under Miri; runs natively")]
+fn large_fills_with_streaming_stores_equal_small_fills() {
+    // Fills of at least STREAMING_MIN_LEN values go through the staging block piece by piece with
+    // streaming stores; the bits must equal small fills (plain stores) at any offset and alignment.
+    use weightinit_core::kernels::bulk::STREAMING_MIN_LEN;
+    let s = Stream::new(41, 2);
+    let len = STREAMING_MIN_LEN + 4133;
+    for (offset, shift) in [(0u64, 0usize), (4095, 3), (1_000_003, 13)] {
+        let mut expect_n = vec![0.0f32; len];
+        let mut expect_u = vec![0.0f32; len];
+        let mut expect_t = vec![0.0f32; len];
+        for (i, ((n, u), t)) in
+            expect_n.chunks_mut(100_000).zip(expect_u.chunks_mut(100_000)).zip(expect_t.chunks_mut(100_000)).enumerate()
+        {
+            let at = offset + (i * 100_000) as u64;
+            s.fill_normal(at, n, 0.5, 2.0).unwrap();
+            s.fill_uniform(at, u, -1.0, 3.0).unwrap();
+            s.fill_truncated_normal(at, t, 0.0, 1.0, TruncBounds::two_sigma()).unwrap();
+        }
+        for isa in isas() {
+            let s = s.with_isa(isa);
+            let mut buf = vec![0.0f32; len + 16];
+            let v = &mut buf[shift..shift + len];
+            s.fill_normal(offset, v, 0.5, 2.0).unwrap();
+            assert!(bits32(v) == bits32(&expect_n), "{isa:?} normal at {offset}, shift {shift}");
+            s.fill_uniform(offset, v, -1.0, 3.0).unwrap();
+            assert!(bits32(v) == bits32(&expect_u), "{isa:?} uniform at {offset}, shift {shift}");
+            s.fill_truncated_normal(offset, v, 0.0, 1.0, TruncBounds::two_sigma()).unwrap();
+            assert!(bits32(v) == bits32(&expect_t), "{isa:?} truncated at {offset}, shift {shift}");
+        }
+    }
+}

@@ -150,29 +150,51 @@ trait Groups<T, const G: usize> {
 /// partial first group, whole groups, and a partial last group.
 #[inline(always)]
 fn walk<T: Copy + Default, const G: usize, Q: Groups<T, G>>(q: &mut Q, skip: usize, out: &mut [T]) {
-    for _ in 0..skip / G {
-        q.skip();
+    Cursor::new(q, skip).write(out);
+}
+
+/// A position inside a block's groups that can stop and resume anywhere: the rest of a partly used group
+/// waits in `buf`.
+struct Cursor<'a, T, const G: usize, Q> {
+    q: &'a mut Q,
+    buf: [T; G],
+    /// Values of `buf` not yet written: `buf[G - pending..]`.
+    pending: usize,
+}
+
+impl<'a, T: Copy + Default, const G: usize, Q: Groups<T, G>> Cursor<'a, T, G, Q> {
+    /// At value `skip` of the block (whole groups before it are skipped, not computed).
+    #[inline(always)]
+    fn new(q: &'a mut Q, skip: usize) -> Self {
+        for _ in 0..skip / G {
+            q.skip();
+        }
+        let mut c = Cursor { q, buf: [T::default(); G], pending: 0 };
+        if skip % G != 0 {
+            c.q.next(&mut c.buf);
+            c.pending = G - skip % G;
+        }
+        c
     }
-    let mut out = out;
-    let head = skip % G;
-    if head != 0 && !out.is_empty() {
-        let mut tmp = [T::default(); G];
-        q.next(&mut tmp);
-        let n = (G - head).min(out.len());
-        out[..n].copy_from_slice(&tmp[head..head + n]);
-        out = &mut out[n..];
-    }
-    let done = q.run(out);
-    let mut chunks = out[done..].chunks_exact_mut(G);
-    for ch in &mut chunks {
-        q.next(ch.try_into().expect("G values"));
-    }
-    let rest = chunks.into_remainder();
-    if !rest.is_empty() {
-        let mut tmp = [T::default(); G];
-        q.next(&mut tmp);
-        let n = rest.len();
-        rest.copy_from_slice(&tmp[..n]);
+
+    /// Writes the next `out.len()` values.
+    #[inline(always)]
+    fn write(&mut self, out: &mut [T]) {
+        let n = self.pending.min(out.len());
+        out[..n].copy_from_slice(&self.buf[G - self.pending..G - self.pending + n]);
+        self.pending -= n;
+        let out = &mut out[n..];
+        let done = self.q.run(out);
+        let mut chunks = out[done..].chunks_exact_mut(G);
+        for ch in &mut chunks {
+            self.q.next(ch.try_into().expect("G values"));
+        }
+        let rest = chunks.into_remainder();
+        if !rest.is_empty() {
+            self.q.next(&mut self.buf);
+            rest.copy_from_slice(&self.buf[..rest.len()]);
+            self.pending = G - rest.len();
+        }
     }
 }
 
@@ -348,6 +370,43 @@ fn wide_normal_group2<S: Wide>(s: S, st: &mut [S::W; 4], mean: f32, std: f32, ou
 /// code into each `#[target_feature]` wrapper).
 trait BlockGen {
     fn block(&self, block: u64, skip: usize, out: &mut [f32]);
+    /// The same values, written to `out` with streaming stores through `stage`. By default the whole
+    /// block is generated into the stage, then copied.
+    #[inline(always)]
+    fn block_streamed<S: Wide>(&self, s: S, block: u64, skip: usize, out: &mut [f32], stage: &mut Stage) {
+        let n = out.len();
+        self.block(block, skip, &mut stage.0[..n]);
+        stream_copy(s, &stage.0[..n], out);
+    }
+}
+
+/// Values per piece of a streamed block: each piece is generated into the L1-resident stage and copied out
+/// at once, so the streaming stores drain while the next piece is computed (a multiple of every group
+/// size).
+const PIECE: usize = 512;
+
+/// Writes values `skip .. skip + out.len()` of a block given as groups, piece by piece through the stage
+/// with streaming stores; pieces after the first start on a 64-byte boundary of `out`.
+#[inline(always)]
+fn stream_groups<S: Wide, const G: usize, Q: Groups<f32, G>>(
+    s: S,
+    q: &mut Q,
+    skip: usize,
+    out: &mut [f32],
+    stage: &mut Stage,
+) {
+    let mut c = Cursor::new(q, skip);
+    let first = (out.as_ptr().align_offset(64) + PIECE).min(out.len());
+    let (head, mut rest) = out.split_at_mut(first);
+    c.write(&mut stage.0[..first]);
+    stream_copy(s, &stage.0[..first], head);
+    while !rest.is_empty() {
+        let n = rest.len().min(PIECE);
+        let (piece, tail) = rest.split_at_mut(n);
+        c.write(&mut stage.0[..n]);
+        stream_copy(s, &stage.0[..n], piece);
+        rest = tail;
+    }
 }
 
 /// Fills of at least this many values write through an L1-resident staging block with streaming stores
@@ -389,8 +448,7 @@ fn fill_blocks<S: Wide, B: BlockGen>(s: S, offset: u64, out: &mut [f32], g: &B) 
     for (block, skip, n) in blocks(offset, rest.len()) {
         let (o, tail) = rest.split_at_mut(n);
         rest = tail;
-        g.block(block, skip, &mut stage.0[..n]);
-        stream_copy(s, &stage.0[..n], o);
+        g.block_streamed(s, block, skip, o, &mut stage);
     }
     s.fence();
 }
@@ -407,6 +465,11 @@ impl<S: Wide> BlockGen for NormalWide<S> {
     fn block(&self, block: u64, skip: usize, o: &mut [f32]) {
         let st = self.s.load_state(&LaneRng::new(&self.stream, block));
         walk(&mut NormalGroups { s: self.s, st, mean: self.mean, std: self.std }, skip, o);
+    }
+    #[inline(always)]
+    fn block_streamed<T: Wide>(&self, t: T, block: u64, skip: usize, o: &mut [f32], stage: &mut Stage) {
+        let st = self.s.load_state(&LaneRng::new(&self.stream, block));
+        stream_groups(t, &mut NormalGroups { s: self.s, st, mean: self.mean, std: self.std }, skip, o, stage);
     }
 }
 
@@ -538,6 +601,11 @@ impl<S: Wide> BlockGen for UniformWide<S> {
     fn block(&self, block: u64, skip: usize, o: &mut [f32]) {
         let st = self.s.load_state(&LaneRng::new(&self.stream, block));
         walk(&mut UniformGroups { g: self, st }, skip, o);
+    }
+    #[inline(always)]
+    fn block_streamed<T: Wide>(&self, t: T, block: u64, skip: usize, o: &mut [f32], stage: &mut Stage) {
+        let st = self.s.load_state(&LaneRng::new(&self.stream, block));
+        stream_groups(t, &mut UniformGroups { g: self, st }, skip, o, stage);
     }
 }
 
