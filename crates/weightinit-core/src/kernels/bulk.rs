@@ -170,7 +170,7 @@ impl<'a, T: Copy + Default, const G: usize, Q: Groups<T, G>> Cursor<'a, T, G, Q>
             q.skip();
         }
         let mut c = Cursor { q, buf: [T::default(); G], pending: 0 };
-        if skip % G != 0 {
+        if !skip.is_multiple_of(G) {
             c.q.next(&mut c.buf);
             c.pending = G - skip % G;
         }
