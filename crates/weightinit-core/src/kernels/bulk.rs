@@ -1,17 +1,19 @@
-//! Bulk fills (stream format v3): each block's values come from [`LANES`] independent Xoshiro256++
+//! Bulk fills (stream format v4): each block's values come from [`LANES`] independent Xoshiro256++
 //! generators ("lanes") stepped in lockstep, so one block is one SIMD problem; the per-value math is the
 //! polynomials of [`vmath`](super::vmath), written once over its `Math` trait. One set of bodies (the
 //! `Wide` trait: lane generators, stores, in-order compaction) serves every path: the portable one on
 //! 16-lane arrays ([`Lanes16`], vectorized by the compiler where the target allows, scalar on a Cortex-M)
 //! and the x86-64 ones with the AVX2 / AVX-512 tokens of `simd` (16 lanes per instruction, two lane steps
 //! interleaved, streaming stores for large fills). Identical bits on every path: only IEEE add,
-//! subtract, multiply, square root, conversions and integer operations, no fused multiply-add.
+//! subtract, multiply, fused multiply-add, square root, conversions and integer operations.
 //!
 //! Layout of a block (see the crate docs, "Stream format"): step `g` of the 16 lanes yields one 64-bit word
-//! per lane, `w[l]`, and the 32 f32 values `32 g + l` and `32 g + 16 + l`: for the uniform from the high
-//! and the low half of `w[l]`, for the normal the cosine and sine branches of Box-Muller on `w[l]`; an f64
-//! uniform takes the 16 values `16 g + l` from `w[l]`. The truncated normal keeps the block's normals that
-//! fall inside its bounds, in order.
+//! per lane, `x[l]`, read as two sets of 16 u32 words ([`step_words`]): `a[l]` is the low (`l` even) or high
+//! (`l` odd) half of `x[l / 2]`, `b[l]` the same half of `x[8 + l / 2]` (so a 512-bit register of 8 lanes
+//! is 16 words as it stands). The f32 values `32 g + l` and `32 g + 16 + l` are, for the uniform, from
+//! `a[l]` and `b[l]`; for the normal, the two branches of Box-Muller on `(a[l], b[l])`. An f64 uniform
+//! takes the 16 values `16 g + l` from `x[l]`. The truncated normal keeps the block's normals that fall
+//! inside its bounds, in order.
 
 use crate::kernels::simd::Isa;
 use crate::kernels::vmath::{Lanes16, Mask16, Math, Scalar, Two, normal_pair};
@@ -106,11 +108,27 @@ fn uniform_group_f64(w: &[u64; LANES], p: &UniformParams<f64>, out: &mut [f64; L
     }
 }
 
-/// `(sin-branch, cos-branch)` standard normals of one 64-bit word, as the bulk path computes them.
+/// The two standard normals of the bulk path from the words `(a, b)`: `(value 32 g + l, value 32 g + 16 + l)`
+/// of a step whose lane words are `a[l]`, `b[l]` ([`step_words`]).
+#[inline(always)]
+pub fn poly_normal(a: u32, b: u32) -> (f32, f32) {
+    normal_pair(Scalar, a, b)
+}
+
+/// Two standard normals of one 64-bit word (`a` its high half, `b` its low half), second branch first: the
+/// sequential [`NormalMethod::BoxMullerPoly`](crate::sample::NormalMethod) sampler.
 #[inline(always)]
 pub fn poly_normal_pair(w: u64) -> (f32, f32) {
-    let (c, s) = normal_pair(Scalar, (w >> 32) as u32, w as u32);
-    (s, c)
+    let (u, v) = normal_pair(Scalar, (w >> 32) as u32, w as u32);
+    (v, u)
+}
+
+/// The 32-bit words `(a, b)` of one lane step's outputs `x`: `a[l]` is the low (`l` even) or high (`l` odd)
+/// half of `x[l / 2]`, `b[l]` the same half of `x[8 + l / 2]`.
+#[inline(always)]
+pub fn step_words(x: &[u64; LANES]) -> ([u32; LANES], [u32; LANES]) {
+    let half = |w: u64, l: usize| (w >> (32 * (l & 1))) as u32;
+    (core::array::from_fn(|l| half(x[l / 2], l)), core::array::from_fn(|l| half(x[8 + l / 2], l)))
 }
 
 /// Produces the `G` values of one lane step (a trait, not a closure, so `#[inline(always)]` carries the
@@ -267,9 +285,9 @@ pub(crate) mod body {
     }
 
     /// Truncated normal by rejection, in stream order: a block's candidates are the standard normals of
-    /// the block in the order the normal fill gives them (step `g`: the 16 cosine values, then the 16 sine
+    /// the block in the order the normal fill gives them (step `g`: the 16 first-branch values, then the 16 second-branch
     /// values); a candidate `z` is accepted when `alpha <= z <= beta`, and position `p` of the block holds
-    /// the `p`-th accepted one, as `mean + std * z` clamped to `[lo, hi]`.
+    /// the `p`-th accepted one, as `fma(std, z, mean)` clamped to `[lo, hi]`.
     #[inline(always)]
     pub(crate) fn truncated_f32(stream: &Stream, offset: u64, out: &mut [f32], t: &TruncParams) {
         wide_truncated_f32(Lanes16, stream, offset, out, t)
@@ -286,7 +304,7 @@ pub(crate) trait Wide: Math {
     const STREAMING: bool;
     /// The lanes' state words.
     fn load_state(self, rng: &LaneRng) -> [Self::W; 4];
-    /// One Xoshiro256++ step of every lane: the outputs' (high halves, low halves).
+    /// One Xoshiro256++ step of every lane: the outputs as the words `(a, b)` of [`step_words`].
     fn step(self, st: &mut [Self::W; 4]) -> (Self::U, Self::U);
     /// Stores the 16 lanes.
     fn store(self, v: Self::F, out: &mut [f32; LANES]);
@@ -302,15 +320,15 @@ pub(crate) trait Wide: Math {
     fn compress_store(self, v: Self::F, m: Self::M, out: &mut [f32], at: usize) -> Option<usize>;
 }
 
-/// The 32 values `mean + std z` of one lane step, SIMD.
+/// The 32 values `fma(std, z, mean)` of one lane step, SIMD.
 #[inline(always)]
 fn wide_normal_group<S: Wide>(s: S, st: &mut [S::W; 4], mean: f32, std: f32, out: &mut [f32; 2 * LANES]) {
     let (hi, lo) = s.step(st);
     let (c, sn) = normal_pair(s, hi, lo);
     let (a, b) = out.split_at_mut(LANES);
     let (a, b): (&mut [f32; LANES], &mut [f32; LANES]) = (a.try_into().expect("16"), b.try_into().expect("16"));
-    s.store(s.add(s.splat(mean), s.mul(s.splat(std), c)), a);
-    s.store(s.add(s.splat(mean), s.mul(s.splat(std), sn)), b);
+    s.store(s.fma(s.splat(std), c, s.splat(mean)), a);
+    s.store(s.fma(s.splat(std), sn, s.splat(mean)), b);
 }
 
 impl Wide for Lanes16 {
@@ -322,8 +340,7 @@ impl Wide for Lanes16 {
     }
     #[inline(always)]
     fn step(self, st: &mut [[u64; LANES]; 4]) -> ([u32; LANES], [u32; LANES]) {
-        let w = xoshiro_step(st);
-        (w.map(|x| (x >> 32) as u32), w.map(|x| x as u32))
+        step_words(&xoshiro_step(st))
     }
     #[inline(always)]
     fn store(self, v: [f32; LANES], out: &mut [f32; LANES]) {
@@ -360,7 +377,7 @@ fn wide_normal_group2<S: Wide>(s: S, st: &mut [S::W; 4], mean: f32, std: f32, ou
     let t = Two(s);
     let (c, sn) = normal_pair(t, (h1, h2), (l1, l2));
     let (m, d) = (t.splat(mean), t.splat(std));
-    let (c, sn) = (t.add(m, t.mul(d, c)), t.add(m, t.mul(d, sn)));
+    let (c, sn) = (t.fma(d, c, m), t.fma(d, sn, m));
     for (q, v) in out.chunks_exact_mut(LANES).zip([c.0, sn.0, c.1, sn.1]) {
         s.store(v, q.try_into().expect("16"));
     }
@@ -527,26 +544,33 @@ impl<S: Wide> BlockGen for TruncWide<S> {
             let (h1, l1) = s.step(&mut st);
             let (h2, l2) = s.step(&mut st);
             let (zc, zs) = normal_pair(Two(s), (h1, h2), (l1, l2));
+            // The accepted candidates of `z`, mapped to `fma(std, z, mean)` and clamped: `v < lo ? lo :
+            // (hi < v ? hi : v)` (lo <= hi) as two instructions instead of two compares and two blends.
+            macro_rules! accepted {
+                ($z:expr) => {{
+                    let z = $z;
+                    (s.max(lo, s.min(hi, s.fma(std, z, mean))), s.and_m(s.le(alpha, z), s.le(z, beta)))
+                }};
+            }
+            if cur >= skip && cur + 4 * LANES <= end {
+                // All four compressed stores fit in `o` (written out, not a loop: the compiler kept the
+                // four vectors on the stack and looped over them).
+                for z in [zc.0, zs.0, zc.1, zs.1] {
+                    let (v, acc) = accepted!(z);
+                    cur += s.compress_store(v, acc, o, cur - skip).unwrap_or(0);
+                }
+                continue;
+            }
             for z in [zc.0, zs.0, zc.1, zs.1] {
-                let acc = s.and_m(s.le(alpha, z), s.le(z, beta));
-                let v = s.add(mean, s.mul(std, z));
-                // `v < lo ? lo : (hi < v ? hi : v)` (lo <= hi), as two instructions instead of two
-                // compares and two blends (512-bit compares into masks issue on one port only).
-                let v = s.max(lo, s.min(hi, v));
-                let direct = if cur >= skip { s.compress_store(v, acc, o, cur - skip) } else { None };
-                match direct {
-                    Some(k) => cur += k,
-                    None => {
-                        let mut tmp = [0.0f32; LANES];
-                        let k = s.compress_store(v, acc, &mut tmp, 0).unwrap_or(0);
-                        for (j, &x) in tmp[..k].iter().enumerate() {
-                            if cur + j >= skip && cur + j < end {
-                                o[cur + j - skip] = x;
-                            }
-                        }
-                        cur += k;
+                let (v, acc) = accepted!(z);
+                let mut tmp = [0.0f32; LANES];
+                let k = s.compress_store(v, acc, &mut tmp, 0).unwrap_or(0);
+                for (j, &x) in tmp[..k].iter().enumerate() {
+                    if cur + j >= skip && cur + j < end {
+                        o[cur + j - skip] = x;
                     }
                 }
+                cur += k;
             }
         }
     }

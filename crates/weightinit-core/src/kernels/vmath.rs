@@ -1,14 +1,15 @@
 //! Portable f32 polynomials for the bulk samplers, written once over the [`Math`] trait so the scalar path
-//! ([`Scalar`], what embedded targets run) and the x86-64 SIMD paths (AVX2, AVX-512, in `simd`) execute the
-//! same IEEE operations in the same order: add, subtract, multiply, correctly rounded square root,
-//! `i32 -> f32` conversion, comparisons and integer bit operations; **no fused multiply-add anywhere**. The
-//! results are therefore bit-identical on every path, and a Cortex-M gets the same values as a server.
+//! ([`Scalar`], what embedded targets run) and the x86-64 SIMD paths (AVX2 + FMA, AVX-512, in `simd`) execute
+//! the same IEEE operations in the same order: add, subtract, multiply, **fused multiply-add** (one rounding,
+//! on every path: the FMA instructions on x86-64, [`fmaf`] on the portable path), correctly rounded square
+//! root, `i32 -> f32` conversion, comparisons and integer bit operations. The results are therefore
+//! bit-identical on every path, and a Cortex-M gets the same values as a server.
 //!
 //! Accuracy, measured against f64 references by the test suite (`tests/bulk.rs`) over 2^20 arguments, the
-//! edge cases, and all 2^24 angles: [`ln_unit_f32`] within 3 ulp, [`sincos_turn_f32`] within 2e-7 absolute,
-//! the square root is exact (correctly rounded, IEEE 754).
+//! edge cases, and all 2^24 angles: [`ln_unit_f32`] within 3 ulp, [`sincos_eighth_f32`] within 1.5e-7
+//! absolute, the square root is exact (correctly rounded, IEEE 754).
 
-use core::f32::consts::FRAC_PI_2;
+use core::f32::consts::FRAC_PI_4;
 
 /// Lane-wise f32 / u32 operations the polynomials are written in. A value of an implementing type is a
 /// witness that its instructions can run (see the SIMD tokens in `simd`).
@@ -31,6 +32,8 @@ pub trait Math: Copy {
     fn sub(self, a: Self::F, b: Self::F) -> Self::F;
     /// `a * b`.
     fn mul(self, a: Self::F, b: Self::F) -> Self::F;
+    /// `a * b + c` with one rounding (fused multiply-add).
+    fn fma(self, a: Self::F, b: Self::F, c: Self::F) -> Self::F;
     /// Correctly rounded square root.
     fn sqrt(self, a: Self::F) -> Self::F;
     /// `a < b` (false for NaN).
@@ -65,6 +68,8 @@ pub trait Math: Copy {
     fn shr_u<const K: u32>(self, a: Self::U) -> Self::U;
     /// `a << K`.
     fn shl_u<const K: u32>(self, a: Self::U) -> Self::U;
+    /// `a >> K` (arithmetic: `a` read as i32).
+    fn sra_u<const K: u32>(self, a: Self::U) -> Self::U;
     /// `a != 0`.
     fn nonzero_u(self, a: Self::U) -> Self::M;
     /// `a < b`, unsigned.
@@ -102,6 +107,10 @@ impl Math for Scalar {
     #[inline(always)]
     fn mul(self, a: f32, b: f32) -> f32 {
         a * b
+    }
+    #[inline(always)]
+    fn fma(self, a: f32, b: f32, c: f32) -> f32 {
+        fmaf(a, b, c)
     }
     #[inline(always)]
     fn sqrt(self, a: f32) -> f32 {
@@ -172,6 +181,10 @@ impl Math for Scalar {
         a << K
     }
     #[inline(always)]
+    fn sra_u<const K: u32>(self, a: u32) -> u32 {
+        ((a as i32) >> K) as u32
+    }
+    #[inline(always)]
     fn nonzero_u(self, a: u32) -> bool {
         a != 0
     }
@@ -189,10 +202,27 @@ impl Math for Scalar {
     }
 }
 
-/// `a * b + c` as two rounded operations (never fused).
+/// `a * b + c` with one rounding, on every target: the FMA instruction where the target has it at compile
+/// time (x86-64 with `fma`), else `libm::fmaf` (hardware on x86-64 CPUs with FMA and on AArch64, an exact
+/// software fallback elsewhere, e.g. on a Cortex-M4F, whose FPU lacks a fused multiply-add that Rust can
+/// reach on stable).
+#[inline(always)]
+pub fn fmaf(a: f32, b: f32, c: f32) -> f32 {
+    #[cfg(all(target_arch = "x86_64", target_feature = "fma"))]
+    {
+        use core::arch::x86_64::{_mm_cvtss_f32, _mm_fmadd_ss, _mm_set_ss};
+        _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(a), _mm_set_ss(b), _mm_set_ss(c)))
+    }
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "fma")))]
+    {
+        libm::fmaf(a, b, c)
+    }
+}
+
+/// `a * b + c` with one rounding.
 #[inline(always)]
 fn mad<S: Math>(s: S, a: S::F, b: S::F, c: f32) -> S::F {
-    s.add(s.mul(a, b), s.splat(c))
+    s.fma(a, b, s.splat(c))
 }
 
 /// The bits of the f32 just above sqrt(1/2).
@@ -219,53 +249,49 @@ pub fn ln_unit<S: Math>(s: S, x: S::F) -> S::F {
     p = mad(s, p, f, -2.499_999_4e-1);
     p = mad(s, p, f, 3.333_333e-1);
     let ef = s.i32_to_f32(e);
+    // f + f^3 p - f^2 / 2 + e ln 2, ln 2 in two parts, each step one fused multiply-add.
     let mut y = s.mul(s.mul(f, z), p);
-    y = s.add(y, s.mul(s.splat(-2.121_944_4e-4), ef));
-    y = s.add(y, s.mul(s.splat(-0.5), z));
+    y = s.fma(ef, s.splat(-2.121_944_4e-4), y);
+    y = s.fma(z, s.splat(-0.5), y);
     let r = s.add(f, y);
-    s.add(r, s.mul(s.splat(0.693_359_4), ef))
+    s.fma(ef, s.splat(0.693_359_4), r)
 }
 
-/// `(sin 2 pi u, cos 2 pi u)` for `u = (k + 1/2) 2^-24`, `k = w >> 8` the top 24 bits of `w` (the half
-/// step keeps the angle off the axes, so neither value is ever exactly 0): exact reduction to the nearest
-/// quarter turn in integer arithmetic, Cephes' sinf/cosf polynomials on [-pi/4, pi/4], quadrant fix by
-/// swap and sign.
+/// `(sin t, cos t)` for `t = (2 k + 1) (pi / 4) 2^-25`, `k = w >> 7` read as a signed 25-bit integer
+/// (`t` in `(-pi/4, pi/4)`, symmetric, never 0): Cephes' sinf/cosf polynomials with fused multiply-adds.
 #[inline(always)]
-pub fn sincos_turn<S: Math>(s: S, w: S::U) -> (S::F, S::F) {
-    let k2 = s.or_u(s.shr_u::<7>(w), s.splat_u(1));
-    let n = s.shr_u::<23>(s.add_u(k2, s.splat_u(1 << 22)));
-    let ri = s.sub_u(k2, s.shl_u::<23>(n));
-    let t = s.mul(s.i32_to_f32(ri), s.splat(FRAC_PI_2 / 8_388_608.0));
+pub fn sincos_eighth<S: Math>(s: S, w: S::U) -> (S::F, S::F) {
+    let k = s.or_u(s.sra_u::<7>(w), s.splat_u(1));
+    let t = s.mul(s.i32_to_f32(k), s.splat(FRAC_PI_4 / 16_777_216.0));
     let z = s.mul(t, t);
     let mut sp = s.splat(-1.951_529_6e-4);
     sp = mad(s, sp, z, 8.332_161e-3);
     sp = mad(s, sp, z, -1.666_665_5e-1);
-    let sn = s.add(s.mul(s.mul(sp, z), t), t);
+    let sn = s.fma(sp, s.mul(z, t), t);
     let mut cp = s.splat(2.443_315_7e-5);
     cp = mad(s, cp, z, -1.388_731_6e-3);
     cp = mad(s, cp, z, 4.166_664_6e-2);
-    let cs = s.add(s.sub(s.mul(s.mul(cp, z), z), s.mul(s.splat(0.5), z)), s.splat(1.0));
-    let q = s.and_u(n, s.splat_u(3));
-    let odd = s.nonzero_u(s.and_u(q, s.splat_u(1)));
-    let sa = s.select(odd, cs, sn);
-    let ca = s.select(odd, sn, cs);
-    let sin_neg = s.shl_u::<30>(s.and_u(q, s.splat_u(2)));
-    let cos_neg = s.shl_u::<30>(s.and_u(s.add_u(q, s.splat_u(1)), s.splat_u(2)));
-    (s.bits_to_f(s.xor_u(s.to_bits(sa), sin_neg)), s.bits_to_f(s.xor_u(s.to_bits(ca), cos_neg)))
+    let cs = s.fma(cp, s.mul(z, z), mad(s, z, s.splat(-0.5), 1.0));
+    (sn, cs)
 }
 
-/// Two standard normals from one 64-bit word given as its halves (Box-Muller with these polynomials):
-/// `(r cos, r sin)` with `r = sqrt(-2 ln u1)`, `u1 = x 2^-31`, `x = ((hi >> 1) | 1)` rounded to f32 and
-/// capped at [`X_CAP`] (odd 31-bit integers: the midpoint rule; `u1` in `(0, 1)`, so `r > 0` and the
-/// tail reaches sqrt(62 ln 2) = 6.56), and the angle from the top 24 bits of `lo` ([`sincos_turn`]).
+/// Two standard normals from two 32-bit words `a`, `b` (Box-Muller with these polynomials):
+/// `(r u, r v)` with `r = sqrt(-2 ln u1)`, `u1 = x 2^-31`, `x = ((a >> 1) | 1)` rounded to f32 and capped at
+/// [`X_CAP`] (odd 31-bit integers: the midpoint rule; `u1` in `(0, 1)`, so `r > 0` and the tail reaches
+/// sqrt(62 ln 2) = 6.56); the angle is `t + q pi / 2` with `t` from the top 25 bits of `b`
+/// ([`sincos_eighth`]) and the quadrant from its two low bits: bit 0 negates the cosine, bit 1 swaps the
+/// two (`(u, v) = (±cos t, sin t)` or `(sin t, ±cos t)`), which covers the four quarter turns uniformly.
 /// Neither value is ever exactly 0.
 #[inline(always)]
-pub fn normal_pair<S: Math>(s: S, hi: S::U, lo: S::U) -> (S::F, S::F) {
+pub fn normal_pair<S: Math>(s: S, a: S::U, b: S::U) -> (S::F, S::F) {
     // Integers above 0x7fffff80 would round to X_CAP or up to 2^31: capping first gives X_CAP exactly.
-    let x = s.i32_to_f32(s.min_u(s.or_u(s.shr_u::<1>(hi), s.splat_u(1)), s.splat_u(0x7fff_ff80)));
+    let x = s.i32_to_f32(s.min_u(s.or_u(s.shr_u::<1>(a), s.splat_u(1)), s.splat_u(0x7fff_ff80)));
     let r = s.sqrt(s.mul(s.splat(-2.0), ln_unit(s, x)));
-    let (sn, cs) = sincos_turn(s, lo);
-    (s.mul(r, cs), s.mul(r, sn))
+    let (sn, cs) = sincos_eighth(s, b);
+    let cs = s.bits_to_f(s.xor_u(s.to_bits(cs), s.shl_u::<31>(b)));
+    let swap = s.nonzero_u(s.and_u(b, s.splat_u(2)));
+    let (u, v) = (s.select(swap, sn, cs), s.select(swap, cs, sn));
+    (s.mul(r, u), s.mul(r, v))
 }
 
 /// The largest f32 below 2^31: the cap of the radius argument, so `u1 < 1`.
@@ -276,9 +302,10 @@ pub fn ln_unit_f32(x: f32) -> f32 {
     ln_unit(Scalar, x)
 }
 
-/// Scalar [`sincos_turn`] of the 24-bit angle index `k` (`k < 2^24`): `(sin, cos)` of `2 pi (k + 1/2) 2^-24`.
-pub fn sincos_turn_f32(k: u32) -> (f32, f32) {
-    sincos_turn(Scalar, k << 8)
+/// Scalar [`sincos_eighth`] of the 25-bit angle index `k` (`k < 2^25`, read as signed):
+/// `(sin t, cos t)`, `t = (2 k + 1) (pi / 4) 2^-25`.
+pub fn sincos_eighth_f32(k: u32) -> (f32, f32) {
+    sincos_eighth(Scalar, k << 7)
 }
 
 /// Two independent vectors of `S` per value, operation by operation: the instruction stream interleaves two
@@ -313,6 +340,7 @@ impl<S: Math> Math for Two<S> {
     two!(min(a: F, b: F) -> F);
     two!(sub(a: F, b: F) -> F);
     two!(mul(a: F, b: F) -> F);
+    two!(fma(a: F, b: F, c: F) -> F);
     two!(sqrt(a: F) -> F);
     two!(lt(a: F, b: F) -> M);
     two!(le(a: F, b: F) -> M);
@@ -337,6 +365,10 @@ impl<S: Math> Math for Two<S> {
     #[inline(always)]
     fn shl_u<const K: u32>(self, a: Self::U) -> Self::U {
         (self.0.shl_u::<K>(a.0), self.0.shl_u::<K>(a.1))
+    }
+    #[inline(always)]
+    fn sra_u<const K: u32>(self, a: Self::U) -> Self::U {
+        (self.0.sra_u::<K>(a.0), self.0.sra_u::<K>(a.1))
     }
 }
 
@@ -384,6 +416,7 @@ impl Math for Lanes16 {
     lanes16!(add(a: [f32; 16], b: [f32; 16]) -> [f32; 16]);
     lanes16!(sub(a: [f32; 16], b: [f32; 16]) -> [f32; 16]);
     lanes16!(mul(a: [f32; 16], b: [f32; 16]) -> [f32; 16]);
+    lanes16!(fma(a: [f32; 16], b: [f32; 16], c: [f32; 16]) -> [f32; 16]);
     lanes16!(sqrt(a: [f32; 16]) -> [f32; 16]);
     lanes16_mask!(lt(a: [f32; 16], b: [f32; 16]));
     lanes16_mask!(le(a: [f32; 16], b: [f32; 16]));
@@ -415,6 +448,10 @@ impl Math for Lanes16 {
     #[inline(always)]
     fn shl_u<const K: u32>(self, a: [u32; 16]) -> [u32; 16] {
         a.map(|x| x << K)
+    }
+    #[inline(always)]
+    fn sra_u<const K: u32>(self, a: [u32; 16]) -> [u32; 16] {
+        a.map(|x| ((x as i32) >> K) as u32)
     }
     #[inline(always)]
     fn and_m(self, a: Mask16, b: Mask16) -> Mask16 {

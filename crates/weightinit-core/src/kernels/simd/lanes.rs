@@ -31,13 +31,13 @@ impl Avx512 {
     }
 }
 
-/// Proof that AVX2 is available.
+/// Proof that AVX2 and FMA are available.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Avx2(());
 
 impl Avx2 {
     /// # Safety
-    /// The CPU must support AVX2.
+    /// The CPU must support AVX2 and FMA.
     #[inline(always)]
     pub(crate) unsafe fn new() -> Avx2 {
         Avx2(())
@@ -67,6 +67,10 @@ impl Math for Avx512 {
     #[inline(always)]
     fn mul(self, a: __m512, b: __m512) -> __m512 {
         tf!(_mm512_mul_ps(a, b))
+    }
+    #[inline(always)]
+    fn fma(self, a: __m512, b: __m512, c: __m512) -> __m512 {
+        tf!(_mm512_fmadd_ps(a, b, c))
     }
     #[inline(always)]
     fn sqrt(self, a: __m512) -> __m512 {
@@ -137,6 +141,10 @@ impl Math for Avx512 {
         tf!(_mm512_slli_epi32::<K>(a))
     }
     #[inline(always)]
+    fn sra_u<const K: u32>(self, a: __m512i) -> __m512i {
+        tf!(_mm512_srai_epi32::<K>(a))
+    }
+    #[inline(always)]
     fn nonzero_u(self, a: __m512i) -> __mmask16 {
         tf!(_mm512_test_epi32_mask(a, a))
     }
@@ -186,11 +194,8 @@ impl Wide for Avx512 {
                 st[3][h] = s3;
             });
         }
-        tf!({
-            let hi_idx = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-            let lo_idx = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-            (_mm512_permutex2var_epi32(out[0], hi_idx, out[1]), _mm512_permutex2var_epi32(out[0], lo_idx, out[1]))
-        })
+        // Lanes 0-7 and 8-15 read as 16 u32 each: the words `a` and `b` of the format, no shuffle.
+        (out[0], out[1])
     }
     #[inline(always)]
     fn store(self, v: __m512, out: &mut [f32; LANES]) {
@@ -255,6 +260,10 @@ impl Math for Avx2 {
     #[inline(always)]
     fn mul(self, a: [__m256; 2], b: [__m256; 2]) -> [__m256; 2] {
         both!(_mm256_mul_ps(a, b))
+    }
+    #[inline(always)]
+    fn fma(self, a: [__m256; 2], b: [__m256; 2], c: [__m256; 2]) -> [__m256; 2] {
+        both!(_mm256_fmadd_ps(a, b, c))
     }
     #[inline(always)]
     fn sqrt(self, a: [__m256; 2]) -> [__m256; 2] {
@@ -337,6 +346,13 @@ impl Math for Avx2 {
         tf!({
             let k = _mm_cvtsi32_si128(K as i32);
             [_mm256_sll_epi32(a[0], k), _mm256_sll_epi32(a[1], k)]
+        })
+    }
+    #[inline(always)]
+    fn sra_u<const K: u32>(self, a: [__m256i; 2]) -> [__m256i; 2] {
+        tf!({
+            let k = _mm_cvtsi32_si128(K as i32);
+            [_mm256_sra_epi32(a[0], k), _mm256_sra_epi32(a[1], k)]
         })
     }
     #[inline(always)]
@@ -423,19 +439,8 @@ impl Wide for Avx2 {
                 st[3][h] = s3;
             });
         }
-        // Lanes 0-3 | 4-7 as u32 pairs (lo, hi): shuffle picks the odd (hi) or even (lo) u32 of two
-        // registers per 128-bit half, the 64-bit permute puts the lanes in order.
-        tf!({
-            let half = |a: __m256i, b: __m256i, hi: bool| {
-                let (a, b) = (_mm256_castsi256_ps(a), _mm256_castsi256_ps(b));
-                let s = if hi { _mm256_shuffle_ps::<0xDD>(a, b) } else { _mm256_shuffle_ps::<0x88>(a, b) };
-                _mm256_permute4x64_epi64::<0xD8>(_mm256_castps_si256(s))
-            };
-            (
-                [half(out[0], out[1], true), half(out[2], out[3], true)],
-                [half(out[0], out[1], false), half(out[2], out[3], false)],
-            )
-        })
+        // Lanes 0-7 and 8-15 read as 16 u32 each: the words `a` and `b` of the format, no shuffle.
+        ([out[0], out[1]], [out[2], out[3]])
     }
     #[inline(always)]
     fn store(self, v: [__m256; 2], out: &mut [f32; LANES]) {

@@ -37,13 +37,17 @@ pub fn available(isa: Isa) -> bool {
     match isa {
         Isa::Portable => true,
         #[cfg(all(target_arch = "x86_64", feature = "std"))]
-        Isa::Avx2 => std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma"),
+        Isa::Avx2 => {
+            std::is_x86_feature_detected!("avx2")
+                && std::is_x86_feature_detected!("fma")
+                && std::is_x86_feature_detected!("popcnt")
+        }
         #[cfg(all(target_arch = "x86_64", feature = "std"))]
-        Isa::Avx512 => std::is_x86_feature_detected!("avx512f"),
+        Isa::Avx512 => std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("popcnt"),
         #[cfg(all(target_arch = "x86_64", not(feature = "std")))]
-        Isa::Avx2 => cfg!(all(target_feature = "avx2", target_feature = "fma")),
+        Isa::Avx2 => cfg!(all(target_feature = "avx2", target_feature = "fma", target_feature = "popcnt")),
         #[cfg(all(target_arch = "x86_64", not(feature = "std")))]
-        Isa::Avx512 => cfg!(target_feature = "avx512f"),
+        Isa::Avx512 => cfg!(all(target_feature = "avx512f", target_feature = "popcnt")),
         #[cfg(not(target_arch = "x86_64"))]
         _ => false,
     }
@@ -296,11 +300,11 @@ macro_rules! bulk_dispatch {
             #[cfg(target_arch = "x86_64")]
             match isa {
                 Isa::Avx512 if available(Isa::Avx512) => {
-                    // SAFETY: AVX-512F availability was checked just now.
+                    // SAFETY: `available` checked AVX-512F and POPCNT just now.
                     return unsafe { x86::$wrap512($($arg),*) };
                 }
                 Isa::Avx2 if available(Isa::Avx2) => {
-                    // SAFETY: AVX2 and FMA availability was checked just now.
+                    // SAFETY: `available` checked AVX2, FMA and POPCNT just now.
                     return unsafe { x86::$wrap2($($arg),*) };
                 }
                 _ => {}
@@ -324,7 +328,7 @@ pub(crate) fn dispatch_constant_f32(isa: Isa, out: &mut [f32], value: f32) {
     #[cfg(target_arch = "x86_64")]
     match isa {
         Isa::Avx512 if available(Isa::Avx512) => {
-            // SAFETY: AVX-512F availability was checked just now.
+            // SAFETY: `available` checked AVX-512F and POPCNT just now.
             return unsafe { x86::constant_f32_avx512(out, value) };
         }
         Isa::Avx2 if available(Isa::Avx2) => {
@@ -458,19 +462,19 @@ pub(crate) mod x86 {
             }
         };
     }
-    wide_wrapper!(constant_f32_avx512, "avx512f", Avx512, wide_constant_f32, (out: &mut [f32], value: f32));
-    wide_wrapper!(constant_f32_avx2, "avx2", Avx2, wide_constant_f32, (out: &mut [f32], value: f32));
-    wide_wrapper!(uniform_f32_avx512, "avx512f", Avx512, wide_uniform_f32,
+    wide_wrapper!(constant_f32_avx512, "avx512f,popcnt", Avx512, wide_constant_f32, (out: &mut [f32], value: f32));
+    wide_wrapper!(constant_f32_avx2, "avx2,fma,popcnt", Avx2, wide_constant_f32, (out: &mut [f32], value: f32));
+    wide_wrapper!(uniform_f32_avx512, "avx512f,popcnt", Avx512, wide_uniform_f32,
         (stream: &crate::Stream, offset: u64, out: &mut [f32], p: &crate::kernels::bulk::UniformParams<f32>));
-    wide_wrapper!(uniform_f32_avx2, "avx2", Avx2, wide_uniform_f32,
+    wide_wrapper!(uniform_f32_avx2, "avx2,fma,popcnt", Avx2, wide_uniform_f32,
         (stream: &crate::Stream, offset: u64, out: &mut [f32], p: &crate::kernels::bulk::UniformParams<f32>));
-    wide_wrapper!(normal_f32_avx512, "avx512f", Avx512, wide_normal_f32,
+    wide_wrapper!(normal_f32_avx512, "avx512f,popcnt", Avx512, wide_normal_f32,
         (stream: &crate::Stream, offset: u64, out: &mut [f32], mean: f32, std: f32));
-    wide_wrapper!(normal_f32_avx2, "avx2", Avx2, wide_normal_f32,
+    wide_wrapper!(normal_f32_avx2, "avx2,fma,popcnt", Avx2, wide_normal_f32,
         (stream: &crate::Stream, offset: u64, out: &mut [f32], mean: f32, std: f32));
-    wide_wrapper!(truncated_f32_avx512, "avx512f", Avx512, wide_truncated_f32,
+    wide_wrapper!(truncated_f32_avx512, "avx512f,popcnt", Avx512, wide_truncated_f32,
         (stream: &crate::Stream, offset: u64, out: &mut [f32], t: &crate::kernels::bulk::TruncParams));
-    wide_wrapper!(truncated_f32_avx2, "avx2", Avx2, wide_truncated_f32,
+    wide_wrapper!(truncated_f32_avx2, "avx2,fma,popcnt", Avx2, wide_truncated_f32,
         (stream: &crate::Stream, offset: u64, out: &mut [f32], t: &crate::kernels::bulk::TruncParams));
 
     blocked_wrapper!(blocked_avx512, "avx512f");
