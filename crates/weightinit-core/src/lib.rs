@@ -14,7 +14,7 @@
 //! assert!((var - 2.0 / 784.0).abs() < 1e-4);
 //! ```
 //!
-//! ## Stream format, version 3
+//! ## Stream format, version 4
 //!
 //! A stream is named by a `u64` seed and a `u64` key (one key per tensor). Element `i` of a fill is a pure
 //! function of (seed, key, i, sampler, sampler parameters, float type):
@@ -31,30 +31,36 @@
 //! 3. **Lane generators** (uniform, the `f32` polynomial normal, the `f32` truncated bulk path): 16
 //!    Xoshiro256++ lanes, lane `l` with state words `mix64(hl + (w + 1) G)`, `hl = mix64(h ^ (l + 1) K)`,
 //!    `K = 0xd1b54a32d192ed03` ([`kernels::bulk::LaneRng`]), stepped in lockstep. Step `g` gives one word
-//!    `x[l]` per lane and values `32 g + l` (high half of `x[l]`) and `32 g + 16 + l` (low half) for f32,
-//!    `16 g + l` for f64.
+//!    `x[l]` per lane, read as two sets of 16 u32 words ([`kernels::bulk::step_words`]): `a[l]` is the low
+//!    (`l` even) or high (`l` odd) half of `x[l / 2]`, `b[l]` the same half of `x[8 + l / 2]`. f32 values
+//!    `32 g + l` and `32 g + 16 + l` come from `(a[l], b[l])`; f64 values `16 g + l` from `x[l]`.
 //! 4. **Values.**
-//!    * uniform `[low, high)`: f32 `low + (high - low) * (x32 >> 8) 2^-24`; f64 the same with
-//!      `(x64 >> 11) 2^-53`; a result equal to `high` becomes the float below it;
-//!    * normal, f32 default ([`NormalMethod::BoxMullerPoly`]): Box-Muller on lane `l`'s word of step `g`,
-//!      with the polynomials of [`kernels::vmath`] (identical on every CPU): radius
-//!      `sqrt(-2 ln(x 2^-31))`, `x = min((hi >> 1) | 1, 0x7fffff80)` as f32 (`hi` the high half; correctly
-//!      rounded square root), angle `2 pi (k + 1/2) 2^-24` with `k` the top 24 bits of the low half; value
-//!      `32 g + l` is the cosine branch, `32 g + 16 + l` the sine branch; then `mean + std * z`;
+//!    * uniform `[low, high)`: f32 `low + (high - low) * (w >> 8) 2^-24` with `w = a[l]` for value
+//!      `32 g + l` and `w = b[l]` for `32 g + 16 + l`; f64 the same with `(x64 >> 11) 2^-53`; a result
+//!      equal to `high` becomes the float below it;
+//!    * normal, f32 default ([`NormalMethod::BoxMullerPoly`]): Box-Muller on `(a[l], b[l])` with the
+//!      polynomials of [`kernels::vmath`] (identical on every CPU; fused multiply-adds): radius
+//!      `sqrt(-2 ln(x 2^-31))`, `x = min((a >> 1) | 1, 0x7fffff80)` as f32 (correctly rounded square
+//!      root); angle `t + q pi/2` with `t = (2k + 1) (pi/4) 2^-25`, `k = b >> 7` as a signed integer, and
+//!      the quadrant from bits 0 (negates the cosine) and 1 (swaps cosine and sine) of `b`
+//!      ([`kernels::vmath::normal_pair`]); value `32 g + l` is the first branch, `32 g + 16 + l` the
+//!      second; then `fma(std, z, mean)`;
 //!    * normal, ziggurat (f64 default, or chosen): [`sample::ziggurat`] on the sequential generator;
 //!    * normal, libm Box-Muller: values `2k, 2k + 1` are the cosine and sine of pair `k`
 //!      ([`sample::box_muller`]);
 //!    * truncated normal, f32 when the interval keeps >= 25% of the mass within ±6 std: the block's standard
 //!      normals above, in order, filtered by `alpha <= z <= beta`; position `p` of the block holds the
-//!      `p`-th accepted one as `mean + std * z`, clamped; otherwise the exact samplers of
+//!      `p`-th accepted one as `fma(std, z, mean)`, clamped; otherwise the exact samplers of
 //!      [`sample::truncated`] on the sequential generator; always rounded and clamped.
 //!
 //! Golden vectors in the test suite pin values of several streams, including at offset 10^9; any change
 //! of the values is a new format version. Version 1 (blocks of 1024, one generator per block, ziggurat
-//! default) was replaced by version 2 when the vectorized bulk path arrived; version 3 (this one) changed
-//! the f32 polynomial normal (31-bit radius argument, correctly rounded square root instead of Newton
-//! steps) and the truncated bulk order (in-order filter instead of per-lane queues) for the explicit SIMD
-//! kernels.
+//! default) was replaced by version 2 when the vectorized bulk path arrived; version 3 changed the f32
+//! polynomial normal (31-bit radius argument, correctly rounded square root instead of Newton steps) and
+//! the truncated bulk order (in-order filter instead of per-lane queues) for the explicit SIMD kernels;
+//! version 4 (this one) made the f32 bulk path cheaper per value: fused multiply-adds in the polynomials
+//! and the affine map, lane words as a register holds them (no shuffle), and an eighth-turn angle with
+//! two quadrant bits (f64 values and the sequential samplers are unchanged).
 //!
 //! ## Features
 //! * `alloc`: conveniences that allocate.
