@@ -189,8 +189,10 @@ fn small_fills_agree_across_paths_and_offsets() {
     let mut part = [0.0f32; 10];
     s.fill_normal(4095, &mut part, 0.0, 1.0).unwrap();
     assert_eq!(bits32(&part), bits32(&whole[5..15]));
+    // Across a block boundary natively; under Miri (software fused multiply-adds, slow) near a block start.
     let mut t = [0.0f32; 40];
-    s.fill_truncated_normal(4080, &mut t, 0.0, 1.0, TruncBounds::two_sigma()).unwrap();
+    let at = if cfg!(miri) { 60 } else { 4080 };
+    s.fill_truncated_normal(at, &mut t, 0.0, 1.0, TruncBounds::two_sigma()).unwrap();
     assert!(t.iter().all(|x| (-2.0..=2.0).contains(x)));
     for isa in isas() {
         let mut other = [0.0f32; 100];
@@ -201,10 +203,12 @@ fn small_fills_agree_across_paths_and_offsets() {
 
 /// The stream format's f32 normal and truncated normal written straight from its specification (one lane
 /// word at a time, scalar polynomials): every path must equal it.
+/// Only the first `len` values of the block (all 4096 natively; Miri checks the start of one block).
 fn spec_block(seed: u64, key: u64, block: u64, truncate: Option<(f32, f32)>) -> Vec<f32> {
+    let len = if cfg!(miri) { 256 } else { 4096 };
     let mut lanes = LaneRng::new(&Stream::new(seed, key), block);
-    let mut out = Vec::with_capacity(4096 + 32);
-    while out.len() < 4096 {
+    let mut out = Vec::with_capacity(len + 32);
+    while out.len() < len {
         let (a, b) = step_words(&lanes.step());
         let pairs: Vec<(f32, f32)> = (0..16).map(|l| poly_normal(a[l], b[l])).collect();
         // Step g: values 32g + l are the first branch of words (a[l], b[l]), 32g + 16 + l the second.
@@ -214,7 +218,7 @@ fn spec_block(seed: u64, key: u64, block: u64, truncate: Option<(f32, f32)>) -> 
             Some((a, b)) => out.extend(step.into_iter().filter(|&z| a <= z && z <= b)),
         }
     }
-    out.truncate(4096);
+    out.truncate(len);
     out
 }
 
