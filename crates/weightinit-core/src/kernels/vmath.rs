@@ -11,6 +11,8 @@
 
 use core::f32::consts::FRAC_PI_4;
 
+pub use crate::kernels::simd::fmaf;
+
 /// Lane-wise f32 / u32 operations the polynomials are written in. A value of an implementing type is a
 /// witness that its instructions can run (see the SIMD tokens in `simd`).
 ///
@@ -199,23 +201,6 @@ impl Math for Scalar {
     #[inline(always)]
     fn and_m(self, a: bool, b: bool) -> bool {
         a & b
-    }
-}
-
-/// `a * b + c` with one rounding, on every target: the FMA instruction where the target has it at compile
-/// time (x86-64 with `fma`), else `libm::fmaf` (hardware on x86-64 CPUs with FMA and on AArch64, an exact
-/// software fallback elsewhere, e.g. on a Cortex-M4F, whose FPU lacks a fused multiply-add that Rust can
-/// reach on stable).
-#[inline(always)]
-pub fn fmaf(a: f32, b: f32, c: f32) -> f32 {
-    #[cfg(all(target_arch = "x86_64", target_feature = "fma"))]
-    {
-        use core::arch::x86_64::{_mm_cvtss_f32, _mm_fmadd_ss, _mm_set_ss};
-        _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(a), _mm_set_ss(b), _mm_set_ss(c)))
-    }
-    #[cfg(not(all(target_arch = "x86_64", target_feature = "fma")))]
-    {
-        libm::fmaf(a, b, c)
     }
 }
 

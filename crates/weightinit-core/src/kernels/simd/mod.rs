@@ -293,6 +293,37 @@ pub(crate) fn blocked_for_isa<T: crate::Float>(
     blocked_in(kern, alpha, a, b, beta, c, ep, apack, bpack)
 }
 
+/// `a * b + c` with one rounding, on every target: the FMA instruction where the target has it at compile
+/// time (x86-64 with `fma`), else `libm::fmaf` (hardware on x86-64 CPUs with FMA and on AArch64, an exact
+/// software fallback elsewhere, e.g. on a Cortex-M4F, whose FPU lacks a fused multiply-add that Rust can
+/// reach on stable).
+#[inline(always)]
+pub fn fmaf(a: f32, b: f32, c: f32) -> f32 {
+    #[cfg(all(target_arch = "x86_64", target_feature = "fma"))]
+    {
+        use core::arch::x86_64::{_mm_cvtss_f32, _mm_fmadd_ss, _mm_set_ss};
+        // SAFETY: this branch is compiled only when the whole build targets FMA (and SSE, baseline on
+        // x86-64), so every CPU that runs it has these instructions; they only touch registers.
+        unsafe { _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(a), _mm_set_ss(b), _mm_set_ss(c))) }
+    }
+    #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
+    {
+        // NEON's fused multiply-add on one lane: the compiler sees a plain `fma`, inlines it and can
+        // vectorize the lane loops of the portable path (a call into libm per operation would block that).
+        use core::arch::aarch64::{vdupq_n_f32, vfmaq_f32, vgetq_lane_f32};
+        // SAFETY: this branch is compiled only when the build targets NEON (baseline on AArch64), so every
+        // CPU that runs it has these instructions; they only touch registers.
+        unsafe { vgetq_lane_f32::<0>(vfmaq_f32(vdupq_n_f32(c), vdupq_n_f32(a), vdupq_n_f32(b))) }
+    }
+    #[cfg(not(any(
+        all(target_arch = "x86_64", target_feature = "fma"),
+        all(target_arch = "aarch64", target_feature = "neon")
+    )))]
+    {
+        libm::fmaf(a, b, c)
+    }
+}
+
 macro_rules! bulk_dispatch {
     ($name:ident, $body:ident, $wrap512:ident, $wrap2:ident, ($($arg:ident: $ty:ty),*)) => {
         /// Runs the bulk body on `isa` (falls back to portable when the CPU lacks it).
