@@ -293,10 +293,20 @@ pub(crate) fn blocked_for_isa<T: crate::Float>(
     blocked_in(kern, alpha, a, b, beta, c, ep, apack, bpack)
 }
 
-/// `a * b + c` with one rounding, on every target: the FMA instruction where the target has it at compile
-/// time (x86-64 with `fma`), else `libm::fmaf` (hardware on x86-64 CPUs with FMA and on AArch64, an exact
-/// software fallback elsewhere, e.g. on a Cortex-M4F, whose FPU lacks a fused multiply-add that Rust can
-/// reach on stable).
+/// `a * b + c` with one rounding (IEEE 754 fusedMultiplyAdd), on every target: the FMA instruction where the
+/// build targets it (x86-64 with `fma`, AArch64 with NEON), else `libm::fmaf`, which detects FMA at run
+/// time on x86-64 and is an exact software fused multiply-add elsewhere (a Cortex-M4F has a VFMA
+/// instruction, but stable Rust cannot reach it there). The value is the same on every path.
+///
+/// ```
+/// use weightinit_core::kernels::vmath::fmaf;
+/// // (1 + 2^-23)^2 = 1 + 2^-22 + 2^-46; the product rounds to 1 + 2^-22, and only the fused form sees
+/// // the lost 2^-46.
+/// let x = 1.0 + f32::EPSILON;
+/// let p = x * x;
+/// assert_eq!(fmaf(x, x, -p), 2f32.powi(-46));
+/// assert_eq!(x * x - p, 0.0);
+/// ```
 #[inline(always)]
 pub fn fmaf(a: f32, b: f32, c: f32) -> f32 {
     #[cfg(all(target_arch = "x86_64", target_feature = "fma"))]
