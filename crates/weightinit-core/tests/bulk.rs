@@ -176,8 +176,8 @@ fn polynomials_are_accurate() {
         worst_c = worst_c.max((c as f64 - th.cos()).abs());
     }
     eprintln!("max error: ln {worst_ln:.2} ulp, sin {worst_s:.2e}, cos {worst_c:.2e}");
-    assert!(worst_ln <= 3.0, "ln: {worst_ln} ulp");
-    assert!(worst_s <= 1.5e-7 && worst_c <= 1.5e-7, "sin {worst_s}, cos {worst_c}");
+    assert!(worst_ln <= 1.5, "ln: {worst_ln} ulp");
+    assert!(worst_s <= 1.3e-7 && worst_c <= 1.3e-7, "sin {worst_s}, cos {worst_c}");
 }
 
 #[test]
