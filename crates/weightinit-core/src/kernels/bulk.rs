@@ -285,9 +285,9 @@ pub(crate) mod body {
     }
 
     /// Truncated normal by rejection, in stream order: a block's candidates are the standard normals of
-    /// the block in the order the normal fill gives them (step `g`: the 16 first-branch values, then the 16 second-branch
-    /// values); a candidate `z` is accepted when `alpha <= z <= beta`, and position `p` of the block holds
-    /// the `p`-th accepted one, as `fma(std, z, mean)` clamped to `[lo, hi]`.
+    /// the block in the order the normal fill gives them (step `g`: the 16 first-branch values, then the
+    /// 16 second-branch values); a candidate `z` is accepted when `alpha <= z <= beta`, and position `p` of
+    /// the block holds the `p`-th accepted one, as `fma(std, z, mean)` clamped to `[lo, hi]`.
     #[inline(always)]
     pub(crate) fn truncated_f32(stream: &Stream, offset: u64, out: &mut [f32], t: &TruncParams) {
         wide_truncated_f32(Lanes16, stream, offset, out, t)
