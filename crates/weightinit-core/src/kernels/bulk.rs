@@ -314,21 +314,25 @@ pub(crate) trait Wide: Math {
     fn stream(self, v: Self::F, out: &mut [f32; LANES]);
     /// Orders earlier streaming stores before later stores (`sfence`).
     fn fence(self);
+    /// Whether [`Wide::rotate`] is one instruction: large fills then stream straight from registers to
+    /// any destination; otherwise only to 64-byte-aligned ones (others go through the staging block).
+    const ROTATE: bool;
+    /// The index vector of [`Wide::rotate`] for a shift of `h < 16` lanes: lane `t` holds `h + t`.
+    fn rotate_index(self, h: usize) -> Self::U;
+    /// Lanes `h..16` of `a` followed by lanes `0..h` of `b` (`idx` from [`Wide::rotate_index`]).
+    fn rotate(self, a: Self::F, b: Self::F, idx: Self::U) -> Self::F;
     /// Writes the lanes of `v` selected by `m`, in lane order, to `out[at..]`, and returns how many. May
     /// write all 16 slots `out[at..at + 16]` (the ones past the count with unspecified values); requires
     /// `at + 16 <= out.len()`, else writes nothing and returns `None`.
     fn compress_store(self, v: Self::F, m: Self::M, out: &mut [f32], at: usize) -> Option<usize>;
 }
 
-/// The 32 values `fma(std, z, mean)` of one lane step, SIMD.
+/// The 32 values `fma(std, z, mean)` of one lane step, SIMD: values `0..16` and `16..32` of the group.
 #[inline(always)]
-fn wide_normal_group<S: Wide>(s: S, st: &mut [S::W; 4], mean: f32, std: f32, out: &mut [f32; 2 * LANES]) {
+fn wide_normal_group<S: Wide>(s: S, st: &mut [S::W; 4], mean: f32, std: f32) -> [S::F; 2] {
     let (hi, lo) = s.step(st);
     let (c, sn) = normal_pair(s, hi, lo);
-    let (a, b) = out.split_at_mut(LANES);
-    let (a, b): (&mut [f32; LANES], &mut [f32; LANES]) = (a.try_into().expect("16"), b.try_into().expect("16"));
-    s.store(s.fma(s.splat(std), c, s.splat(mean)), a);
-    s.store(s.fma(s.splat(std), sn, s.splat(mean)), b);
+    [s.fma(s.splat(std), c, s.splat(mean)), s.fma(s.splat(std), sn, s.splat(mean))]
 }
 
 impl Wide for Lanes16 {
@@ -356,6 +360,15 @@ impl Wide for Lanes16 {
     }
     #[inline(always)]
     fn fence(self) {}
+    const ROTATE: bool = false;
+    #[inline(always)]
+    fn rotate_index(self, h: usize) -> [u32; LANES] {
+        core::array::from_fn(|t| (h + t) as u32)
+    }
+    #[inline(always)]
+    fn rotate(self, a: [f32; LANES], b: [f32; LANES], idx: [u32; LANES]) -> [f32; LANES] {
+        idx.map(|i| if (i as usize) < LANES { a[i as usize] } else { b[i as usize - LANES] })
+    }
     #[inline(always)]
     fn compress_store(self, v: [f32; LANES], m: Mask16, out: &mut [f32], at: usize) -> Option<usize> {
         let dst = out.get_mut(at..at.checked_add(LANES)?)?;
@@ -369,17 +382,87 @@ impl Wide for Lanes16 {
     }
 }
 
-/// The 64 values of two lane steps, the two steps' math interleaved ([`Two`]).
+/// The 64 values of two lane steps, the two steps' math interleaved ([`Two`]), as four 16-value vectors.
 #[inline(always)]
-fn wide_normal_group2<S: Wide>(s: S, st: &mut [S::W; 4], mean: f32, std: f32, out: &mut [f32; 4 * LANES]) {
+fn wide_normal_group2<S: Wide>(s: S, st: &mut [S::W; 4], mean: f32, std: f32) -> [S::F; 4] {
     let (h1, l1) = s.step(st);
     let (h2, l2) = s.step(st);
     let t = Two(s);
     let (c, sn) = normal_pair(t, (h1, h2), (l1, l2));
     let (m, d) = (t.splat(mean), t.splat(std));
     let (c, sn) = (t.fma(d, c, m), t.fma(d, sn, m));
-    for (q, v) in out.chunks_exact_mut(LANES).zip([c.0, sn.0, c.1, sn.1]) {
+    [c.0, sn.0, c.1, sn.1]
+}
+
+/// Stores consecutive 16-value vectors to `out` in order.
+#[inline(always)]
+fn store_all<S: Wide, const K: usize>(s: S, v: [S::F; K], out: &mut [f32]) {
+    for (q, v) in out.chunks_exact_mut(LANES).zip(v) {
         s.store(v, q.try_into().expect("16"));
+    }
+}
+
+/// A block's f32 values as 16-value vectors, group by group (what streaming stores straight from the
+/// registers need; a trait so `#[inline(always)]` carries the code into each `#[target_feature]` wrapper).
+trait Vectors<S: Wide> {
+    /// The next group (`2 * LANES` values).
+    fn pair(&mut self) -> [S::F; 2];
+    /// The next two groups.
+    #[inline(always)]
+    fn quad(&mut self) -> [S::F; 4] {
+        let [a, b] = self.pair();
+        let [c, d] = self.pair();
+        [a, b, c, d]
+    }
+}
+
+/// Streaming stores of consecutive 16-value vectors to `out` (length a multiple of 16), every one to a
+/// whole 64-byte line: when `out` does not start on a line, each line is assembled from two consecutive
+/// vectors ([`Wide::rotate`]) and the partial lines at both ends are stored plainly.
+struct NtSink<'a, S: Wide> {
+    s: S,
+    out: &'a mut [f32],
+    /// Values before the first 64-byte boundary of `out` (`< 16`).
+    h: usize,
+    idx: S::U,
+    /// The previous vector.
+    carry: S::F,
+    /// Vectors put so far.
+    j: usize,
+}
+
+impl<'a, S: Wide> NtSink<'a, S> {
+    #[inline(always)]
+    fn new(s: S, out: &'a mut [f32], h: usize) -> Self {
+        NtSink { s, out, h, idx: s.rotate_index(h), carry: s.splat(0.0), j: 0 }
+    }
+
+    #[inline(always)]
+    fn put(&mut self, v: S::F) {
+        let (s, h, j) = (self.s, self.h, self.j);
+        if h == 0 {
+            s.stream(v, (&mut self.out[LANES * j..LANES * (j + 1)]).try_into().expect("16"));
+        } else if j == 0 {
+            let mut tmp = [0.0f32; LANES];
+            s.store(v, &mut tmp);
+            self.out[..h].copy_from_slice(&tmp[..h]);
+        } else {
+            let line = &mut self.out[h + LANES * (j - 1)..h + LANES * j];
+            s.stream(s.rotate(self.carry, v, self.idx), line.try_into().expect("16"));
+        }
+        self.carry = v;
+        self.j = j + 1;
+    }
+
+    /// Stores the rest of the last vector (after the last whole line).
+    #[inline(always)]
+    fn finish(self) {
+        if self.h != 0 && self.j > 0 {
+            let mut tmp = [0.0f32; LANES];
+            self.s.store(self.carry, &mut tmp);
+            let at = self.h + LANES * (self.j - 1);
+            self.out[at..LANES * self.j].copy_from_slice(&tmp[self.h..]);
+        }
     }
 }
 
@@ -402,17 +485,15 @@ trait BlockGen {
 /// size).
 const PIECE: usize = 512;
 
-/// Writes values `skip .. skip + out.len()` of a block given as groups, piece by piece through the stage
-/// with streaming stores; pieces after the first start on a 64-byte boundary of `out`.
+/// Writes the next `out.len()` values of a block's groups, piece by piece through the stage with streaming
+/// stores; pieces after the first start on a 64-byte boundary of `out`.
 #[inline(always)]
-fn stream_groups<S: Wide, const G: usize, Q: Groups<f32, G>>(
+fn stream_staged<S: Wide, const G: usize, Q: Groups<f32, G>>(
     s: S,
-    q: &mut Q,
-    skip: usize,
+    mut c: Cursor<'_, f32, G, Q>,
     out: &mut [f32],
     stage: &mut Stage,
 ) {
-    let mut c = Cursor::new(q, skip);
     let first = (out.as_ptr().align_offset(64) + PIECE).min(out.len());
     let (head, mut rest) = out.split_at_mut(first);
     c.write(&mut stage.0[..first]);
@@ -424,6 +505,44 @@ fn stream_groups<S: Wide, const G: usize, Q: Groups<f32, G>>(
         stream_copy(s, &stage.0[..n], piece);
         rest = tail;
     }
+}
+
+/// Writes values `skip .. skip + out.len()` of a block given as vectors with streaming stores straight from
+/// the registers (through the stage only where the destination is not 64-byte aligned and
+/// [`Wide::ROTATE`] is false).
+#[inline(always)]
+fn stream_vectors<S: Wide, Q: Groups<f32, { 2 * LANES }> + Vectors<S>>(
+    s: S,
+    q: &mut Q,
+    skip: usize,
+    out: &mut [f32],
+    stage: &mut Stage,
+) {
+    let mut c = Cursor::new(q, skip);
+    let n0 = c.pending.min(out.len());
+    c.write(&mut out[..n0]);
+    let out = &mut out[n0..];
+    let h = out.as_ptr().align_offset(64).min(LANES) % LANES;
+    if h != 0 && !S::ROTATE {
+        return stream_staged(s, c, out, stage);
+    }
+    let whole = out.len() / (2 * LANES) * (2 * LANES);
+    let (body, rest) = out.split_at_mut(whole);
+    let mut sink = NtSink::new(s, body, h);
+    let mut groups = whole / (2 * LANES);
+    while groups >= 2 {
+        for v in c.q.quad() {
+            sink.put(v);
+        }
+        groups -= 2;
+    }
+    if groups == 1 {
+        for v in c.q.pair() {
+            sink.put(v);
+        }
+    }
+    sink.finish();
+    c.write(rest);
 }
 
 /// Fills of at least this many values write through an L1-resident staging block with streaming stores
@@ -484,9 +603,9 @@ impl<S: Wide> BlockGen for NormalWide<S> {
         walk(&mut NormalGroups { s: self.s, st, mean: self.mean, std: self.std }, skip, o);
     }
     #[inline(always)]
-    fn block_streamed<T: Wide>(&self, t: T, block: u64, skip: usize, o: &mut [f32], stage: &mut Stage) {
+    fn block_streamed<T: Wide>(&self, _: T, block: u64, skip: usize, o: &mut [f32], stage: &mut Stage) {
         let st = self.s.load_state(&LaneRng::new(&self.stream, block));
-        stream_groups(t, &mut NormalGroups { s: self.s, st, mean: self.mean, std: self.std }, skip, o, stage);
+        stream_vectors(self.s, &mut NormalGroups { s: self.s, st, mean: self.mean, std: self.std }, skip, o, stage);
     }
 }
 
@@ -505,16 +624,27 @@ impl<S: Wide> Groups<f32, { 2 * LANES }> for NormalGroups<S> {
     }
     #[inline(always)]
     fn next(&mut self, out: &mut [f32; 2 * LANES]) {
-        wide_normal_group(self.s, &mut self.st, self.mean, self.std, out)
+        store_all(self.s, self.pair(), out)
     }
     /// Two lane steps at a time, their math interleaved, then one.
     #[inline(always)]
     fn run(&mut self, out: &mut [f32]) -> usize {
         let mut pairs = out.chunks_exact_mut(4 * LANES);
         for ch in &mut pairs {
-            wide_normal_group2(self.s, &mut self.st, self.mean, self.std, ch.try_into().expect("4 LANES values"));
+            store_all(self.s, self.quad(), ch);
         }
         out.len() / (4 * LANES) * (4 * LANES)
+    }
+}
+
+impl<S: Wide> Vectors<S> for NormalGroups<S> {
+    #[inline(always)]
+    fn pair(&mut self) -> [S::F; 2] {
+        wide_normal_group(self.s, &mut self.st, self.mean, self.std)
+    }
+    #[inline(always)]
+    fn quad(&mut self) -> [S::F; 4] {
+        wide_normal_group2(self.s, &mut self.st, self.mean, self.std)
     }
 }
 
@@ -613,10 +743,15 @@ impl<S: Wide> Groups<f32, { 2 * LANES }> for UniformGroups<'_, S> {
     }
     #[inline(always)]
     fn next(&mut self, out: &mut [f32; 2 * LANES]) {
+        store_all(self.g.s, self.pair(), out)
+    }
+}
+
+impl<S: Wide> Vectors<S> for UniformGroups<'_, S> {
+    #[inline(always)]
+    fn pair(&mut self) -> [S::F; 2] {
         let (h, l) = self.g.s.step(&mut self.st);
-        let (a, b) = out.split_at_mut(LANES);
-        self.g.s.store(self.g.half(h), a.try_into().expect("16"));
-        self.g.s.store(self.g.half(l), b.try_into().expect("16"));
+        [self.g.half(h), self.g.half(l)]
     }
 }
 
@@ -627,9 +762,9 @@ impl<S: Wide> BlockGen for UniformWide<S> {
         walk(&mut UniformGroups { g: self, st }, skip, o);
     }
     #[inline(always)]
-    fn block_streamed<T: Wide>(&self, t: T, block: u64, skip: usize, o: &mut [f32], stage: &mut Stage) {
+    fn block_streamed<T: Wide>(&self, _: T, block: u64, skip: usize, o: &mut [f32], stage: &mut Stage) {
         let st = self.s.load_state(&LaneRng::new(&self.stream, block));
-        stream_groups(t, &mut UniformGroups { g: self, st }, skip, o, stage);
+        stream_vectors(self.s, &mut UniformGroups { g: self, st }, skip, o, stage);
     }
 }
 

@@ -221,6 +221,18 @@ impl Wide for Avx512 {
     fn fence(self) {
         tf!(_mm_sfence())
     }
+    const ROTATE: bool = true;
+    #[inline(always)]
+    fn rotate_index(self, h: usize) -> __m512i {
+        tf!(_mm512_add_epi32(
+            _mm512_set1_epi32(h as i32),
+            _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+        ))
+    }
+    #[inline(always)]
+    fn rotate(self, a: __m512, b: __m512, idx: __m512i) -> __m512 {
+        tf!(_mm512_permutex2var_ps(a, idx, b))
+    }
     #[inline(always)]
     fn compress_store(self, v: __m512, m: __mmask16, out: &mut [f32], at: usize) -> Option<usize> {
         let dst = out.get_mut(at..at.checked_add(LANES)?)?;
@@ -472,6 +484,21 @@ impl Wide for Avx2 {
     fn fence(self) {
         tf!(_mm_sfence())
     }
+    /// Not one instruction here (lanes cross the two halves): misaligned large fills use the stage.
+    const ROTATE: bool = false;
+    #[inline(always)]
+    fn rotate_index(self, h: usize) -> [__m256i; 2] {
+        tf!([_mm256_set1_epi32(h as i32), _mm256_setzero_si256()])
+    }
+    #[inline(always)]
+    fn rotate(self, a: [__m256; 2], b: [__m256; 2], idx: [__m256i; 2]) -> [__m256; 2] {
+        let h = (tf!(_mm256_cvtsi256_si32(idx[0])) as usize) % LANES;
+        let mut both = [0.0f32; 2 * LANES];
+        let (x, y) = both.split_at_mut(LANES);
+        self.store(a, x.try_into().expect("16"));
+        self.store(b, y.try_into().expect("16"));
+        self.load((&both[h..h + LANES]).try_into().expect("16"))
+    }
     #[inline(always)]
     fn compress_store(self, v: [__m256; 2], m: [__m256i; 2], out: &mut [f32], at: usize) -> Option<usize> {
         let dst = out.get_mut(at..at.checked_add(LANES)?)?;
@@ -487,5 +514,38 @@ impl Wide for Avx2 {
             k += bits.count_ones() as usize;
         }
         Some(k)
+    }
+}
+
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    use super::{Avx2, Avx512, LANES};
+    use crate::kernels::bulk::Wide;
+    use crate::kernels::vmath::Lanes16;
+
+    /// `rotate(a, b, rotate_index(h))` is lanes `h..16` of `a`, then lanes `0..h` of `b`, on every token the
+    /// CPU has.
+    fn check<S: Wide>(s: S) {
+        let a: [f32; LANES] = core::array::from_fn(|l| l as f32);
+        let b: [f32; LANES] = core::array::from_fn(|l| (LANES + l) as f32);
+        for h in 0..LANES {
+            let mut out = [0.0f32; LANES];
+            s.store(s.rotate(s.load(&a), s.load(&b), s.rotate_index(h)), &mut out);
+            let want: [f32; LANES] = core::array::from_fn(|t| (h + t) as f32);
+            assert_eq!(out, want, "shift {h}");
+        }
+    }
+
+    #[test]
+    fn rotate_joins_two_vectors_at_every_shift() {
+        check(Lanes16);
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            // SAFETY: AVX2 and FMA were detected.
+            check(unsafe { Avx2::new() });
+        }
+        if std::is_x86_feature_detected!("avx512f") {
+            // SAFETY: AVX-512F was detected.
+            check(unsafe { Avx512::new() });
+        }
     }
 }
