@@ -14,7 +14,7 @@
 //! assert!((var - 2.0 / 784.0).abs() < 1e-4);
 //! ```
 //!
-//! ## Stream format, version 4
+//! ## Stream format, version 5
 //!
 //! A stream is named by a `u64` seed and a `u64` key (one key per tensor). Element `i` of a fill is a pure
 //! function of (seed, key, i, sampler, sampler parameters, float type):
@@ -40,8 +40,8 @@
 //!      equal to `high` becomes the float below it;
 //!    * normal, f32 default ([`NormalMethod::BoxMullerPoly`]): Box-Muller on `(a[l], b[l])` with the
 //!      polynomials of [`kernels::vmath`] (identical on every CPU; fused multiply-adds): radius
-//!      `sqrt(-2 ln(x 2^-31))`, `x = min((a >> 1) | 1, 0x7fffff80)` as f32 (correctly rounded square
-//!      root); angle `t + q pi/2` with `t = (2k + 1) (pi/4) 2^-25`, `k = b >> 7` as a signed integer, and
+//!      `sqrt(-2 ln(x 2^-31))`, `x = min((a >> 1) | 1, 0x7fffff80)` as f32, the logarithm table-driven
+//!      ([`kernels::vmath::neg2_ln_unit`]: 16 entries, a cubic) and the square root correctly rounded; angle `t + q pi/2` with `t = (2k + 1) (pi/4) 2^-25`, `k = b >> 7` as a signed integer, and
 //!      the quadrant from bits 0 (negates the cosine) and 1 (swaps cosine and sine) of `b`
 //!      ([`kernels::vmath::normal_pair`]); value `32 g + l` is the first branch, `32 g + 16 + l` the
 //!      second; then `fma(std, z, mean)`;
@@ -58,9 +58,11 @@
 //! default) was replaced by version 2 when the vectorized bulk path arrived; version 3 changed the f32
 //! polynomial normal (31-bit radius argument, correctly rounded square root instead of Newton steps) and
 //! the truncated bulk order (in-order filter instead of per-lane queues) for the explicit SIMD kernels;
-//! version 4 (this one) made the f32 bulk path cheaper per value: fused multiply-adds in the polynomials
-//! and the affine map, lane words as a register holds them (no shuffle), and an eighth-turn angle with
-//! two quadrant bits (f64 values and the sequential samplers are unchanged).
+//! version 4 made the f32 bulk path cheaper per value: fused multiply-adds in the polynomials and the
+//! affine map, lane words as a register holds them (no shuffle), and an eighth-turn angle with two
+//! quadrant bits; version 5 (this one) computes the radius's logarithm from a 16-entry table and a cubic
+//! instead of Cephes' degree-8 polynomial (the f32 polynomial normal, its truncated bulk path and the
+//! sequential `BoxMullerPoly` sampler changed; f64 values and the other samplers are unchanged).
 //!
 //! ## Features
 //! * `alloc`: conveniences that allocate.

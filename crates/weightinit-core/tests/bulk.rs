@@ -1,4 +1,4 @@
-//! The vectorized bulk fills (stream format v4): identical bits on every instruction-set path and thread
+//! The vectorized bulk fills (stream format v5): identical bits on every instruction-set path and thread
 //! count, the statistical checks on every path, the polynomials' accuracy against libm, and the lane
 //! generators against rand_xoshiro.
 
@@ -176,8 +176,25 @@ fn polynomials_are_accurate() {
         worst_c = worst_c.max((c as f64 - th.cos()).abs());
     }
     eprintln!("max error: ln {worst_ln:.2} ulp, sin {worst_s:.2e}, cos {worst_c:.2e}");
-    assert!(worst_ln <= 1.5, "ln: {worst_ln} ulp");
+    assert!(worst_ln <= 1.7, "ln: {worst_ln} ulp");
     assert!(worst_s <= 1.3e-7 && worst_c <= 1.3e-7, "sin {worst_s}, cos {worst_c}");
+}
+
+/// The logarithm on every f32 in `[1, 2^31]` (the sampler's arguments are integers there; the worst cases
+/// sit just below powers of two of the result, where the ulp halves).
+#[test]
+#[ignore = "exhaustive, 2^28 arguments: `cargo test --release -p weightinit-core --test bulk -- --ignored`"]
+fn ln_is_accurate_on_every_f32_argument() {
+    let (mut worst, mut at): (f64, f32) = (0.0, 0.0);
+    for bits in 1.0f32.to_bits()..=2_147_483_648.0f32.to_bits() {
+        let x = f32::from_bits(bits);
+        let d = ulp_distance(ln_unit_f32(x), (x as f64).ln() - 31.0 * std::f64::consts::LN_2);
+        if d > worst {
+            (worst, at) = (d, x);
+        }
+    }
+    eprintln!("ln: max error {worst:.3} ulp at x = {at}");
+    assert!(worst <= 1.7, "ln: {worst} ulp at {at}");
 }
 
 #[test]

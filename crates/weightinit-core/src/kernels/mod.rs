@@ -4,6 +4,7 @@
 pub mod bulk;
 pub mod elementwise;
 pub mod gemm;
+mod ln_table;
 pub mod mat;
 pub mod simd;
 pub mod vmath;

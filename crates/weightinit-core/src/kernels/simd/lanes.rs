@@ -160,6 +160,11 @@ impl Math for Avx512 {
     fn and_m(self, a: __mmask16, b: __mmask16) -> __mmask16 {
         a & b
     }
+    #[inline(always)]
+    fn lookup16(self, t: &[f32; 16], i: __m512i) -> __m512 {
+        // SAFETY: `t` holds exactly 16 f32 = one zmm; the token proves AVX-512F.
+        unsafe { _mm512_permutexvar_ps(i, _mm512_loadu_ps(t.as_ptr())) }
+    }
 }
 
 impl Wide for Avx512 {
@@ -392,6 +397,19 @@ impl Math for Avx2 {
     #[inline(always)]
     fn and_m(self, a: [__m256i; 2], b: [__m256i; 2]) -> [__m256i; 2] {
         both!(_mm256_and_si256(a, b))
+    }
+    #[inline(always)]
+    fn lookup16(self, t: &[f32; 16], i: [__m256i; 2]) -> [__m256; 2] {
+        // SAFETY: `t` holds 16 f32 = two ymm; the token proves AVX2.
+        let (lo, hi) = unsafe { (_mm256_loadu_ps(t.as_ptr()), _mm256_loadu_ps(t[8..].as_ptr())) };
+        // Entries 0-7 and 8-15 by the low 3 bits, then bit 3 (moved to the sign bit) chooses.
+        i.map(|i| {
+            tf!(_mm256_blendv_ps(
+                _mm256_permutevar8x32_ps(lo, i),
+                _mm256_permutevar8x32_ps(hi, i),
+                _mm256_castsi256_ps(_mm256_slli_epi32::<28>(i))
+            ))
+        })
     }
 }
 
