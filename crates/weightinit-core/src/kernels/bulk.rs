@@ -421,47 +421,56 @@ trait Vectors<S: Wide> {
 /// vectors ([`Wide::rotate`]) and the partial lines at both ends are stored plainly.
 struct NtSink<'a, S: Wide> {
     s: S,
-    out: &'a mut [f32],
-    /// Values before the first 64-byte boundary of `out` (`< 16`).
-    h: usize,
+    /// `out[..h]`: the values before the first 64-byte boundary (`h < 16`), from the first vector.
+    head: &'a mut [f32],
+    /// The whole lines of `out[h..]`, then (`rest`) the last `16 - h` values when `h > 0`.
+    lines: core::slice::ChunksExactMut<'a, f32>,
     idx: S::U,
-    /// The previous vector.
-    carry: S::F,
-    /// Vectors put so far.
-    j: usize,
+    /// The previous vector, once one was put.
+    carry: Option<S::F>,
 }
 
 impl<'a, S: Wide> NtSink<'a, S> {
     #[inline(always)]
     fn new(s: S, out: &'a mut [f32], h: usize) -> Self {
-        NtSink { s, out, h, idx: s.rotate_index(h), carry: s.splat(0.0), j: 0 }
+        let (head, body) = out.split_at_mut(h.min(out.len()));
+        NtSink { s, head, lines: body.chunks_exact_mut(LANES), idx: s.rotate_index(h), carry: None }
     }
 
     #[inline(always)]
     fn put(&mut self, v: S::F) {
-        let (s, h, j) = (self.s, self.h, self.j);
-        if h == 0 {
-            s.stream(v, (&mut self.out[LANES * j..LANES * (j + 1)]).try_into().expect("16"));
-        } else if j == 0 {
-            let mut tmp = [0.0f32; LANES];
-            s.store(v, &mut tmp);
-            self.out[..h].copy_from_slice(&tmp[..h]);
-        } else {
-            let line = &mut self.out[h + LANES * (j - 1)..h + LANES * j];
-            s.stream(s.rotate(self.carry, v, self.idx), line.try_into().expect("16"));
+        let s = self.s;
+        if self.head.is_empty() {
+            if let Some(line) = self.lines.next() {
+                s.stream(v, line.try_into().expect("16"));
+            }
+            return;
         }
-        self.carry = v;
-        self.j = j + 1;
+        match self.carry {
+            None => {
+                let mut tmp = [0.0f32; LANES];
+                s.store(v, &mut tmp);
+                let h = self.head.len();
+                self.head.copy_from_slice(&tmp[..h]);
+            }
+            Some(c) => {
+                if let Some(line) = self.lines.next() {
+                    s.stream(s.rotate(c, v, self.idx), line.try_into().expect("16"));
+                }
+            }
+        }
+        self.carry = Some(v);
     }
 
     /// Stores the rest of the last vector (after the last whole line).
     #[inline(always)]
     fn finish(self) {
-        if self.h != 0 && self.j > 0 {
+        if let Some(c) = self.carry {
             let mut tmp = [0.0f32; LANES];
-            self.s.store(self.carry, &mut tmp);
-            let at = self.h + LANES * (self.j - 1);
-            self.out[at..LANES * self.j].copy_from_slice(&tmp[self.h..]);
+            self.s.store(c, &mut tmp);
+            let rest = self.lines.into_remainder();
+            let n = rest.len();
+            rest.copy_from_slice(&tmp[LANES - n..]);
         }
     }
 }
