@@ -329,9 +329,13 @@ pub(crate) trait Wide: Math {
 
 /// The 32 values `fma(std, z, mean)` of one lane step, SIMD: values `0..16` and `16..32` of the group.
 #[inline(always)]
-fn wide_normal_group<S: Wide>(s: S, st: &mut [S::W; 4], mean: f32, std: f32) -> [S::F; 2] {
+fn wide_normal_group<S: Wide, const UNIT: bool>(s: S, st: &mut [S::W; 4], mean: f32, std: f32) -> [S::F; 2] {
     let (hi, lo) = s.step(st);
     let (c, sn) = normal_pair(s, hi, lo);
+    if UNIT {
+        // fma(1, z, ±0) = z: the polynomial normal is never ±0.
+        return [c, sn];
+    }
     [s.fma(s.splat(std), c, s.splat(mean)), s.fma(s.splat(std), sn, s.splat(mean))]
 }
 
@@ -384,11 +388,14 @@ impl Wide for Lanes16 {
 
 /// The 64 values of two lane steps, the two steps' math interleaved ([`Two`]), as four 16-value vectors.
 #[inline(always)]
-fn wide_normal_group2<S: Wide>(s: S, st: &mut [S::W; 4], mean: f32, std: f32) -> [S::F; 4] {
+fn wide_normal_group2<S: Wide, const UNIT: bool>(s: S, st: &mut [S::W; 4], mean: f32, std: f32) -> [S::F; 4] {
     let (h1, l1) = s.step(st);
     let (h2, l2) = s.step(st);
     let t = Two(s);
     let (c, sn) = normal_pair(t, (h1, h2), (l1, l2));
+    if UNIT {
+        return [c.0, sn.0, c.1, sn.1];
+    }
     let (m, d) = (t.splat(mean), t.splat(std));
     let (c, sn) = (t.fma(d, c, m), t.fma(d, sn, m));
     [c.0, sn.0, c.1, sn.1]
@@ -609,24 +616,42 @@ impl<S: Wide> BlockGen for NormalWide<S> {
     #[inline(always)]
     fn block(&self, block: u64, skip: usize, o: &mut [f32]) {
         let st = self.s.load_state(&LaneRng::new(&self.stream, block));
-        walk(&mut NormalGroups { s: self.s, st, mean: self.mean, std: self.std }, skip, o);
+        let (s, mean, std) = (self.s, self.mean, self.std);
+        if self.unit() {
+            walk(&mut NormalGroups::<S, true> { s, st, mean, std }, skip, o);
+        } else {
+            walk(&mut NormalGroups::<S, false> { s, st, mean, std }, skip, o);
+        }
     }
     #[inline(always)]
     fn block_streamed<T: Wide>(&self, _: T, block: u64, skip: usize, o: &mut [f32], stage: &mut Stage) {
         let st = self.s.load_state(&LaneRng::new(&self.stream, block));
-        stream_vectors(self.s, &mut NormalGroups { s: self.s, st, mean: self.mean, std: self.std }, skip, o, stage);
+        let (s, mean, std) = (self.s, self.mean, self.std);
+        if self.unit() {
+            stream_vectors(s, &mut NormalGroups::<S, true> { s, st, mean, std }, skip, o, stage);
+        } else {
+            stream_vectors(s, &mut NormalGroups::<S, false> { s, st, mean, std }, skip, o, stage);
+        }
     }
 }
 
-/// A block's normals, 32 per lane step.
-struct NormalGroups<S: Wide> {
+impl<S: Wide> NormalWide<S> {
+    /// Standard normal: the map `fma(std, z, mean)` is the identity (`z` is never ±0), so it is skipped.
+    #[inline(always)]
+    fn unit(&self) -> bool {
+        self.mean == 0.0 && self.std == 1.0
+    }
+}
+
+/// A block's normals, 32 per lane step (`UNIT`: mean 0, std 1).
+struct NormalGroups<S: Wide, const UNIT: bool> {
     s: S,
     st: [S::W; 4],
     mean: f32,
     std: f32,
 }
 
-impl<S: Wide> Groups<f32, { 2 * LANES }> for NormalGroups<S> {
+impl<S: Wide, const UNIT: bool> Groups<f32, { 2 * LANES }> for NormalGroups<S, UNIT> {
     #[inline(always)]
     fn skip(&mut self) {
         self.s.step(&mut self.st);
@@ -646,14 +671,14 @@ impl<S: Wide> Groups<f32, { 2 * LANES }> for NormalGroups<S> {
     }
 }
 
-impl<S: Wide> Vectors<S> for NormalGroups<S> {
+impl<S: Wide, const UNIT: bool> Vectors<S> for NormalGroups<S, UNIT> {
     #[inline(always)]
     fn pair(&mut self) -> [S::F; 2] {
-        wide_normal_group(self.s, &mut self.st, self.mean, self.std)
+        wide_normal_group::<S, UNIT>(self.s, &mut self.st, self.mean, self.std)
     }
     #[inline(always)]
     fn quad(&mut self) -> [S::F; 4] {
-        wide_normal_group2(self.s, &mut self.st, self.mean, self.std)
+        wide_normal_group2::<S, UNIT>(self.s, &mut self.st, self.mean, self.std)
     }
 }
 
