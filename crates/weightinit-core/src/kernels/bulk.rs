@@ -299,8 +299,8 @@ pub(crate) mod body {
 pub(crate) trait Wide: Math {
     /// 16 u64 lanes.
     type W: Copy;
-    /// Whether large fills go through the staging block with streaming stores (never on the portable
-    /// path, whose targets may not have 16 KiB of stack to spare).
+    /// Whether large fills use streaming stores (never on the portable path, whose targets may not have
+    /// 16 KiB of stack to spare for the staging block).
     const STREAMING: bool;
     /// The lanes' state words.
     fn load_state(self, rng: &LaneRng) -> [Self::W; 4];
@@ -561,9 +561,11 @@ fn stream_vectors<S: Wide, Q: Groups<f32, { 2 * LANES }> + Vectors<S>>(
     c.write(rest);
 }
 
-/// Fills of at least this many values write through an L1-resident staging block with streaming stores
-/// (they do not read the destination's cache lines first; three times the write bandwidth of plain
-/// stores on the benchmark machine). Smaller fills use plain stores and stay in cache.
+/// Fills of at least this many values use streaming stores (they do not read the destination's cache
+/// lines first; about twice the write bandwidth of plain stores on the benchmark machine): the normal and
+/// uniform fills straight from the registers, the truncated fill (whose compressed stores need slack) and
+/// misaligned AVX2 fills through an L1-resident staging block. Smaller fills use plain stores and stay in
+/// cache.
 pub const STREAMING_MIN_LEN: usize = 1 << 20;
 
 /// A 64-byte-aligned staging block.
@@ -584,7 +586,7 @@ fn stream_copy<S: Wide>(s: S, src: &[f32], dst: &mut [f32]) {
     d.into_remainder().copy_from_slice(c.remainder());
 }
 
-/// Runs `g` over every block of a fill, staged with streaming stores when the fill is large.
+/// Runs `g` over every block of a fill, with streaming stores when the fill is large.
 #[inline(always)]
 fn fill_blocks<S: Wide, B: BlockGen>(s: S, offset: u64, out: &mut [f32], g: &B) {
     let mut rest = out;
