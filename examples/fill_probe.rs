@@ -6,18 +6,13 @@ fn main() {
     let len: usize = a.next().map(|x| x.parse().unwrap()).unwrap_or(1 << 16);
     let threads: usize = a.next().map(|x| x.parse().unwrap()).unwrap_or(1);
     let s = weightinit::Stream::new(1, 2);
-    // 64-byte-aligned storage; `SHIFT=k` starts the buffer k values later (malloc's large blocks start 16
-    // bytes into a page: SHIFT=4).
-    #[repr(align(64))]
-    #[derive(Clone, Copy)]
-    #[allow(dead_code)]
-    struct A([f32; 16]);
-    let mut store = vec![A([0.0; 16]); len.div_ceil(16) + 1];
+    // The buffer starts `SHIFT` values (default 0) past a 64-byte line (malloc's large blocks start 16 bytes
+    // into a page: SHIFT=4).
     let shift: usize = std::env::var("SHIFT").ok().map(|x| x.parse().unwrap()).unwrap_or(0);
     assert!(shift < 16);
-    // SAFETY: `store` holds `16 * (len.div_ceil(16) + 1) >= len + shift` f32 (shift < 16), zero-initialized,
-    // and is not used otherwise while `buf` lives.
-    let buf: &mut [f32] = unsafe { std::slice::from_raw_parts_mut((store.as_mut_ptr() as *mut f32).add(shift), len) };
+    let mut store = vec![0.0f32; len + 32];
+    let line = store.as_ptr().align_offset(64).min(16);
+    let buf = &mut store[line + shift..line + shift + len];
     let reps = (200_000_000 / len).max(10);
     s.fill_uniform(0, buf, 0.0, 1.0).unwrap(); // first touch outside the timing
     let t = std::time::Instant::now();
