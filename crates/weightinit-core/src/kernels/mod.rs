@@ -4,6 +4,7 @@
 pub mod bulk;
 pub mod elementwise;
 pub mod gemm;
+#[rustfmt::skip]
 mod ln_table;
 pub mod mat;
 pub mod simd;
