@@ -247,6 +247,9 @@ pub fn render_ln_table() -> String {
          // The bulk logarithm of `kernels::vmath` (stream format 5): z in [OFF, 2 OFF), OFF = 0x3f330000,\n\
          // 16 intervals picked by bits 19..23 of bits(x) - OFF; entry i = (-2/c, -2 ln c); P(s) fit.\n\n",
     );
+    writeln!(s, "/// Bits of 0.69921875: `z` in `[OFF, 2 OFF)`, the interval from bits 19..23 of `bits(x) - OFF`.")
+        .unwrap();
+    writeln!(s, "pub(crate) const OFF: u32 = {LN_OFF:#010x};").unwrap();
     let t = ln_table();
     writeln!(s, "/// `-2/c` per interval (`1/c` near the interval's midpoint reciprocal, see `ln_table`).").unwrap();
     writeln!(s, "pub(crate) static NEG2_INV_C: [f32; 16] = [").unwrap();

@@ -2,6 +2,8 @@
 // The bulk logarithm of `kernels::vmath` (stream format 5): z in [OFF, 2 OFF), OFF = 0x3f330000,
 // 16 intervals picked by bits 19..23 of bits(x) - OFF; entry i = (-2/c, -2 ln c); P(s) fit.
 
+/// Bits of 0.69921875: `z` in `[OFF, 2 OFF)`, the interval from bits 19..23 of `bits(x) - OFF`.
+pub(crate) const OFF: u32 = 0x3f330000;
 /// `-2/c` per interval (`1/c` near the interval's midpoint reciprocal, see `ln_table`).
 pub(crate) static NEG2_INV_C: [f32; 16] = [
     -2.7983162,

@@ -227,9 +227,9 @@ fn mad<S: Math>(s: S, a: S::F, b: S::F, c: f32) -> S::F {
 /// approaches `2^31`.
 #[inline(always)]
 pub fn neg2_ln_unit<S: Math>(s: S, x: S::F) -> S::F {
-    use crate::kernels::ln_table::{NEG2_INV_C, NEG2_LN_C, P};
+    use crate::kernels::ln_table::{NEG2_INV_C, NEG2_LN_C, OFF, P};
     let ix = s.to_bits(x);
-    let tmp = s.sub_u(ix, s.splat_u(LN_OFF));
+    let tmp = s.sub_u(ix, s.splat_u(OFF));
     // Bits 19..23 of `tmp` (the low 4 bits of `i`) pick the interval; `tmp >> 23` is e + 31.
     let i = s.shr_u::<19>(tmp);
     let e = s.i32_to_f32(s.sub_u(s.shr_u::<23>(tmp), s.splat_u(31)));
@@ -242,9 +242,6 @@ pub fn neg2_ln_unit<S: Math>(s: S, x: S::F) -> S::F {
     // -2 log1p(r) = sn + sn^2 P(sn) first (small), then the table and exponent part.
     s.add(y0, s.fma(p, s2, sn))
 }
-
-/// Start of the logarithm's reduction interval (bits of 0.69921875).
-const LN_OFF: u32 = 0x3f33_0000;
 
 /// `(sin t, cos t)` for `t = (2 k + 1) (pi / 4) 2^-25`, `k = w >> 7` read as a signed 25-bit integer
 /// (`t` in `(-pi/4, pi/4)`, symmetric, never 0): Cephes' sinf/cosf polynomials with fused multiply-adds.
