@@ -41,8 +41,9 @@
 //!    * normal, f32 default ([`NormalMethod::BoxMullerPoly`]): Box-Muller on `(a[l], b[l])` with the
 //!      polynomials of [`kernels::vmath`] (identical on every CPU; fused multiply-adds): radius
 //!      `sqrt(-2 ln(x 2^-31))`, `x = min((a >> 1) | 1, 0x7fffff80)` as f32, the logarithm table-driven
-//!      ([`kernels::vmath::neg2_ln_unit`]: 16 entries, a cubic) and the square root correctly rounded; angle `t + q pi/2` with `t = (2k + 1) (pi/4) 2^-25`, `k = b >> 7` as a signed integer, and
-//!      the quadrant from bits 0 (negates the cosine) and 1 (swaps cosine and sine) of `b`
+//!      ([`kernels::vmath::neg2_ln_unit`]: 16 entries, a cubic) and the square root correctly rounded;
+//!      angle `t + q pi/2` with `t = (2j + 1) (pi/4) 2^-24`, `j = b >> 8` as a signed integer (bits 2-7
+//!      of `b` unused), and the quadrant from bits 0 (negates the cosine) and 1 (swaps cosine and sine) of `b`
 //!      ([`kernels::vmath::normal_pair`]); value `32 g + l` is the first branch, `32 g + 16 + l` the
 //!      second; then `fma(std, z, mean)`;
 //!    * normal, ziggurat (f64 default, or chosen): [`sample::ziggurat`] on the sequential generator;

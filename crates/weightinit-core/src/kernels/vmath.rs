@@ -8,8 +8,8 @@
 //! Accuracy, measured against f64 references by the test suite (`tests/bulk.rs`): the logarithm
 //! ([`neg2_ln_unit`], tested as [`ln_unit_f32`]) within 1.7 ulp over every f32 argument in `[1, 2^31]`
 //! (1.68 measured, an ignored exhaustive test; 1.13 over the 2^20 sampler-like arguments the default run
-//! checks); [`sincos_eighth_f32`] within 1.3e-7 absolute over all 2^25 angles (sine 9.1e-8, cosine
-//! 1.24e-7 measured); the square root is exact (correctly rounded, IEEE 754).
+//! checks); [`sincos_eighth_f32`] within 1.2e-7 absolute over all 2^24 angles (sine 7.3e-8, cosine
+//! 1.07e-7 measured); the square root is exact (correctly rounded, IEEE 754).
 
 use core::f32::consts::FRAC_PI_4;
 
@@ -243,12 +243,14 @@ pub fn neg2_ln_unit<S: Math>(s: S, x: S::F) -> S::F {
     s.add(y0, s.fma(p, s2, sn))
 }
 
-/// `(sin t, cos t)` for `t = (2 k + 1) (pi / 4) 2^-25`, `k = w >> 7` read as a signed 25-bit integer
+/// `(sin t, cos t)` for `t = (2 j + 1) (pi / 4) 2^-24`, `j = w >> 8` read as a signed 24-bit integer
 /// (`t` in `(-pi/4, pi/4)`, symmetric, never 0): Cephes' sinf/cosf polynomials with fused multiply-adds.
 #[inline(always)]
 pub fn sincos_eighth<S: Math>(s: S, w: S::U) -> (S::F, S::F) {
-    let k = s.or_u(s.sra_u::<7>(w), s.splat_u(1));
-    let t = s.mul(s.i32_to_f32(k), s.splat(FRAC_PI_4 / 16_777_216.0));
+    // t = (2 j + 1) C with j = w >> 8 (signed), C = (pi/4) 2^-24, as fma(j, 2 C, C): the same real number
+    // rounded once, so the same bits as the product `((w >> 7) | 1) C` (both integers are exact in f32).
+    let j = s.i32_to_f32(s.sra_u::<8>(w));
+    let t = s.fma(j, s.splat(FRAC_PI_4 / 8_388_608.0), s.splat(FRAC_PI_4 / 16_777_216.0));
     let z = s.mul(t, t);
     let mut sp = s.splat(-1.951_529_6e-4);
     sp = mad(s, sp, z, 8.332_161e-3);
@@ -264,7 +266,7 @@ pub fn sincos_eighth<S: Math>(s: S, w: S::U) -> (S::F, S::F) {
 /// Two standard normals from two 32-bit words `a`, `b` (Box-Muller with these polynomials):
 /// `(r u, r v)` with `r = sqrt(-2 ln u1)`, `u1 = x 2^-31`, `x = ((a >> 1) | 1)` rounded to f32 and capped at
 /// [`X_CAP`] (odd 31-bit integers: the midpoint rule; `u1` in `(0, 1)`, so `r > 0` and the tail reaches
-/// sqrt(62 ln 2) = 6.56); the angle is `t + q pi / 2` with `t` from the top 25 bits of `b`
+/// sqrt(62 ln 2) = 6.56); the angle is `t + q pi / 2` with `t` from the top 24 bits of `b`
 /// ([`sincos_eighth`]) and the quadrant from its two low bits: bit 0 negates the cosine, bit 1 swaps the
 /// two (`(u, v) = (±cos t, sin t)` or `(sin t, ±cos t)`), which covers the four quarter turns uniformly.
 /// Neither value is ever exactly 0.
@@ -288,10 +290,10 @@ pub fn ln_unit_f32(x: f32) -> f32 {
     -0.5 * neg2_ln_unit(Scalar, x)
 }
 
-/// Scalar [`sincos_eighth`] of the 25-bit angle index `k` (`k < 2^25`, read as signed):
-/// `(sin t, cos t)`, `t = (2 k + 1) (pi / 4) 2^-25`.
-pub fn sincos_eighth_f32(k: u32) -> (f32, f32) {
-    sincos_eighth(Scalar, k << 7)
+/// Scalar [`sincos_eighth`] of the 24-bit angle index `j` (`j < 2^24`, read as signed):
+/// `(sin t, cos t)`, `t = (2 j + 1) (pi / 4) 2^-24`.
+pub fn sincos_eighth_f32(j: u32) -> (f32, f32) {
+    sincos_eighth(Scalar, j << 8)
 }
 
 /// Two independent vectors of `S` per value, operation by operation: the instruction stream interleaves two

@@ -187,16 +187,12 @@ impl Wide for Avx512 {
             tf!({
                 *o = _mm512_add_epi64(_mm512_rol_epi64::<23>(_mm512_add_epi64(s0, s3)), s0);
                 let t = _mm512_slli_epi64::<17>(s1);
-                let s2 = _mm512_xor_si512(s2, s0);
-                let s3 = _mm512_xor_si512(s3, s1);
-                let s1 = _mm512_xor_si512(s1, s2);
-                let s0 = _mm512_xor_si512(s0, s3);
-                let s2 = _mm512_xor_si512(s2, t);
-                let s3 = _mm512_rol_epi64::<45>(s3);
-                st[0][h] = s0;
-                st[1][h] = s1;
-                st[2][h] = s2;
-                st[3][h] = s3;
+                // The update `s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = rotl(s3, 45)` with
+                // its three-way XORs as one `vpternlogq` each (0x96 = a ^ b ^ c).
+                st[0][h] = _mm512_ternarylogic_epi64::<0x96>(s0, s3, s1);
+                st[1][h] = _mm512_ternarylogic_epi64::<0x96>(s1, s2, s0);
+                st[2][h] = _mm512_ternarylogic_epi64::<0x96>(s2, s0, t);
+                st[3][h] = _mm512_rol_epi64::<45>(_mm512_xor_si512(s3, s1));
             });
         }
         // Lanes 0-7 and 8-15 read as 16 u32 each: the words `a` and `b` of the format, no shuffle.
@@ -225,6 +221,12 @@ impl Wide for Avx512 {
     #[inline(always)]
     fn fence(self) {
         tf!(_mm_sfence())
+    }
+    #[inline(always)]
+    fn prefetch(self, at: &[f32]) {
+        // SAFETY: a prefetch never faults and changes no memory; `at` is a live slice (its pointer is
+        // valid or dangling-but-aligned when empty, both fine for a hint); SSE is part of x86-64.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(at.as_ptr().cast()) }
     }
     const ROTATE: bool = true;
     #[inline(always)]
@@ -501,6 +503,11 @@ impl Wide for Avx2 {
     #[inline(always)]
     fn fence(self) {
         tf!(_mm_sfence())
+    }
+    #[inline(always)]
+    fn prefetch(self, at: &[f32]) {
+        // SAFETY: as for AVX-512 (a prefetch never faults and changes no memory).
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(at.as_ptr().cast()) }
     }
     /// Not one instruction here (lanes cross the two halves): misaligned large fills use the stage.
     const ROTATE: bool = false;
