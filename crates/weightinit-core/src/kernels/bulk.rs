@@ -16,7 +16,7 @@
 //! inside its bounds, in order.
 
 use crate::kernels::simd::Isa;
-use crate::kernels::vmath::{Lanes16, Mask16, Math, Scalar, Two, normal_pair};
+use crate::kernels::vmath::{Lanes16, Mask16, Math, Scalar, Two, normal_pair, place, radius};
 use crate::stream::{BLOCK_LEN, Stream, mix64};
 
 /// Generators per block.
@@ -398,7 +398,14 @@ fn wide_normal_group2<S: Wide, const UNIT: bool>(s: S, st: &mut [S::W; 4], mean:
     let (h1, l1) = s.step(st);
     let (h2, l2) = s.step(st);
     let t = Two(s);
-    let (c, sn) = normal_pair(t, (h1, h2), (l1, l2));
+    finish2::<S, UNIT>(t, radius(t, (h1, h2)), (l1, l2), mean, std)
+}
+
+/// The four vectors of two lane steps from their radii `r` ([`radius`]) and angle words `b`:
+/// `fma(std, z, mean)` of [`place`]'s normals (the normals themselves when `UNIT`).
+#[inline(always)]
+fn finish2<S: Wide, const UNIT: bool>(t: Two<S>, r: (S::F, S::F), b: (S::U, S::U), mean: f32, std: f32) -> [S::F; 4] {
+    let (c, sn) = place(t, r, b);
     if UNIT {
         return [c.0, sn.0, c.1, sn.1];
     }
@@ -426,6 +433,41 @@ trait Vectors<S: Wide> {
         let [a, b] = self.pair();
         let [c, d] = self.pair();
         [a, b, c, d]
+    }
+    /// The next `2 n` groups, two at a time, into `sink` (a generator may override it to overlap one
+    /// quad's latency with the next).
+    #[inline(always)]
+    fn quads<K: Sink<S>>(&mut self, n: usize, sink: &mut K) {
+        for _ in 0..n {
+            sink.put4(self.quad());
+        }
+    }
+}
+
+/// Where [`Vectors::quads`] puts its vectors.
+trait Sink<S: Wide> {
+    /// Four consecutive 16-value vectors.
+    fn put4(&mut self, v: [S::F; 4]);
+}
+
+/// Plain stores to consecutive 64-value chunks.
+struct Chunks<'a, S: Wide>(S, core::slice::ChunksExactMut<'a, f32>);
+
+impl<S: Wide> Sink<S> for Chunks<'_, S> {
+    #[inline(always)]
+    fn put4(&mut self, v: [S::F; 4]) {
+        if let Some(ch) = self.1.next() {
+            store_all(self.0, v, ch);
+        }
+    }
+}
+
+impl<S: Wide> Sink<S> for NtSink<'_, S> {
+    #[inline(always)]
+    fn put4(&mut self, v: [S::F; 4]) {
+        for v in v {
+            self.put(v);
+        }
     }
 }
 
@@ -551,14 +593,9 @@ fn stream_vectors<S: Wide, Q: Groups<f32, { 2 * LANES }> + Vectors<S>>(
     let whole = out.len() / (2 * LANES) * (2 * LANES);
     let (body, rest) = out.split_at_mut(whole);
     let mut sink = NtSink::new(s, body, h);
-    let mut groups = whole / (2 * LANES);
-    while groups >= 2 {
-        for v in c.q.quad() {
-            sink.put(v);
-        }
-        groups -= 2;
-    }
-    if groups == 1 {
+    let groups = whole / (2 * LANES);
+    c.q.quads(groups / 2, &mut sink);
+    if groups % 2 == 1 {
         for v in c.q.pair() {
             sink.put(v);
         }
@@ -676,14 +713,12 @@ impl<S: Wide, const UNIT: bool> Groups<f32, { 2 * LANES }> for NormalGroups<S, U
     fn next(&mut self, out: &mut [f32; 2 * LANES]) {
         store_all(self.s, self.pair(), out)
     }
-    /// Two lane steps at a time, their math interleaved, then one.
+    /// Two lane steps at a time, their math interleaved ([`Vectors::quads`]).
     #[inline(always)]
     fn run(&mut self, out: &mut [f32]) -> usize {
-        let mut pairs = out.chunks_exact_mut(4 * LANES);
-        for ch in &mut pairs {
-            store_all(self.s, self.quad(), ch);
-        }
-        out.len() / (4 * LANES) * (4 * LANES)
+        let n = out.len() / (4 * LANES);
+        self.quads(n, &mut Chunks(self.s, out.chunks_exact_mut(4 * LANES)));
+        n * 4 * LANES
     }
 }
 
@@ -695,6 +730,28 @@ impl<S: Wide, const UNIT: bool> Vectors<S> for NormalGroups<S, UNIT> {
     #[inline(always)]
     fn quad(&mut self) -> [S::F; 4] {
         wide_normal_group2::<S, UNIT>(self.s, &mut self.st, self.mean, self.std)
+    }
+    /// Software-pipelined: each iteration computes the radii (logarithm and square root, the long
+    /// dependency chain) of the next two lane steps before it finishes the current two, so the
+    /// out-of-order core always has independent work queued behind that chain (same values; about 5-9%
+    /// faster than [`Vectors::quad`] in a loop, `examples/fill_probe`).
+    #[inline(always)]
+    fn quads<K: Sink<S>>(&mut self, n: usize, sink: &mut K) {
+        if n == 0 {
+            return;
+        }
+        let (s, t, mean, std) = (self.s, Two(self.s), self.mean, self.std);
+        let (h1, l1) = s.step(&mut self.st);
+        let (h2, l2) = s.step(&mut self.st);
+        let (mut r, mut b) = (radius(t, (h1, h2)), (l1, l2));
+        for _ in 1..n {
+            let (h1, l1) = s.step(&mut self.st);
+            let (h2, l2) = s.step(&mut self.st);
+            let next = radius(t, (h1, h2));
+            sink.put4(finish2::<S, UNIT>(t, r, b, mean, std));
+            (r, b) = (next, (l1, l2));
+        }
+        sink.put4(finish2::<S, UNIT>(t, r, b, mean, std));
     }
 }
 

@@ -272,9 +272,20 @@ pub fn sincos_eighth<S: Math>(s: S, w: S::U) -> (S::F, S::F) {
 /// Neither value is ever exactly 0.
 #[inline(always)]
 pub fn normal_pair<S: Math>(s: S, a: S::U, b: S::U) -> (S::F, S::F) {
+    place(s, radius(s, a), b)
+}
+
+/// The radius of [`normal_pair`]: `sqrt(-2 ln u1)` from word `a`.
+#[inline(always)]
+pub fn radius<S: Math>(s: S, a: S::U) -> S::F {
     // Integers above 0x7fffff80 would round to X_CAP or up to 2^31: capping first gives X_CAP exactly.
     let x = s.i32_to_f32(s.min_u(s.or_u(s.shr_u::<1>(a), s.splat_u(1)), s.splat_u(0x7fff_ff80)));
-    let r = s.sqrt(neg2_ln_unit(s, x));
+    s.sqrt(neg2_ln_unit(s, x))
+}
+
+/// The two normals of [`normal_pair`] from the radius `r` and the angle word `b`.
+#[inline(always)]
+pub fn place<S: Math>(s: S, r: S::F, b: S::U) -> (S::F, S::F) {
     let (sn, cs) = sincos_eighth(s, b);
     let cs = s.bits_to_f(s.xor_u(s.to_bits(cs), s.shl_u::<31>(b)));
     let swap = s.nonzero_u(s.and_u(b, s.splat_u(2)));
