@@ -262,6 +262,23 @@ fn every_path_follows_the_format_specification() {
             s.fill_truncated_normal(start as u64, &mut v, 0.0, 1.0, TruncBounds::two_sigma()).unwrap();
             assert_eq!(bits32(&v), bits32(&trunc[start..end]), "{isa:?} truncated from {start}");
         }
+        // Short windows: 0, 1, 2 and 3 whole 64-value quads after a partial first group and before a
+        // partial last one (the software pipeline's prologue and epilogue).
+        let lens: &[usize] =
+            if cfg!(miri) { &[65, 130] } else { &[1, 31, 63, 64, 65, 96, 127, 128, 129, 192, 193, 257] };
+        for &start in &[0usize, 7, 33] {
+            for &n in lens {
+                let mut v = vec![0.0f32; n];
+                s.fill_normal(start as u64, &mut v, 0.0, 1.0).unwrap();
+                assert_eq!(bits32(&v), bits32(&normal[start..start + n]), "{isa:?} normal {start}+{n}");
+                s.fill_truncated_normal(start as u64, &mut v, 0.0, 1.0, TruncBounds::two_sigma()).unwrap();
+                assert_eq!(bits32(&v), bits32(&trunc[start..start + n]), "{isa:?} truncated {start}+{n}");
+                // Mean and std: fma(std, z, mean), one rounding.
+                s.fill_normal(start as u64, &mut v, 0.5, 2.0).unwrap();
+                let affine: Vec<f32> = normal[start..start + n].iter().map(|&z| 2.0f32.mul_add(z, 0.5)).collect();
+                assert_eq!(bits32(&v), bits32(&affine), "{isa:?} normal(0.5, 2) {start}+{n}");
+            }
+        }
     }
 }
 
