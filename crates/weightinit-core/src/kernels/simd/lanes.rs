@@ -175,9 +175,13 @@ impl Wide for Avx512 {
         let w = rng.words();
         // SAFETY: each load reads 8 u64 = 64 bytes at offsets 0 and 8 of a [u64; 16] (in bounds); the token
         // proves AVX-512F.
-        core::array::from_fn(|i| unsafe {
-            [_mm512_loadu_si512(w[i].as_ptr().cast()), _mm512_loadu_si512(w[i][8..].as_ptr().cast())]
-        })
+        // (A loop, not `from_fn`: closures do not inherit the target feature.)
+        let mut st = [[self.splat_u(0); 2]; 4];
+        for (s, w) in st.iter_mut().zip(w) {
+            // SAFETY: as above.
+            *s = unsafe { [_mm512_loadu_si512(w.as_ptr().cast()), _mm512_loadu_si512(w[8..].as_ptr().cast())] };
+        }
+        st
     }
     #[inline(always)]
     fn step(self, st: &mut [[__m512i; 2]; 4]) -> (__m512i, __m512i) {
@@ -405,13 +409,18 @@ impl Math for Avx2 {
         // SAFETY: `t` holds 16 f32 = two ymm; the token proves AVX2.
         let (lo, hi) = unsafe { (_mm256_loadu_ps(t.as_ptr()), _mm256_loadu_ps(t[8..].as_ptr())) };
         // Entries 0-7 and 8-15 by the low 3 bits, then bit 3 (moved to the sign bit) chooses.
-        i.map(|i| {
-            tf!(_mm256_blendv_ps(
-                _mm256_permutevar8x32_ps(lo, i),
-                _mm256_permutevar8x32_ps(hi, i),
-                _mm256_castsi256_ps(_mm256_slli_epi32::<28>(i))
-            ))
-        })
+        // Written out, not `i.map(..)`: a closure does not inherit the AVX2 target feature, and where it is
+        // not inlined its intrinsics become calls (the whole fill ran 6x slower that way).
+        macro_rules! pick {
+            ($i:expr) => {
+                tf!(_mm256_blendv_ps(
+                    _mm256_permutevar8x32_ps(lo, $i),
+                    _mm256_permutevar8x32_ps(hi, $i),
+                    _mm256_castsi256_ps(_mm256_slli_epi32::<28>($i))
+                ))
+            };
+        }
+        [pick!(i[0]), pick!(i[1])]
     }
 }
 
@@ -449,7 +458,15 @@ impl Wide for Avx2 {
         let w = rng.words();
         // SAFETY: each load reads 4 u64 = 32 bytes at offsets 0, 4, 8, 12 of a [u64; 16] (in bounds); the
         // token proves AVX2.
-        core::array::from_fn(|i| core::array::from_fn(|q| unsafe { _mm256_loadu_si256(w[i][4 * q..].as_ptr().cast()) }))
+        // (A loop, not `from_fn`: closures do not inherit the target feature.)
+        let mut st = [[tf!(_mm256_setzero_si256()); 4]; 4];
+        for (s, w) in st.iter_mut().zip(w) {
+            for (q, s) in s.iter_mut().enumerate() {
+                // SAFETY: as above.
+                *s = unsafe { _mm256_loadu_si256(w[4 * q..].as_ptr().cast()) };
+            }
+        }
+        st
     }
     #[inline(always)]
     fn step(self, st: &mut [[__m256i; 4]; 4]) -> ([__m256i; 2], [__m256i; 2]) {
