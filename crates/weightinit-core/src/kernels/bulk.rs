@@ -733,8 +733,8 @@ impl<S: Wide, const UNIT: bool> Vectors<S> for NormalGroups<S, UNIT> {
     }
     /// Software-pipelined: each iteration computes the radii (logarithm and square root, the long
     /// dependency chain) of the next two lane steps before it finishes the current two, so the
-    /// out-of-order core always has independent work queued behind that chain (same values; about 5-9%
-    /// faster than [`Vectors::quad`] in a loop, `examples/fill_probe`).
+    /// out-of-order core always has independent work queued behind that chain (same values; 0-10%,
+    /// typically about 3%, faster than [`Vectors::quad`] in a loop, measured in-process on AVX-512).
     #[inline(always)]
     fn quads<K: Sink<S>>(&mut self, n: usize, sink: &mut K) {
         if n == 0 {
