@@ -282,6 +282,79 @@ fn every_path_follows_the_format_specification() {
     }
 }
 
+/// The truncated fill skips its clamp to `[lo, hi]` where `TruncParams::clamp_needed` says it changes
+/// nothing: for random parameters, every `z` in `[alpha, beta]` (both ends, their inner neighbours, random
+/// points) then maps inside by `fma(std, z, mean)`; and both answers occur.
+#[test]
+fn the_truncated_clamp_is_skipped_only_where_it_changes_nothing() {
+    use weightinit_core::kernels::bulk::TruncParams;
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(9);
+    let mut unit = move || (rng.next_u32() >> 8) as f32 / 16_777_216.0;
+    let (mut needed, mut skipped) = (0, 0);
+    for _ in 0..if cfg!(miri) { 200 } else { 20_000 } {
+        let mean = (unit() - 0.5) * 4.0;
+        let std = 10f32.powf(unit() * 4.0 - 3.0);
+        let (lo, hi) = (mean - (0.5 + 2.5 * unit()) * std, mean + (0.5 + 2.5 * unit()) * std);
+        let st = |x: f32| ((x as f64 - mean as f64) / std as f64) as f32;
+        let t = TruncParams { alpha: st(lo), beta: st(hi), mean, std, lo, hi };
+        if t.clamp_needed() {
+            needed += 1;
+            continue;
+        }
+        skipped += 1;
+        let (a, b) = (t.alpha, t.beta);
+        let inner = (0..8).map(|_| a + (b - a) * unit()).filter(|z| (a..=b).contains(z));
+        for z in [a, a.next_up(), b.next_down(), b].into_iter().chain(inner) {
+            let v = std.mul_add(z, mean);
+            assert!(lo <= v && v <= hi, "z {z} -> {v} outside [{lo}, {hi}] ({t:?})");
+        }
+    }
+    assert!(needed > 0 && skipped > 0, "needed {needed}, skipped {skipped}");
+}
+
+/// The truncated bulk fill for other bounds than ±2 std, against the specification: asymmetric bounds
+/// (the general two-compare acceptance), symmetric ones (one compare of |z|), and bounds whose images need
+/// the clamp (`fma(std, beta, mean)` rounds above `hi`) or do not (the clamp skipped): all the same bits.
+#[test]
+fn truncated_fills_follow_the_specification_for_any_bounds() {
+    let (seed, key) = (5, 6);
+    // `fast_params`' arithmetic: absolute bounds as f32, standardized in f64, rounded to f32.
+    let std_units = |m: f32, s: f32, a: f32| ((a as f64 - m as f64) / s as f64) as f32;
+    // A case that needs the clamp: std 0.1, the first b = k/1000 >= 1 std whose beta maps above b (the
+    // bulk path takes intervals holding at least a quarter of the mass).
+    let clamp_b = (100..2000)
+        .map(|k| k as f32 / 1000.0)
+        .find(|&b| 0.1f32.mul_add(((b as f64) / (0.1f32 as f64)) as f32, 0.0) > b)
+        .expect("some bound rounds up");
+    let cases: [(f32, f32, TruncBounds<f32>); 4] = [
+        (0.0, 1.0, TruncBounds::Absolute { a: -1.0, b: 3.0 }),
+        (0.5, 2.0, TruncBounds::two_sigma()),
+        (0.0, 0.1, TruncBounds::Absolute { a: -clamp_b, b: clamp_b }),
+        (0.05, 0.1, TruncBounds::Absolute { a: -0.05, b: clamp_b }),
+    ];
+    let blocks = if cfg!(miri) { 1 } else { 2 };
+    for (mean, std, bounds) in cases {
+        let (lo, hi) = match bounds {
+            TruncBounds::Absolute { a, b } => (a, b),
+            TruncBounds::StdUnits { low, high } => (mean + low * std, mean + high * std),
+        };
+        let (alpha, beta) = (std_units(mean, std, lo), std_units(mean, std, hi));
+        let mut expect = Vec::new();
+        for b in 0..blocks {
+            let z = spec_block(seed, key, b, Some((alpha, beta)));
+            expect.extend(z.iter().map(|&z| std.mul_add(z, mean).min(hi).max(lo)));
+        }
+        let n = if cfg!(miri) { 100 } else { expect.len() };
+        for isa in isas() {
+            let s = Stream::new(seed, key).with_isa(isa);
+            let mut v = vec![0.0f32; n];
+            s.fill_truncated_normal(0, &mut v, mean, std, bounds).unwrap();
+            assert_eq!(bits32(&v), bits32(&expect[..n]), "{isa:?} mean {mean} std {std} {bounds:?}");
+            assert!(v.iter().all(|x| (lo..=hi).contains(x)));
+        }
+    }
+}
+
 #[test]
 #[cfg_attr(miri, ignore = "too slow under Miri; runs natively")]
 fn large_fills_with_streaming_stores_equal_small_fills() {

@@ -770,6 +770,20 @@ struct TruncWide<S: Wide> {
 impl<S: Wide> BlockGen for TruncWide<S> {
     #[inline(always)]
     fn block(&self, block: u64, skip: usize, o: &mut [f32]) {
+        // Both shortcuts give the same bits as the general loop (clamp, two compares).
+        match (self.t.clamp_needed(), self.t.alpha == -self.t.beta) {
+            (true, true) => self.block_with::<true, true>(block, skip, o),
+            (true, false) => self.block_with::<true, false>(block, skip, o),
+            (false, true) => self.block_with::<false, true>(block, skip, o),
+            (false, false) => self.block_with::<false, false>(block, skip, o),
+        }
+    }
+}
+
+impl<S: Wide> TruncWide<S> {
+    /// One block; `CLAMP`: clamp the mapped values to `[lo, hi]`; `SYMMETRIC`: `alpha = -beta`.
+    #[inline(always)]
+    fn block_with<const CLAMP: bool, const SYMMETRIC: bool>(&self, block: u64, skip: usize, o: &mut [f32]) {
         let (s, t) = (self.s, &self.t);
         let (alpha, beta) = (s.splat(t.alpha), s.splat(t.beta));
         let (mean, std, lo, hi) = (s.splat(t.mean), s.splat(t.std), s.splat(t.lo), s.splat(t.hi));
@@ -786,7 +800,15 @@ impl<S: Wide> BlockGen for TruncWide<S> {
             macro_rules! accepted {
                 ($z:expr) => {{
                     let z = $z;
-                    (s.max(lo, s.min(hi, s.fma(std, z, mean))), s.and_m(s.le(alpha, z), s.le(z, beta)))
+                    let v = s.fma(std, z, mean);
+                    let v = if CLAMP { s.max(lo, s.min(hi, v)) } else { v };
+                    let acc = if SYMMETRIC {
+                        // |z| <= beta (z is never NaN).
+                        s.le(s.bits_to_f(s.and_u(s.to_bits(z), s.splat_u(0x7fff_ffff))), beta)
+                    } else {
+                        s.and_m(s.le(alpha, z), s.le(z, beta))
+                    };
+                    (v, acc)
                 }};
             }
             if cur >= skip && cur + 4 * LANES <= end {
@@ -911,6 +933,18 @@ pub struct TruncParams {
     pub lo: f32,
     /// Highest output: values above are clamped to it.
     pub hi: f32,
+}
+
+impl TruncParams {
+    /// Whether the clamp to `[lo, hi]` can change an accepted value: not when the images of the bounds
+    /// themselves are inside, since `fma(std, z, mean)` is monotone in `z` for `std > 0` (rounding to
+    /// nearest is monotone), so every `z` in `[alpha, beta]` maps inside too.
+    pub fn clamp_needed(&self) -> bool {
+        let fma = crate::kernels::simd::fmaf;
+        !(self.std > 0.0
+            && fma(self.std, self.beta, self.mean) <= self.hi
+            && fma(self.std, self.alpha, self.mean) >= self.lo)
+    }
 }
 
 /// Uniform f32 bulk fill on the path `isa` (which must be available).
