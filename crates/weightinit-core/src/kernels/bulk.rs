@@ -392,16 +392,7 @@ impl Wide for Lanes16 {
     }
 }
 
-/// The 64 values of two lane steps, the two steps' math interleaved ([`Two`]), as four 16-value vectors.
-#[inline(always)]
-fn wide_normal_group2<S: Wide, const UNIT: bool>(s: S, st: &mut [S::W; 4], mean: f32, std: f32) -> [S::F; 4] {
-    let (h1, l1) = s.step(st);
-    let (h2, l2) = s.step(st);
-    let t = Two(s);
-    finish2::<S, UNIT>(t, radius(t, (h1, h2)), (l1, l2), mean, std)
-}
-
-/// The four vectors of two lane steps from their radii `r` ([`radius`]) and angle words `b`:
+/// The four vectors of two lane steps (their math interleaved, [`Two`]) from their radii `r` ([`radius`]) and angle words `b`:
 /// `fma(std, z, mean)` of [`place`]'s normals (the normals themselves when `UNIT`).
 #[inline(always)]
 fn finish2<S: Wide, const UNIT: bool>(t: Two<S>, r: (S::F, S::F), b: (S::U, S::U), mean: f32, std: f32) -> [S::F; 4] {
@@ -727,14 +718,11 @@ impl<S: Wide, const UNIT: bool> Vectors<S> for NormalGroups<S, UNIT> {
     fn pair(&mut self) -> [S::F; 2] {
         wide_normal_group::<S, UNIT>(self.s, &mut self.st, self.mean, self.std)
     }
-    #[inline(always)]
-    fn quad(&mut self) -> [S::F; 4] {
-        wide_normal_group2::<S, UNIT>(self.s, &mut self.st, self.mean, self.std)
-    }
     /// Software-pipelined: each iteration computes the radii (logarithm and square root, the long
     /// dependency chain) of the next two lane steps before it finishes the current two, so the
     /// out-of-order core always has independent work queued behind that chain (same values; 0-10%,
-    /// typically about 3%, faster than [`Vectors::quad`] in a loop, measured in-process on AVX-512).
+    /// typically about 3%, faster than the same interleaved steps unpipelined, measured in-process on
+    /// AVX-512).
     #[inline(always)]
     fn quads<K: Sink<S>>(&mut self, n: usize, sink: &mut K) {
         if n == 0 {
