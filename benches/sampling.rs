@@ -150,7 +150,7 @@ fn bulk(c: &mut Criterion) {
     });
     g.bench_function("memory-write floor (constant fill, streaming stores)", |b| {
         b.iter(|| {
-            weightinit::kernels::bulk::fill_constant_f32(&mut buf, black_box(0.25));
+            weightinit::sample::bulk::fill_constant_f32(&mut buf, black_box(0.25));
             black_box(&buf);
         })
     });

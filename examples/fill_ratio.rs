@@ -65,7 +65,7 @@ fn main() {
             black_box(&buf);
         });
         let uniform = time(|| s.fill_uniform(off, black_box(&mut buf), -1.0, 1.0).unwrap());
-        let floor = time(|| weightinit::kernels::bulk::fill_constant_f32(black_box(&mut buf), 0.25));
+        let floor = time(|| weightinit::sample::bulk::fill_constant_f32(black_box(&mut buf), 0.25));
         let one = time(|| s.fill_normal_parallel(off, black_box(&mut big), 0.0, 1.0, 1).unwrap());
         let two_t = time(|| s.fill_normal_parallel(off, black_box(&mut big), 0.0, 1.0, 2).unwrap());
         let round = [peer / normal, peer / trunc, random / uniform, one / two_t];

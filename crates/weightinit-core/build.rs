@@ -1,6 +1,6 @@
 //! Sets `cfg(wi_m_profile_fpu)` on Arm M-profile targets with a hardware FPU (`thumbv7em-*-eabihf`,
 //! `thumbv8m.main-*-eabihf`, `thumbv8.1m.main-*-eabihf`): every such FPU (FPv4-SP, FPv5) has the fused
-//! multiply-add VFMA, which `kernels::simd::fmaf` then uses. Stable Rust does not expose these targets' FPU
+//! multiply-add VFMA, which `simd::fmaf` then uses. Stable Rust does not expose these targets' FPU
 //! features to `cfg(target_feature)`, hence the target name.
 
 fn main() {

@@ -41,7 +41,7 @@ fuzz_target!(|data: &[u8]| {
             _ => s.fill_truncated_normal(off, buf, p1, p2.abs(), TruncBounds::two_sigma()),
         }
     };
-    let best = weightinit_core::kernels::simd::best();
+    let best = weightinit_core::simd::best();
     let fill = |off: u64, buf: &mut [f32]| fill_on(best, off, buf);
     let mut whole = vec![0.0f32; len];
     let r = fill(offset, &mut whole);

@@ -9,7 +9,7 @@ fn committed_ziggurat_tables_match_generator() {
 
 #[test]
 fn committed_ln_table_matches_generator() {
-    let committed = include_str!("../../crates/weightinit-core/src/kernels/ln_table.rs");
+    let committed = include_str!("../../crates/weightinit-core/src/simd/ln_table.rs");
     let fresh = weightinit_tools::render_ln_table();
     assert!(committed == fresh, "ln_table.rs is stale: run `cargo run -p weightinit-tools --bin gen-ln-table`");
 }

@@ -74,10 +74,10 @@ fn main() {
     println!("    let mut rng = Stream::new(42, 7).block_rng(1);");
     println!("    let raw: Vec<u64> = (0..3).map(|_| rand_core::Rng::next_u64(&mut rng)).collect();");
     println!("    assert_eq!(raw, [{}]);", raw.join(", "));
-    let mut lanes = weightinit_core::kernels::bulk::LaneRng::new(&Stream::new(42, 7), 1);
+    let mut lanes = weightinit_core::stream::LaneRng::new(&Stream::new(42, 7), 1);
     let raw: Vec<String> = lanes.step().iter().map(|w| format!("{w:#018x}")).collect();
     println!("    // The first step of the 8 lane generators of block 1 of stream (42, 7).");
-    println!("    let mut lanes = weightinit_core::kernels::bulk::LaneRng::new(&Stream::new(42, 7), 1);");
+    println!("    let mut lanes = weightinit_core::stream::LaneRng::new(&Stream::new(42, 7), 1);");
     println!("    assert_eq!(lanes.step(), [{}]);", raw.join(", "));
     println!("}}");
 }

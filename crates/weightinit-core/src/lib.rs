@@ -30,8 +30,8 @@
 //!    values are produced in order from its start.
 //! 3. **Lane generators** (uniform, the `f32` polynomial normal, the `f32` truncated bulk path): 16
 //!    Xoshiro256++ lanes, lane `l` with state words `mix64(hl + (w + 1) G)`, `hl = mix64(h ^ (l + 1) K)`,
-//!    `K = 0xd1b54a32d192ed03` ([`kernels::bulk::LaneRng`]), stepped in lockstep. Step `g` gives one word
-//!    `x[l]` per lane, read as two sets of 16 u32 words ([`kernels::bulk::step_words`]): `a[l]` is the low
+//!    `K = 0xd1b54a32d192ed03` ([`stream::LaneRng`]), stepped in lockstep. Step `g` gives one word
+//!    `x[l]` per lane, read as two sets of 16 u32 words ([`simd::wide::step_words`]): `a[l]` is the low
 //!    (`l` even) or high (`l` odd) half of `x[l / 2]`, `b[l]` the same half of `x[8 + l / 2]`. f32 values
 //!    `32 g + l` and `32 g + 16 + l` come from `(a[l], b[l])`; f64 values `16 g + l` from `x[l]`.
 //! 4. **Values.**
@@ -39,12 +39,12 @@
 //!      `32 g + l` and `w = b[l]` for `32 g + 16 + l`; f64 the same with `(x64 >> 11) 2^-53`; a result
 //!      equal to `high` becomes the float below it;
 //!    * normal, f32 default ([`NormalMethod::BoxMullerPoly`]): Box-Muller on `(a[l], b[l])` with the
-//!      polynomials of [`kernels::vmath`] (identical on every CPU; fused multiply-adds): radius
+//!      polynomials of [`simd::math`] (identical on every CPU; fused multiply-adds): radius
 //!      `sqrt(-2 ln(x 2^-31))`, `x = min((a >> 1) | 1, 0x7fffff80)` as f32, the logarithm table-driven
-//!      ([`kernels::vmath::neg2_ln_unit`]: 16 entries, a cubic) and the square root correctly rounded;
+//!      ([`simd::math::neg2_ln_unit`]: 16 entries, a cubic) and the square root correctly rounded;
 //!      angle `t + q pi/2` with `t = (2j + 1) (pi/4) 2^-24`, `j = b >> 8` as a signed integer (bits 2-7
 //!      of `b` unused), and the quadrant from bits 0 (negates the cosine) and 1 (swaps cosine and sine) of `b`
-//!      ([`kernels::vmath::normal_pair`]); value `32 g + l` is the first branch, `32 g + 16 + l` the
+//!      ([`sample::bulk::normal_pair`]); value `32 g + l` is the first branch, `32 g + 16 + l` the
 //!      second; then `fma(std, z, mean)`;
 //!    * normal, ziggurat (f64 default, or chosen): [`sample::ziggurat`] on the sequential generator;
 //!    * normal, libm Box-Muller: values `2k, 2k + 1` are the cosine and sine of pair `k`
@@ -65,6 +65,14 @@
 //! instead of Cephes' degree-8 polynomial (the f32 polynomial normal, its truncated bulk path and the
 //! sequential `BoxMullerPoly` sampler changed; f64 values and the other samplers are unchanged).
 //!
+//! ## Layout
+//!
+//! Data flows one way: [`simd`] (ISA detection, `fmaf`, lane math and intrinsics) -> [`stream`]
+//! (`(seed, key, index) -> bits`) -> [`sample`] (every sampler, scalar and bulk, and the `Stream::fill_*`
+//! methods) -> [`init`] (fans, gains, schemes); and [`simd`] -> [`kernels`] (gemm, vector, element-wise,
+//! optimizers). [`float`] (the two float types as numbers) and [`error`] sit under all of them. The test
+//! `tests/layers.rs` checks the direction from the `use` lines.
+//!
 //! ## Features
 //! * `alloc`: conveniences that allocate.
 //! * `std`: hosted targets (runtime CPU detection, the `matrixmultiply` gemm path). Implies `alloc`.
@@ -79,14 +87,15 @@ extern crate alloc;
 extern crate std;
 
 pub mod error;
-mod float;
+pub mod float;
 pub mod init;
 pub mod kernels;
 pub mod sample;
+pub mod simd;
 pub mod stats;
 pub mod stream;
 
 pub use error::{Error, Result};
-pub use float::Float;
+pub use float::{Float, Precision};
 pub use sample::{Distribution, NormalMethod, TruncBounds};
 pub use stream::{BLOCK_LEN, BlockRng, STREAM_FORMAT_VERSION, Stream};

@@ -4,10 +4,12 @@
 
 use rand_core::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
-use weightinit_core::kernels::bulk::{LaneRng, poly_normal, step_words};
-use weightinit_core::kernels::simd::{Isa, available};
-use weightinit_core::kernels::vmath::{ln_unit_f32, sincos_eighth_f32};
+use weightinit_core::sample::bulk::poly_normal;
+use weightinit_core::simd::math::{ln_unit_f32, sincos_eighth_f32};
+use weightinit_core::simd::wide::step_words;
+use weightinit_core::simd::{Isa, available};
 use weightinit_core::stats::{check_normal, check_truncated_normal, check_uniform};
+use weightinit_core::stream::LaneRng;
 use weightinit_core::{Stream, TruncBounds};
 
 fn isas() -> Vec<Isa> {
@@ -287,7 +289,7 @@ fn every_path_follows_the_format_specification() {
 /// points) then maps inside by `fma(std, z, mean)`; and both answers occur.
 #[test]
 fn the_truncated_clamp_is_skipped_only_where_it_changes_nothing() {
-    use weightinit_core::kernels::bulk::TruncParams;
+    use weightinit_core::sample::bulk::TruncParams;
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(9);
     let mut unit = move || (rng.next_u32() >> 8) as f32 / 16_777_216.0;
     let (mut needed, mut skipped) = (0, 0);
@@ -360,7 +362,7 @@ fn truncated_fills_follow_the_specification_for_any_bounds() {
 fn large_fills_with_streaming_stores_equal_small_fills() {
     // Fills of at least STREAMING_MIN_LEN values go through the staging block piece by piece with
     // streaming stores; the bits must equal small fills (plain stores) at any offset and alignment.
-    use weightinit_core::kernels::bulk::STREAMING_MIN_LEN;
+    use weightinit_core::sample::bulk::STREAMING_MIN_LEN;
     let s = Stream::new(41, 2);
     let len = STREAMING_MIN_LEN + 4133;
     for (offset, shift) in [(0u64, 0usize), (4095, 3), (1_000_003, 13)] {

@@ -79,7 +79,7 @@ fn golden_extreme_seeds() {
     let raw: Vec<u64> = (0..3).map(|_| rand_core::Rng::next_u64(&mut rng)).collect();
     assert_eq!(raw, [0x5608db24cbe40f8a, 0x0855be7ad2d3eda9, 0x005ed49632a0ab20]);
     // The first step of the 8 lane generators of block 1 of stream (42, 7).
-    let mut lanes = weightinit_core::kernels::bulk::LaneRng::new(&Stream::new(42, 7), 1);
+    let mut lanes = weightinit_core::stream::LaneRng::new(&Stream::new(42, 7), 1);
     assert_eq!(
         lanes.step(),
         [

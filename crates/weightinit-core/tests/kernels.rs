@@ -4,8 +4,9 @@
 
 use weightinit_core::kernels::{
     Epilogue, GemmPath, Isa, MatMut, MatRef, bias_add, blocked_tile_rows, col_sums, gemm, gemm_with, leaky_relu,
-    leaky_relu_backward, relu, relu_backward, sgd_momentum, simd, softmax_cross_entropy, softmax_cross_entropy_rows,
+    leaky_relu_backward, relu, relu_backward, sgd_momentum, softmax_cross_entropy, softmax_cross_entropy_rows,
 };
+use weightinit_core::simd;
 use weightinit_core::{Error, Float, Stream};
 
 #[cfg(not(miri))]

@@ -5,7 +5,7 @@
 use crate::error::{Error, Result};
 use crate::float::Float;
 
-fn same_len(expected: usize, actual: usize) -> Result<()> {
+pub(crate) fn same_len(expected: usize, actual: usize) -> Result<()> {
     if expected == actual { Ok(()) } else { Err(Error::LengthMismatch { expected, actual }) }
 }
 
@@ -73,7 +73,7 @@ pub fn leaky_relu_backward<T: Float>(pre_activation: &[T], grad_out: &[T], grad_
 /// assert!(!all_within(&[-3.0f32], 2.0));
 /// ```
 pub fn all_within<T: Float>(x: &[T], limit: T) -> bool {
-    crate::kernels::simd::all_within(x, limit)
+    crate::kernels::vector::all_within(x, limit)
 }
 
 /// `sums[j] = sum_i x[i][j]` for a row-major `rows x cols` matrix (summed in row order).
@@ -185,39 +185,4 @@ fn xent_row<T: Float>(z: &[T], g: &mut [T], label: usize, scale: T) -> f64 {
     }
     g[label] -= scale;
     -((z[label] - max).to_f64() - libm::log(sum.to_f64()))
-}
-
-/// SGD with momentum (PyTorch's convention): `v = momentum * v + grad`, `w -= lr * v`.
-pub fn sgd_momentum<T: Float>(w: &mut [T], grad: &[T], velocity: &mut [T], lr: T, momentum: T) -> Result<()> {
-    same_len(w.len(), grad.len())?;
-    same_len(w.len(), velocity.len())?;
-    crate::kernels::simd::sgd(w, grad, velocity, lr, momentum);
-    Ok(())
-}
-
-/// Adam (Kingma & Ba 2015) step `t >= 1`: `m = b1 m + (1 - b1) g`, `v = b2 v + (1 - b2) g^2`,
-/// `w -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)`.
-#[allow(clippy::too_many_arguments)]
-pub fn adam<T: Float>(
-    w: &mut [T],
-    grad: &[T],
-    m: &mut [T],
-    v: &mut [T],
-    t: u32,
-    lr: T,
-    betas: (T, T),
-    eps: T,
-) -> Result<()> {
-    same_len(w.len(), grad.len())?;
-    same_len(w.len(), m.len())?;
-    same_len(w.len(), v.len())?;
-    let (b1, b2) = betas;
-    let c1 = T::ONE - T::from_f64(libm::pow(b1.to_f64(), t as f64));
-    let c2 = T::ONE - T::from_f64(libm::pow(b2.to_f64(), t as f64));
-    for (((wi, &gi), mi), vi) in w.iter_mut().zip(grad).zip(m.iter_mut()).zip(v.iter_mut()) {
-        *mi = b1 * *mi + (T::ONE - b1) * gi;
-        *vi = b2 * *vi + (T::ONE - b2) * gi * gi;
-        *wi -= lr * (*mi / c1) / ((*vi / c2).sqrt() + eps);
-    }
-    Ok(())
 }

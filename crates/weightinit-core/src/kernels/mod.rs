@@ -1,16 +1,15 @@
-//! The compute a trainer (and a firmware doing inference) needs, `no_std`: gemm and element-wise kernels.
-//! Safe public functions over slices with explicit shapes, checked once up front.
+//! The compute a trainer (and a firmware doing inference) needs, `no_std`: gemm, vector, element-wise and
+//! optimizer kernels. Safe public functions over slices with explicit shapes, checked once up front. Knows
+//! nothing of streams, samplers or initializers; SIMD comes from [`crate::simd`].
 
-pub mod bulk;
 pub mod elementwise;
 pub mod gemm;
-#[rustfmt::skip]
-mod ln_table;
 pub mod mat;
-pub mod simd;
-pub mod vmath;
+pub mod optim;
+pub(crate) mod vector;
 
+pub use crate::simd::Isa;
 pub use elementwise::*;
 pub use gemm::{Epilogue, GemmPath, auto_path, blocked_tile_rows, gemm, gemm_with};
 pub use mat::{MatMut, MatRef};
-pub use simd::Isa;
+pub use optim::{adam, sgd_momentum};

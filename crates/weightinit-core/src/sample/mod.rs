@@ -1,10 +1,14 @@
-//! Samplers: uniform, normal (Box-Muller and ziggurat) and truncated normal, in `f32` and `f64`.
+//! Samplers: uniform, normal (Box-Muller and ziggurat) and truncated normal, in `f32` and `f64`, scalar
+//! (one file per distribution) and bulk ([`bulk`]: the vectorized lane fills), and the `fill_*` methods of
+//! [`Stream`](crate::Stream).
 //!
 //! Every sampler works over any [`rand_core::Rng`] (bring your own generator) through [`Distribution`], and
 //! over the position-addressed blocks of a [`Stream`](crate::Stream) through
 //! [`Distribution::fill_block`].
 
 pub mod box_muller;
+pub mod bulk;
+mod fill;
 pub mod normal;
 pub mod truncated;
 pub mod uniform;

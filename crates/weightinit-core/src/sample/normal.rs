@@ -3,8 +3,9 @@
 use rand_core::Rng;
 
 use crate::error::{Error, Result};
-use crate::float::Float;
+use crate::float::{Float, Precision};
 use crate::sample::Distribution;
+use crate::sample::{box_muller, bulk, ziggurat};
 use crate::stream::BlockRng;
 
 /// How standard normals are produced. Both are exact; they give different values for the same stream.
@@ -15,8 +16,8 @@ pub enum NormalMethod {
     Ziggurat,
     /// Box-Muller ([`box_muller`](crate::sample::box_muller)): a fixed number of bits per pair of values.
     BoxMuller,
-    /// Box-Muller with the portable f32 polynomials of [`vmath`](crate::kernels::vmath) on the 16-lane block
-    /// generators ([`bulk`](crate::kernels::bulk)): the vectorized bulk path (explicit AVX-512 / AVX2 kernels
+    /// Box-Muller with the portable f32 polynomials of [`math`](crate::simd::math) on the 16-lane block
+    /// generators ([`bulk`](crate::sample::bulk)): the vectorized bulk path (explicit AVX-512 / AVX2 kernels
     /// chosen at run time), identical bits on every CPU and instruction set. The default of [`Stream::fill_normal`](crate::Stream::fill_normal) for `f32`. In
     /// `f64` the values are the f32 ones widened. Over a user generator, each 64-bit draw gives one value.
     BoxMullerPoly,
@@ -38,6 +39,59 @@ pub struct Normal<T> {
     mean: T,
     std: T,
     method: NormalMethod,
+}
+
+impl NormalMethod {
+    /// The method of [`Stream::fill_normal`](crate::Stream::fill_normal) for `T`:
+    /// [`NormalMethod::BoxMullerPoly`] for `f32` (the vectorized path), [`NormalMethod::Ziggurat`] for `f64`.
+    pub const fn default_for<T: Float>() -> NormalMethod {
+        match T::PRECISION {
+            Precision::F32 => NormalMethod::BoxMullerPoly,
+            Precision::F64 => NormalMethod::Ziggurat,
+        }
+    }
+}
+
+/// A standard normal by the ziggurat, on `T`'s native path.
+#[inline(always)]
+fn zig<T: Float, R: Rng + ?Sized>(rng: &mut R) -> T {
+    match T::PRECISION {
+        Precision::F32 => T::from_f32(ziggurat::standard_normal_f32(rng)),
+        Precision::F64 => T::from_f64(ziggurat::standard_normal_f64(rng)),
+    }
+}
+
+/// As [`zig`], for a stream block's generator kept in a local: the cold path runs on a copy, so the
+/// generator's address never escapes the fill loop.
+#[inline(always)]
+fn zig_local<T: Float>(rng: &mut BlockRng) -> T {
+    match T::PRECISION {
+        Precision::F32 => T::from_f32(ziggurat::standard_normal_f32_local(rng)),
+        Precision::F64 => T::from_f64(ziggurat::standard_normal_f64_local(rng)),
+    }
+}
+
+/// A pair of standard normals by Box-Muller, on `T`'s native path.
+#[inline(always)]
+fn pair<T: Float, R: Rng + ?Sized>(rng: &mut R) -> (T, T) {
+    match T::PRECISION {
+        Precision::F32 => {
+            let (a, b) = box_muller::pair_f32(rng);
+            (T::from_f32(a), T::from_f32(b))
+        }
+        Precision::F64 => {
+            let (a, b) = box_muller::pair_f64(rng);
+            (T::from_f64(a), T::from_f64(b))
+        }
+    }
+}
+
+/// Random 64-bit words one Box-Muller pair consumes (f32: one, f64: two).
+const fn box_muller_words<T: Float>() -> usize {
+    match T::PRECISION {
+        Precision::F32 => 1,
+        Precision::F64 => 2,
+    }
 }
 
 impl<T: Float> Normal<T> {
@@ -83,9 +137,9 @@ impl<T: Float> Distribution<T> for Normal<T> {
     #[inline]
     fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> T {
         let z = match self.method {
-            NormalMethod::Ziggurat => T::ziggurat(rng),
-            NormalMethod::BoxMuller => T::box_muller(rng).0,
-            NormalMethod::BoxMullerPoly => T::from_f64(crate::kernels::bulk::poly_normal_pair(rng.next_u64()).1 as f64),
+            NormalMethod::Ziggurat => zig::<T, R>(rng),
+            NormalMethod::BoxMuller => pair::<T, _>(rng).0,
+            NormalMethod::BoxMullerPoly => T::from_f32(bulk::poly_normal_pair(rng.next_u64()).1),
         };
         self.mean + self.std * z
     }
@@ -95,10 +149,10 @@ impl<T: Float> Distribution<T> for Normal<T> {
             NormalMethod::Ziggurat => {
                 let mut local = rng.clone();
                 for _ in 0..skip {
-                    let _ = T::ziggurat_local(&mut local);
+                    let _ = zig_local::<T>(&mut local);
                 }
                 for o in out.iter_mut() {
-                    *o = self.mean + self.std * T::ziggurat_local(&mut local);
+                    *o = self.mean + self.std * zig_local::<T>(&mut local);
                 }
                 *rng = local;
             }
@@ -115,23 +169,23 @@ impl<T: Float> Distribution<T> for Normal<T> {
             }
             NormalMethod::BoxMuller => {
                 // Value 2k and 2k + 1 are the cosine and sine of pair k.
-                for _ in 0..(skip / 2) * T::BOX_MULLER_WORDS {
+                for _ in 0..(skip / 2) * box_muller_words::<T>() {
                     let _ = rng.next_u64();
                 }
                 let mut out = out;
                 if skip % 2 == 1 && !out.is_empty() {
-                    let (_, b) = T::box_muller(rng);
+                    let (_, b) = pair::<T, _>(rng);
                     out[0] = self.mean + self.std * b;
                     out = &mut out[1..];
                 }
                 let mut pairs = out.chunks_exact_mut(2);
                 for p in &mut pairs {
-                    let (a, b) = T::box_muller(rng);
+                    let (a, b) = pair::<T, _>(rng);
                     p[0] = self.mean + self.std * a;
                     p[1] = self.mean + self.std * b;
                 }
                 if let [last] = pairs.into_remainder() {
-                    *last = self.mean + self.std * T::box_muller(rng).0;
+                    *last = self.mean + self.std * pair::<T, _>(rng).0;
                 }
             }
         }

@@ -160,13 +160,13 @@ impl<T: Float> TruncatedNormal<T> {
     /// The bulk path's parameters, when it is exact enough to use: the interval keeps at least a quarter of
     /// the normal's mass (rejection stays cheap) and lies within ±6 std (inside the polynomial
     /// Box-Muller's reach of 6.56 std). `None` otherwise (the exact scalar samplers are used).
-    pub(crate) fn fast_params(&self) -> Option<crate::kernels::bulk::TruncParams> {
+    pub(crate) fn fast_params(&self) -> Option<crate::sample::bulk::TruncParams> {
         let (a, b) = if self.flip { (-self.beta, -self.alpha) } else { (self.alpha, self.beta) };
         let mass = crate::stats::normal_cdf(b) - crate::stats::normal_cdf(a);
         if !(mass >= 0.25 && a >= -6.0 && b <= 6.0) {
             return None;
         }
-        Some(crate::kernels::bulk::TruncParams {
+        Some(crate::sample::bulk::TruncParams {
             alpha: a as f32,
             beta: b as f32,
             mean: self.mean as f32,

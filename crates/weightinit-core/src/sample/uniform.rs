@@ -3,7 +3,7 @@
 use rand_core::Rng;
 
 use crate::error::{Error, Result};
-use crate::float::Float;
+use crate::float::{Float, Precision};
 use crate::sample::Distribution;
 
 const SCALE_24: f32 = 1.0 / (1u32 << 24) as f32;
@@ -99,8 +99,8 @@ impl<T: Float> Uniform<T> {
     }
 
     /// The parameters of the bulk fill.
-    pub(crate) fn params(&self) -> crate::kernels::bulk::UniformParams<T> {
-        crate::kernels::bulk::UniformParams {
+    pub(crate) fn params(&self) -> crate::sample::bulk::UniformParams<T> {
+        crate::sample::bulk::UniformParams {
             low: self.low,
             scale: self.scale,
             high: self.high,
@@ -119,6 +119,10 @@ impl<T: Float> Uniform<T> {
 impl<T: Float> Distribution<T> for Uniform<T> {
     #[inline(always)]
     fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> T {
-        self.from_unit(T::unit(rng))
+        let u = match T::PRECISION {
+            Precision::F32 => T::from_f32(unit_f32(rng)),
+            Precision::F64 => T::from_f64(unit_f64(rng)),
+        };
+        self.from_unit(u)
     }
 }

@@ -1,12 +1,12 @@
 //! x86-64 implementations of [`Math`] and [`Wide`] for the bulk samplers: AVX-512F (one zmm per 16 lanes)
 //! and AVX2 (two ymm). A token value proves the CPU runs its instructions; tokens are created only inside
-//! `#[target_feature]` functions of the matching feature (see `super::x86`). Every method is the IEEE
-//! operation [`Math`] documents, so these paths give the same bits as [`crate::kernels::vmath::Scalar`].
+//! `#[target_feature]` functions of the matching feature (see [`super`]). Every method is the IEEE
+//! operation [`Math`] documents, so these paths give the same bits as [`crate::simd::Scalar`].
 
 use core::arch::x86_64::*;
 
-use crate::kernels::bulk::{LANES, LaneRng, Wide};
-use crate::kernels::vmath::Math;
+use crate::simd::math::Math;
+use crate::simd::wide::{LANES, Wide};
 
 /// Runs intrinsics that need the token's CPU feature.
 macro_rules! tf {
@@ -171,8 +171,8 @@ impl Wide for Avx512 {
     type W = [__m512i; 2];
     const STREAMING: bool = true;
     #[inline(always)]
-    fn load_state(self, rng: &LaneRng) -> [[__m512i; 2]; 4] {
-        let w = rng.words();
+    fn load_state(self, words: &[[u64; LANES]; 4]) -> [[__m512i; 2]; 4] {
+        let w = words;
         // SAFETY: each load reads 8 u64 = 64 bytes at offsets 0 and 8 of a [u64; 16] (in bounds); the token
         // proves AVX-512F.
         // (A loop, not `from_fn`: closures do not inherit the target feature.)
@@ -454,8 +454,8 @@ impl Wide for Avx2 {
     type W = [__m256i; 4];
     const STREAMING: bool = true;
     #[inline(always)]
-    fn load_state(self, rng: &LaneRng) -> [[__m256i; 4]; 4] {
-        let w = rng.words();
+    fn load_state(self, words: &[[u64; LANES]; 4]) -> [[__m256i; 4]; 4] {
+        let w = words;
         // SAFETY: each load reads 4 u64 = 32 bytes at offsets 0, 4, 8, 12 of a [u64; 16] (in bounds); the
         // token proves AVX2.
         // (A loop, not `from_fn`: closures do not inherit the target feature.)
@@ -562,8 +562,7 @@ impl Wide for Avx2 {
 #[cfg(all(test, feature = "std"))]
 mod tests {
     use super::{Avx2, Avx512, LANES};
-    use crate::kernels::bulk::Wide;
-    use crate::kernels::vmath::Lanes16;
+    use crate::simd::{Lanes16, Wide};
 
     /// `rotate(a, b, rotate_index(h))` is lanes `h..16` of `a`, then lanes `0..h` of `b`, on every token the
     /// CPU has.

@@ -1,5 +1,5 @@
 //! Portable f32 polynomials for the bulk samplers, written once over the [`Math`] trait so the scalar path
-//! ([`Scalar`], what embedded targets run) and the x86-64 SIMD paths (AVX2 + FMA, AVX-512, in `simd`) execute
+//! ([`Scalar`], what embedded targets run) and the x86-64 SIMD paths (AVX2 + FMA, AVX-512, in `x86`) execute
 //! the same IEEE operations in the same order: add, subtract, multiply, **fused multiply-add** (one rounding,
 //! on every path: the FMA instructions on x86-64, [`fmaf`] on the portable path), correctly rounded square
 //! root, `i32 -> f32` conversion, comparisons and integer bit operations. The results are therefore
@@ -13,7 +13,7 @@
 
 use core::f32::consts::FRAC_PI_4;
 
-pub use crate::kernels::simd::fmaf;
+pub use super::fma::fmaf;
 
 /// Lane-wise f32 / u32 operations the polynomials are written in. A value of an implementing type is a
 /// witness that its instructions can run (see the SIMD tokens in `simd`).
@@ -227,7 +227,7 @@ fn mad<S: Math>(s: S, a: S::F, b: S::F, c: f32) -> S::F {
 /// approaches `2^31`.
 #[inline(always)]
 pub fn neg2_ln_unit<S: Math>(s: S, x: S::F) -> S::F {
-    use crate::kernels::ln_table::{NEG2_INV_C, NEG2_LN_C, OFF, P};
+    use super::ln_table::{NEG2_INV_C, NEG2_LN_C, OFF, P};
     let ix = s.to_bits(x);
     let tmp = s.sub_u(ix, s.splat_u(OFF));
     // Bits 19..23 of `tmp` (the low 4 bits of `i`) pick the interval; `tmp >> 23` is e + 31.
@@ -262,39 +262,6 @@ pub fn sincos_eighth<S: Math>(s: S, w: S::U) -> (S::F, S::F) {
     let cs = s.fma(cp, s.mul(z, z), mad(s, z, s.splat(-0.5), 1.0));
     (sn, cs)
 }
-
-/// Two standard normals from two 32-bit words `a`, `b` (Box-Muller with these polynomials):
-/// `(r u, r v)` with `r = sqrt(-2 ln u1)`, `u1 = x 2^-31`, `x = ((a >> 1) | 1)` rounded to f32 and capped at
-/// [`X_CAP`] (odd 31-bit integers: the midpoint rule; `u1` in `(0, 1)`, so `r > 0` and the tail reaches
-/// sqrt(62 ln 2) = 6.56); the angle is `t + q pi / 2` with `t` from the top 24 bits of `b`
-/// ([`sincos_eighth`]) and the quadrant from its two low bits: bit 0 negates the cosine, bit 1 swaps the
-/// two (`(u, v) = (±cos t, sin t)` or `(sin t, ±cos t)`), which covers the four quarter turns uniformly.
-/// Neither value is ever exactly 0.
-#[inline(always)]
-pub fn normal_pair<S: Math>(s: S, a: S::U, b: S::U) -> (S::F, S::F) {
-    place(s, radius(s, a), b)
-}
-
-/// The radius of [`normal_pair`]: `sqrt(-2 ln u1)` from word `a`.
-#[inline(always)]
-pub fn radius<S: Math>(s: S, a: S::U) -> S::F {
-    // Integers above 0x7fffff80 would round to X_CAP or up to 2^31: capping first gives X_CAP exactly.
-    let x = s.i32_to_f32(s.min_u(s.or_u(s.shr_u::<1>(a), s.splat_u(1)), s.splat_u(0x7fff_ff80)));
-    s.sqrt(neg2_ln_unit(s, x))
-}
-
-/// The two normals of [`normal_pair`] from the radius `r` and the angle word `b`.
-#[inline(always)]
-pub fn place<S: Math>(s: S, r: S::F, b: S::U) -> (S::F, S::F) {
-    let (sn, cs) = sincos_eighth(s, b);
-    let cs = s.bits_to_f(s.xor_u(s.to_bits(cs), s.shl_u::<31>(b)));
-    let swap = s.nonzero_u(s.and_u(b, s.splat_u(2)));
-    let (u, v) = (s.select(swap, sn, cs), s.select(swap, cs, sn));
-    (s.mul(r, u), s.mul(r, v))
-}
-
-/// The largest f32 below 2^31: the cap of the radius argument, so `u1 < 1`.
-pub const X_CAP: f32 = 2_147_483_520.0;
 
 /// ln(x 2^-31) for `x` in `[1, 2^31]`: scalar [`neg2_ln_unit`] times -1/2 (exact).
 pub fn ln_unit_f32(x: f32) -> f32 {

@@ -1,0 +1,106 @@
+//! Bulk fills (stream format v5): each block's values come from [`LANES`] independent Xoshiro256++
+//! generators ("lanes") stepped in lockstep, so one block is one SIMD problem; the per-value math is the
+//! polynomials of [`crate::simd::math`], written once over its `Math` trait. One set of bodies (the
+//! `Wide` trait: lane generators, stores, in-order compaction) serves every path: the portable one on
+//! 16-lane arrays ([`Lanes16`](crate::simd::Lanes16), vectorized by the compiler where the target allows, scalar on a Cortex-M)
+//! and the x86-64 ones with the AVX2 / AVX-512 tokens of [`crate::simd`] (16 lanes per instruction, two lane steps
+//! interleaved, streaming stores for large fills). Identical bits on every path: only IEEE add,
+//! subtract, multiply, fused multiply-add, square root, conversions and integer operations.
+//!
+//! Layout of a block (see the crate docs, "Stream format"): step `g` of the 16 lanes yields one 64-bit word
+//! per lane, `x[l]`, read as two sets of 16 u32 words ([`step_words`](crate::simd::wide::step_words)): `a[l]` is the low (`l` even) or high
+//! (`l` odd) half of `x[l / 2]`, `b[l]` the same half of `x[8 + l / 2]` (so a 512-bit register of 8 lanes
+//! is 16 words as it stands). The f32 values `32 g + l` and `32 g + 16 + l` are, for the uniform, from
+//! `a[l]` and `b[l]`; for the normal, the two branches of Box-Muller on `(a[l], b[l])`. An f64 uniform
+//! takes the 16 values `16 g + l` from `x[l]`. The truncated normal keeps the block's normals that fall
+//! inside its bounds, in order.
+
+//!
+//! A public fill reaches its loop in three calls: the entry point here hands an op to [`Isa::run`], which
+//! calls the op's `with_simd` inside the ISA's `#[target_feature]` function, whose body is the loop.
+//!
+//! Files: `walk` (a block's groups: skip, resume, write), `store` (plain, streaming and staged stores),
+//! `normal`, `truncated`, `uniform` (the per-value math of each fill).
+
+mod normal;
+mod store;
+mod truncated;
+mod uniform;
+mod walk;
+
+pub use normal::{X_CAP, normal_pair, place, poly_normal, poly_normal_pair, radius};
+pub use store::STREAMING_MIN_LEN;
+pub use truncated::TruncParams;
+pub use uniform::UniformParams;
+
+use crate::simd::{Isa, Wide, WithSimd};
+use crate::stream::Stream;
+use store::{BlockGen, fill_blocks};
+
+/// Defines a [`WithSimd`] op: a struct of the arguments whose `with_simd` runs `$body` with the token.
+macro_rules! op {
+    ($(#[$doc:meta])* $name:ident<$lt:lifetime> { $($f:ident: $t:ty),* } |$s:ident| $body:expr) => {
+        $(#[$doc])*
+        struct $name<$lt> { $($f: $t),* }
+        impl WithSimd for $name<'_> {
+            type Output = ();
+            #[inline(always)]
+            fn with_simd<S: Wide>(self, $s: S) {
+                let $name { $($f),* } = self;
+                $body
+            }
+        }
+    };
+}
+
+op!(UniformF32<'a> { stream: &'a Stream, offset: u64, out: &'a mut [f32], p: &'a UniformParams<f32> }
+    |s| uniform::wide_uniform_f32(s, stream, offset, out, p));
+op!(UniformF64<'a> { stream: &'a Stream, offset: u64, out: &'a mut [f64], p: &'a UniformParams<f64> }
+    |s| { let _ = s; uniform::uniform_f64(stream, offset, out, p) });
+op!(NormalF32<'a> { stream: &'a Stream, offset: u64, out: &'a mut [f32], mean: f32, std: f32 }
+    |s| normal::wide_normal_f32(s, stream, offset, out, mean, std));
+op!(TruncatedF32<'a> { stream: &'a Stream, offset: u64, out: &'a mut [f32], t: &'a TruncParams }
+    |s| truncated::wide_truncated_f32(s, stream, offset, out, t));
+op!(ConstantF32<'a> { out: &'a mut [f32], value: f32 } |s| fill_blocks(s, 0, out, &ConstWide(value)));
+
+struct ConstWide(f32);
+
+impl BlockGen for ConstWide {
+    #[inline(always)]
+    fn block(&self, _: u64, _: usize, o: &mut [f32]) {
+        o.fill(self.0);
+    }
+}
+
+/// Uniform f32 bulk fill (values `offset ..` of `stream`) on the path `isa` (the portable one when the CPU
+/// lacks it).
+pub fn uniform_f32(isa: Isa, stream: &Stream, offset: u64, out: &mut [f32], p: &UniformParams<f32>) {
+    isa.run(UniformF32 { stream, offset, out, p })
+}
+
+/// Uniform f64 bulk fill on the path `isa`.
+pub fn uniform_f64(isa: Isa, stream: &Stream, offset: u64, out: &mut [f64], p: &UniformParams<f64>) {
+    isa.run(UniformF64 { stream, offset, out, p })
+}
+
+/// Normal f32 bulk fill (the polynomial Box-Muller, `fma(std, z, mean)`) on the path `isa`.
+pub fn normal_f32(isa: Isa, stream: &Stream, offset: u64, out: &mut [f32], mean: f32, std: f32) {
+    isa.run(NormalF32 { stream, offset, out, mean, std })
+}
+
+/// Truncated-normal f32 bulk fill on the path `isa`.
+pub fn truncated_f32(isa: Isa, stream: &Stream, offset: u64, out: &mut [f32], t: &TruncParams) {
+    isa.run(TruncatedF32 { stream, offset, out, t })
+}
+
+/// Sets every element of `out` to `value`; on x86-64 fills of at least [`STREAMING_MIN_LEN`] values use
+/// streaming stores, as the random bulk fills do (so this is their memory-write floor).
+///
+/// ```
+/// let mut v = vec![1.0f32; 1000];
+/// weightinit_core::sample::bulk::fill_constant_f32(&mut v, 0.5);
+/// assert!(v.iter().all(|&x| x == 0.5));
+/// ```
+pub fn fill_constant_f32(out: &mut [f32], value: f32) {
+    crate::simd::best().run(ConstantF32 { out, value })
+}

@@ -1,0 +1,120 @@
+//! The 16-lane operations the bulk samplers are written in, beyond [`Math`]: Xoshiro256++ generators
+//! held in registers ([`Wide::step`]), plain, streaming and compressed stores. Implemented by the portable
+//! [`Lanes16`] here and by the x86-64 tokens in `x86`; every implementation gives the same bits.
+
+use super::math::{Lanes16, Mask16, Math};
+
+/// Lanes (generators) per block.
+pub const LANES: usize = 16;
+
+/// One Xoshiro256++ step (Blackman & Vigna 2018) of 16 word-major lane states `st[w][l]`: the outputs.
+#[inline(always)]
+pub fn xoshiro_step(st: &mut [[u64; LANES]; 4]) -> [u64; LANES] {
+    let [s0, s1, s2, s3] = st;
+    let mut out = [0u64; LANES];
+    for l in 0..LANES {
+        out[l] = s0[l].wrapping_add(s3[l]).rotate_left(23).wrapping_add(s0[l]);
+        let t = s1[l] << 17;
+        s2[l] ^= s0[l];
+        s3[l] ^= s1[l];
+        s1[l] ^= s2[l];
+        s0[l] ^= s3[l];
+        s2[l] ^= t;
+        s3[l] = s3[l].rotate_left(45);
+    }
+    out
+}
+
+/// The 32-bit words `(a, b)` of one lane step's outputs `x`: `a[l]` is the low (`l` even) or high (`l` odd)
+/// half of `x[l / 2]`, `b[l]` the same half of `x[8 + l / 2]`.
+#[inline(always)]
+pub fn step_words(x: &[u64; LANES]) -> ([u32; LANES], [u32; LANES]) {
+    let half = |w: u64, l: usize| (w >> (32 * (l & 1))) as u32;
+    (core::array::from_fn(|l| half(x[l / 2], l)), core::array::from_fn(|l| half(x[8 + l / 2], l)))
+}
+
+/// What the explicit SIMD bulk bodies need beyond [`Math`]: the 16 lane generators in registers, stores
+/// and a masked scatter. Implemented by the x86-64 tokens in `simd`; the portable path keeps [`LaneRng`].
+pub trait Wide: Math {
+    /// 16 u64 lanes.
+    type W: Copy;
+    /// Whether large fills use streaming stores (never on the portable path, whose targets may not have
+    /// 16 KiB of stack to spare for the staging block).
+    const STREAMING: bool;
+    /// The lanes' state words.
+    fn load_state(self, words: &[[u64; LANES]; 4]) -> [Self::W; 4];
+    /// One Xoshiro256++ step of every lane: the outputs as the words `(a, b)` of [`step_words`].
+    fn step(self, st: &mut [Self::W; 4]) -> (Self::U, Self::U);
+    /// Stores the 16 lanes.
+    fn store(self, v: Self::F, out: &mut [f32; LANES]);
+    /// Loads 16 lanes.
+    fn load(self, src: &[f32; LANES]) -> Self::F;
+    /// Stores the 16 lanes with a streaming (non-temporal) store if `out` is 64-byte aligned, else plainly.
+    fn stream(self, v: Self::F, out: &mut [f32; LANES]);
+    /// Orders earlier streaming stores before later stores (`sfence`).
+    fn fence(self);
+    /// A hint that `at` will be written soon: a software prefetch of its first line, which also starts the
+    /// page walk of its address early (no effect on the values; none on the portable path).
+    #[inline(always)]
+    fn prefetch(self, at: &[f32]) {
+        let _ = at;
+    }
+    /// Whether [`Wide::rotate`] is one instruction: large fills then stream straight from registers to
+    /// any destination; otherwise only to 64-byte-aligned ones (others go through the staging block).
+    const ROTATE: bool;
+    /// The index vector of [`Wide::rotate`] for a shift of `h < 16` lanes: lane `t` holds `h + t`.
+    fn rotate_index(self, h: usize) -> Self::U;
+    /// Lanes `h..16` of `a` followed by lanes `0..h` of `b` (`idx` from [`Wide::rotate_index`]).
+    fn rotate(self, a: Self::F, b: Self::F, idx: Self::U) -> Self::F;
+    /// Writes the lanes of `v` selected by `m`, in lane order, to `out[at..]`, and returns how many. May
+    /// write all 16 slots `out[at..at + 16]` (the ones past the count with unspecified values); requires
+    /// `at + 16 <= out.len()`, else writes nothing and returns `None`.
+    fn compress_store(self, v: Self::F, m: Self::M, out: &mut [f32], at: usize) -> Option<usize>;
+}
+
+impl Wide for Lanes16 {
+    type W = [u64; LANES];
+    const STREAMING: bool = false;
+    #[inline(always)]
+    fn load_state(self, words: &[[u64; LANES]; 4]) -> [[u64; LANES]; 4] {
+        *words
+    }
+    #[inline(always)]
+    fn step(self, st: &mut [[u64; LANES]; 4]) -> ([u32; LANES], [u32; LANES]) {
+        step_words(&xoshiro_step(st))
+    }
+    #[inline(always)]
+    fn store(self, v: [f32; LANES], out: &mut [f32; LANES]) {
+        *out = v;
+    }
+    #[inline(always)]
+    fn load(self, src: &[f32; LANES]) -> [f32; LANES] {
+        *src
+    }
+    #[inline(always)]
+    fn stream(self, v: [f32; LANES], out: &mut [f32; LANES]) {
+        *out = v;
+    }
+    #[inline(always)]
+    fn fence(self) {}
+    const ROTATE: bool = false;
+    #[inline(always)]
+    fn rotate_index(self, h: usize) -> [u32; LANES] {
+        core::array::from_fn(|t| (h + t) as u32)
+    }
+    #[inline(always)]
+    fn rotate(self, a: [f32; LANES], b: [f32; LANES], idx: [u32; LANES]) -> [f32; LANES] {
+        idx.map(|i| if (i as usize) < LANES { a[i as usize] } else { b[i as usize - LANES] })
+    }
+    #[inline(always)]
+    fn compress_store(self, v: [f32; LANES], m: Mask16, out: &mut [f32], at: usize) -> Option<usize> {
+        let dst = out.get_mut(at..at.checked_add(LANES)?)?;
+        let mut k = 0;
+        for l in 0..LANES {
+            // Branch-free: write every lane at the cursor (k <= l < 16), advance past the selected ones.
+            dst[k] = v[l];
+            k += (m[l] != 0) as usize;
+        }
+        Some(k)
+    }
+}
