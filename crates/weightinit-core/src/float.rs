@@ -179,5 +179,5 @@ macro_rules! impl_float {
     };
 }
 
-impl_float!(f32, "f32", F32, libm::sqrtf, libm::expf, |x| Some(x), |_| None);
-impl_float!(f64, "f64", F64, libm::sqrt, libm::exp, |_| None, |x| Some(x));
+impl_float!(f32, "f32", F32, libm::sqrtf, libm::expf, Some, |_| None);
+impl_float!(f64, "f64", F64, libm::sqrt, libm::exp, |_| None, Some);

@@ -37,15 +37,7 @@ pub(crate) use best_isa_fn;
 #[inline(always)]
 fn gemv_rows_body<T: Float>(alpha: T, x: &[T], xs: usize, k: usize, b: &[T], ldb: usize, c: &mut [T]) {
     #[inline(always)]
-    fn chunk<T: crate::Float, const W: usize>(
-        alpha: T,
-        x: &[T],
-        xs: usize,
-        k: usize,
-        b: &[T],
-        ldb: usize,
-        c: &mut [T; W],
-    ) {
+    fn chunk<T: Float, const W: usize>(alpha: T, x: &[T], xs: usize, k: usize, b: &[T], ldb: usize, c: &mut [T; W]) {
         let mut acc = *c;
         for p in 0..k {
             let s = alpha * x[p * xs];

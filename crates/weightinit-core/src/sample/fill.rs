@@ -29,9 +29,9 @@ impl Stream {
         let p = Uniform::new(low, high)?.params();
         Stream::check_range(offset, out.len())?;
         if let Some(o) = T::f32s_mut(out) {
-            bulk::uniform_f32(self.isa(), self, offset, o, &p.cast());
+            self.isa().run(bulk::UniformF32 { stream: self, offset, out: o, p: &p.cast() });
         } else if let Some(o) = T::f64s_mut(out) {
-            bulk::uniform_f64(self.isa(), self, offset, o, &p.cast());
+            self.isa().run(bulk::UniformF64 { stream: self, offset, out: o, p: &p.cast() });
         }
         Ok(())
     }
@@ -58,7 +58,8 @@ impl Stream {
         }
         Stream::check_range(offset, out.len())?;
         if let Some(o) = T::f32s_mut(out) {
-            bulk::normal_f32(self.isa(), self, offset, o, mean.to_f64() as f32, std.to_f64() as f32);
+            let (mean, std) = (mean.to_f64() as f32, std.to_f64() as f32);
+            self.isa().run(bulk::NormalF32 { stream: self, offset, out: o, mean, std });
         } else {
             let mut tmp = [0.0f32; 256];
             let mut pos = offset;
@@ -85,11 +86,11 @@ impl Stream {
     ) -> Result<()> {
         let t = TruncatedNormal::new(mean, std, bounds)?;
         Stream::check_range(offset, out.len())?;
-        if let Some(p) = t.fast_params() {
-            if let Some(o) = T::f32s_mut(out) {
-                bulk::truncated_f32(self.isa(), self, offset, o, &p);
-                return Ok(());
-            }
+        if let Some(p) = t.fast_params()
+            && let Some(o) = T::f32s_mut(out)
+        {
+            self.isa().run(bulk::TruncatedF32 { stream: self, offset, out: o, t: &p });
+            return Ok(());
         }
         self.fill(&t, offset, out)
     }
@@ -137,7 +138,7 @@ impl Stream {
             pos = next;
         }
         let next = AtomicUsize::new(0);
-        let failed: Mutex<Option<crate::Error>> = Mutex::new(None);
+        let failed: Mutex<Option<crate::error::Error>> = Mutex::new(None);
         let work = || {
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);

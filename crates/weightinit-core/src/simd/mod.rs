@@ -126,11 +126,14 @@ pub trait WithSimd {
 impl Isa {
     /// Runs `op` compiled for this ISA, or for the portable path when the CPU lacks it.
     #[inline]
+    #[allow(unsafe_code)]
     pub fn run<O: WithSimd>(self, op: O) -> O::Output {
         #[cfg(target_arch = "x86_64")]
         match self {
-            Isa::Avx512 if available(Isa::Avx512) => return x86::run_avx512(op),
-            Isa::Avx2 if available(Isa::Avx2) => return x86::run_avx2(op),
+            // SAFETY: `available` checked the features `run_avx512` is compiled for.
+            Isa::Avx512 if available(Isa::Avx512) => return unsafe { x86::run_avx512(op) },
+            // SAFETY: as above, for `run_avx2`.
+            Isa::Avx2 if available(Isa::Avx2) => return unsafe { x86::run_avx2(op) },
             _ => {}
         }
         op.with_simd(Lanes16)

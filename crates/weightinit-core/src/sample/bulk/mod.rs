@@ -37,11 +37,12 @@ use crate::simd::{Isa, Wide, WithSimd};
 use crate::stream::Stream;
 use store::{BlockGen, fill_blocks};
 
-/// Defines a [`WithSimd`] op: a struct of the arguments whose `with_simd` runs `$body` with the token.
+/// Defines a [`WithSimd`] op: a struct of the arguments whose `with_simd` is the fill's loop, run with the
+/// token (`Stream::fill_*` hand these to [`Isa::run`] directly).
 macro_rules! op {
     ($(#[$doc:meta])* $name:ident<$lt:lifetime> { $($f:ident: $t:ty),* } |$s:ident| $body:expr) => {
         $(#[$doc])*
-        struct $name<$lt> { $($f: $t),* }
+        pub(crate) struct $name<$lt> { $(pub(crate) $f: $t),* }
         impl WithSimd for $name<'_> {
             type Output = ();
             #[inline(always)]
@@ -54,13 +55,13 @@ macro_rules! op {
 }
 
 op!(UniformF32<'a> { stream: &'a Stream, offset: u64, out: &'a mut [f32], p: &'a UniformParams<f32> }
-    |s| uniform::wide_uniform_f32(s, stream, offset, out, p));
+    |s| fill_blocks(s, offset, out, &uniform::UniformWide { s, stream: *stream, p: *p }));
 op!(UniformF64<'a> { stream: &'a Stream, offset: u64, out: &'a mut [f64], p: &'a UniformParams<f64> }
-    |s| { let _ = s; uniform::uniform_f64(stream, offset, out, p) });
+    |s| { let _ = s; walk::fill_all(stream, offset, out, &uniform::UniformF64(p)) });
 op!(NormalF32<'a> { stream: &'a Stream, offset: u64, out: &'a mut [f32], mean: f32, std: f32 }
-    |s| normal::wide_normal_f32(s, stream, offset, out, mean, std));
+    |s| fill_blocks(s, offset, out, &normal::NormalWide { s, stream: *stream, mean, std }));
 op!(TruncatedF32<'a> { stream: &'a Stream, offset: u64, out: &'a mut [f32], t: &'a TruncParams }
-    |s| truncated::wide_truncated_f32(s, stream, offset, out, t));
+    |s| fill_blocks(s, offset, out, &truncated::TruncWide { s, stream: *stream, t: *t }));
 op!(ConstantF32<'a> { out: &'a mut [f32], value: f32 } |s| fill_blocks(s, 0, out, &ConstWide(value)));
 
 struct ConstWide(f32);

@@ -1,7 +1,7 @@
 //! The f32 polynomial normal (stream format v5): Box-Muller on the lane words with the polynomials of
 //! [`crate::simd::math`], two lane steps interleaved and software-pipelined.
 
-use super::store::{BlockGen, Chunks, Sink, Stage, Vectors, fill_blocks, store_all, stream_vectors};
+use super::store::{BlockGen, Chunks, Sink, Stage, Vectors, store_all, stream_vectors};
 use super::walk::{Groups, walk};
 use crate::simd::math::{neg2_ln_unit, sincos_eighth};
 use crate::simd::{LANES, Math, Scalar, Two, Wide};
@@ -87,10 +87,10 @@ pub(super) fn finish2<S: Wide, const UNIT: bool>(
 }
 
 pub(super) struct NormalWide<S: Wide> {
-    s: S,
-    stream: Stream,
-    mean: f32,
-    std: f32,
+    pub(super) s: S,
+    pub(super) stream: Stream,
+    pub(super) mean: f32,
+    pub(super) std: f32,
 }
 
 impl<S: Wide> BlockGen for NormalWide<S> {
@@ -178,10 +178,4 @@ impl<S: Wide, const UNIT: bool> Vectors<S> for NormalGroups<S, UNIT> {
         }
         sink.put4(finish2::<S, UNIT>(t, r, b, mean, std));
     }
-}
-
-/// The explicit-SIMD twin of `body::normal_f32` (same bits).
-#[inline(always)]
-pub(crate) fn wide_normal_f32<S: Wide>(s: S, stream: &Stream, offset: u64, out: &mut [f32], mean: f32, std: f32) {
-    fill_blocks(s, offset, out, &NormalWide { s, stream: *stream, mean, std });
 }

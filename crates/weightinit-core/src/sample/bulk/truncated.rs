@@ -2,7 +2,7 @@
 //! (accepted lanes compressed), mapped and clamped.
 
 use super::normal::normal_pair;
-use super::store::{BlockGen, fill_blocks};
+use super::store::BlockGen;
 use crate::simd::{LANES, Two, Wide};
 use crate::stream::{LaneRng, Stream};
 
@@ -36,9 +36,9 @@ impl TruncParams {
 }
 
 pub(super) struct TruncWide<S: Wide> {
-    s: S,
-    stream: Stream,
-    t: TruncParams,
+    pub(super) s: S,
+    pub(super) stream: Stream,
+    pub(super) t: TruncParams,
 }
 
 impl<S: Wide> BlockGen for TruncWide<S> {
@@ -107,10 +107,4 @@ impl<S: Wide> TruncWide<S> {
             }
         }
     }
-}
-
-/// The explicit-SIMD twin of `body::truncated_f32` (same bits): accepted lanes compressed in order.
-#[inline(always)]
-pub(crate) fn wide_truncated_f32<S: Wide>(s: S, stream: &Stream, offset: u64, out: &mut [f32], t: &TruncParams) {
-    fill_blocks(s, offset, out, &TruncWide { s, stream: *stream, t: *t });
 }

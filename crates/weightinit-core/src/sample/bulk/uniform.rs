@@ -1,8 +1,8 @@
 //! Uniform bulk fills: f32 from the lane words (two halves of each 64-bit output), f64 from whole
 //! outputs.
 
-use super::store::{BlockGen, Stage, Vectors, fill_blocks, store_all, stream_vectors};
-use super::walk::{Group, Groups, fill_all, walk};
+use super::store::{BlockGen, Stage, Vectors, store_all, stream_vectors};
+use super::walk::{Group, Groups, walk};
 use crate::float::Float;
 use crate::simd::{LANES, Wide};
 use crate::stream::{LaneRng, Stream};
@@ -37,7 +37,9 @@ pub(super) fn uniform_group_f64(w: &[u64; LANES], p: &UniformParams<f64>, out: &
     }
 }
 
-pub(super) struct UniformF64<'a>(&'a UniformParams<f64>);
+/// The 16 f64 uniforms of a lane step, one per lane's 64-bit output (plain Rust, vectorized by the
+/// compiler for the ISA it is compiled for).
+pub(super) struct UniformF64<'a>(pub(super) &'a UniformParams<f64>);
 impl Group<f64, LANES> for UniformF64<'_> {
     #[inline(always)]
     fn fill(&self, w: &[u64; LANES], out: &mut [f64; LANES]) {
@@ -46,9 +48,9 @@ impl Group<f64, LANES> for UniformF64<'_> {
 }
 
 pub(super) struct UniformWide<S: Wide> {
-    s: S,
-    stream: Stream,
-    p: UniformParams<f32>,
+    pub(super) s: S,
+    pub(super) stream: Stream,
+    pub(super) p: UniformParams<f32>,
 }
 
 impl<S: Wide> UniformWide<S> {
@@ -99,17 +101,4 @@ impl<S: Wide> BlockGen for UniformWide<S> {
         let st = self.s.load_state(LaneRng::new(&self.stream, block).words());
         stream_vectors(self.s, &mut UniformGroups { g: self, st }, skip, o, stage);
     }
-}
-
-/// The uniform f32 body with streaming stores for large fills (same bits as `body::uniform_f32`).
-#[inline(always)]
-pub(crate) fn wide_uniform_f32<S: Wide>(s: S, stream: &Stream, offset: u64, out: &mut [f32], p: &UniformParams<f32>) {
-    fill_blocks(s, offset, out, &UniformWide { s, stream: *stream, p: *p });
-}
-
-/// The f64 uniform fill: 16 values per lane step, one per lane's 64-bit output (plain Rust, vectorized by
-/// the compiler for the ISA it is compiled for).
-#[inline(always)]
-pub(super) fn uniform_f64(stream: &Stream, offset: u64, out: &mut [f64], p: &UniformParams<f64>) {
-    fill_all(stream, offset, out, &UniformF64(p));
 }

@@ -11,26 +11,21 @@ pub(crate) use lanes::{Avx2, Avx512};
 use super::WithSimd;
 
 /// Runs `op` with an AVX-512 token, its body compiled for AVX-512F (and POPCNT).
-#[inline]
-pub(super) fn run_avx512<O: WithSimd>(op: O) -> O::Output {
-    #[target_feature(enable = "avx512f,popcnt")]
-    fn go<O: WithSimd>(op: O) -> O::Output {
-        // SAFETY: this function is compiled for AVX-512F and POPCNT, and runs only where the CPU has them
-        // (checked below), so the token's claim holds.
-        op.with_simd(unsafe { Avx512::new() })
-    }
-    // SAFETY: the caller (`Isa::run`) checked `available(Isa::Avx512)`.
-    unsafe { go(op) }
+///
+/// # Safety
+/// The CPU must have AVX-512F and POPCNT ([`available`](super::available)`(Isa::Avx512)`).
+#[target_feature(enable = "avx512f,popcnt")]
+pub(super) unsafe fn run_avx512<O: WithSimd>(op: O) -> O::Output {
+    // SAFETY: the caller guarantees the features this function is compiled for, so the token's claim holds.
+    op.with_simd(unsafe { Avx512::new() })
 }
 
 /// Runs `op` with an AVX2 token, its body compiled for AVX2, FMA and POPCNT.
-#[inline]
-pub(super) fn run_avx2<O: WithSimd>(op: O) -> O::Output {
-    #[target_feature(enable = "avx2,fma,popcnt")]
-    fn go<O: WithSimd>(op: O) -> O::Output {
-        // SAFETY: compiled for AVX2, FMA and POPCNT, run only where the CPU has them (checked below).
-        op.with_simd(unsafe { Avx2::new() })
-    }
-    // SAFETY: the caller (`Isa::run`) checked `available(Isa::Avx2)`.
-    unsafe { go(op) }
+///
+/// # Safety
+/// The CPU must have AVX2, FMA and POPCNT ([`available`](super::available)`(Isa::Avx2)`).
+#[target_feature(enable = "avx2,fma,popcnt")]
+pub(super) unsafe fn run_avx2<O: WithSimd>(op: O) -> O::Output {
+    // SAFETY: as above.
+    op.with_simd(unsafe { Avx2::new() })
 }
