@@ -297,11 +297,49 @@ typedef struct wi_init_report {
 extern "C" {
 #endif // __cplusplus
 
-// The library version, a static NUL-terminated string.
-const char *wi_version(void);
+// `y[i] = max(x[i], 0)` for `i < len` (`y` may equal `x` exactly for in-place use, but not partially overlap).
+wi_status wi_relu_f32(const float *x,
+                      float *y,
+                      size_t len);
 
-// A static NUL-terminated message for any status value (unknown values included). Never NULL.
-const char *wi_status_str(wi_status status);
+// `grad_in[i] = pre_activation[i] > 0 ? grad_out[i] : 0` for `i < len`.
+wi_status wi_relu_backward_f32(const float *pre_activation,
+                               const float *grad_out,
+                               float *grad_in,
+                               size_t len);
+
+// `y[i] = x[i] > 0 ? x[i] : slope * x[i]`.
+wi_status wi_leaky_relu_f32(const float *x, float *y, size_t len, float slope);
+
+// `grad_in[i] = pre_activation[i] > 0 ? grad_out[i] : slope * grad_out[i]`.
+wi_status wi_leaky_relu_backward_f32(const float *pre_activation,
+                                     const float *grad_out,
+                                     float *grad_in,
+                                     size_t len,
+                                     float slope);
+
+// `x[i][j] += bias[j]` for a row-major `rows x cols` matrix.
+wi_status wi_bias_add_f32(float *x, size_t rows, size_t cols, const float *bias);
+
+// `sums[j] = sum_i x[i][j]` for a row-major `rows x cols` matrix.
+wi_status wi_col_sums_f32(const float *x, size_t rows, size_t cols, float *sums);
+
+// Mean softmax cross-entropy of `rows x classes` logits against `labels` (each `< classes`), written to
+// `*loss`, and its gradient with respect to the logits in `grad` (`rows x classes`).
+wi_status wi_softmax_cross_entropy_f32(const float *logits,
+                                       size_t rows,
+                                       size_t classes,
+                                       const uint8_t *labels,
+                                       float *grad,
+                                       float *loss);
+
+// SGD with momentum: `v = momentum * v + grad; w -= lr * v` over `len` parameters.
+wi_status wi_sgd_momentum_f32(float *w,
+                              const float *grad,
+                              float *velocity,
+                              size_t len,
+                              float lr,
+                              float momentum);
 
 // Fills `out[0..len]` with elements `offset .. offset + len` of the uniform `[low, high)` stream
 // `(seed, key)`: bit-identical to `Stream::new(seed, key).fill_uniform(offset, ..)` in Rust and to
@@ -368,6 +406,39 @@ wi_status wi_fill_truncated_normal_f64(uint64_t seed,
                                        double *out,
                                        size_t len);
 
+// Row-major `C = alpha * op(A) * op(B) + beta * C`: `op(A)` is `m x k` (A stored `m x k` with leading
+// dimension `lda`, or `k x m` when `trans_a`), `op(B)` is `k x n`, C is `m x n` with leading dimension
+// `ldc`. Same dispatch as the Rust `gemm`. With `beta == 0`, C is not read. C must not overlap A or B
+// (`WI_ALIASING`). NULL pointers are accepted only for empty operands.
+wi_status wi_gemm_f32(bool trans_a,
+                      bool trans_b,
+                      size_t m,
+                      size_t n,
+                      size_t k,
+                      float alpha,
+                      const float *a,
+                      size_t lda,
+                      const float *b,
+                      size_t ldb,
+                      float beta,
+                      float *c,
+                      size_t ldc);
+
+// `f64` twin of [`wi_gemm_f32`].
+wi_status wi_gemm_f64(bool trans_a,
+                      bool trans_b,
+                      size_t m,
+                      size_t n,
+                      size_t k,
+                      double alpha,
+                      const double *a,
+                      size_t lda,
+                      const double *b,
+                      size_t ldb,
+                      double beta,
+                      double *c,
+                      size_t ldc);
+
 // Fans of a weight of `shape[0..ndim]` in `layout` (groups 1). `fan_in` and `fan_out` must be non-NULL.
 wi_status wi_fans(const size_t *shape,
                   size_t ndim,
@@ -430,82 +501,11 @@ wi_status wi_init_f64(const struct wi_init_spec *spec,
                       size_t workspace_len,
                       struct wi_init_report *report);
 
-// Row-major `C = alpha * op(A) * op(B) + beta * C`: `op(A)` is `m x k` (A stored `m x k` with leading
-// dimension `lda`, or `k x m` when `trans_a`), `op(B)` is `k x n`, C is `m x n` with leading dimension
-// `ldc`. Same dispatch as the Rust `gemm`. With `beta == 0`, C is not read. C must not overlap A or B
-// (`WI_ALIASING`). NULL pointers are accepted only for empty operands.
-wi_status wi_gemm_f32(bool trans_a,
-                      bool trans_b,
-                      size_t m,
-                      size_t n,
-                      size_t k,
-                      float alpha,
-                      const float *a,
-                      size_t lda,
-                      const float *b,
-                      size_t ldb,
-                      float beta,
-                      float *c,
-                      size_t ldc);
+// The library version, a static NUL-terminated string.
+const char *wi_version(void);
 
-// `f64` twin of [`wi_gemm_f32`].
-wi_status wi_gemm_f64(bool trans_a,
-                      bool trans_b,
-                      size_t m,
-                      size_t n,
-                      size_t k,
-                      double alpha,
-                      const double *a,
-                      size_t lda,
-                      const double *b,
-                      size_t ldb,
-                      double beta,
-                      double *c,
-                      size_t ldc);
-
-// `y[i] = max(x[i], 0)` for `i < len` (`y` may equal `x` exactly for in-place use, but not partially overlap).
-wi_status wi_relu_f32(const float *x,
-                      float *y,
-                      size_t len);
-
-// `grad_in[i] = pre_activation[i] > 0 ? grad_out[i] : 0` for `i < len`.
-wi_status wi_relu_backward_f32(const float *pre_activation,
-                               const float *grad_out,
-                               float *grad_in,
-                               size_t len);
-
-// `y[i] = x[i] > 0 ? x[i] : slope * x[i]`.
-wi_status wi_leaky_relu_f32(const float *x, float *y, size_t len, float slope);
-
-// `grad_in[i] = pre_activation[i] > 0 ? grad_out[i] : slope * grad_out[i]`.
-wi_status wi_leaky_relu_backward_f32(const float *pre_activation,
-                                     const float *grad_out,
-                                     float *grad_in,
-                                     size_t len,
-                                     float slope);
-
-// `x[i][j] += bias[j]` for a row-major `rows x cols` matrix.
-wi_status wi_bias_add_f32(float *x, size_t rows, size_t cols, const float *bias);
-
-// `sums[j] = sum_i x[i][j]` for a row-major `rows x cols` matrix.
-wi_status wi_col_sums_f32(const float *x, size_t rows, size_t cols, float *sums);
-
-// Mean softmax cross-entropy of `rows x classes` logits against `labels` (each `< classes`), written to
-// `*loss`, and its gradient with respect to the logits in `grad` (`rows x classes`).
-wi_status wi_softmax_cross_entropy_f32(const float *logits,
-                                       size_t rows,
-                                       size_t classes,
-                                       const uint8_t *labels,
-                                       float *grad,
-                                       float *loss);
-
-// SGD with momentum: `v = momentum * v + grad; w -= lr * v` over `len` parameters.
-wi_status wi_sgd_momentum_f32(float *w,
-                              const float *grad,
-                              float *velocity,
-                              size_t len,
-                              float lr,
-                              float momentum);
+// A static NUL-terminated message for any status value (unknown values included). Never NULL.
+const char *wi_status_str(wi_status status);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -11,17 +11,31 @@
 //!   library has no panicking path on any input, and the `panic-handler` feature supplies a handler for
 //!   bare-metal images).
 //!
+//! Layout: `plumbing` (status codes, the panic guard, checked slices, the enum conversions), `enums` (the C
+//! enums), then one module per area: `fill`, `init`, `gemm`, `elementwise`. Only `wi_*` items are public.
+//!
 //! Features: `std` (default: hosted, runtime CPU detection, panic boundary); without it the crate is
 //! `#![no_std]` and needs no allocator; `panic-handler` adds a `#[panic_handler]` for firmware.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![allow(clippy::missing_safety_doc)] // every function's contract is in its doc comment
 
-mod api;
+mod elementwise;
+mod enums;
+mod fill;
+mod gemm;
+mod init;
 mod plumbing;
 
-pub use api::*;
-pub use plumbing::wi_status;
+pub use elementwise::*;
+pub use enums::*;
+pub use fill::*;
+pub use gemm::*;
+pub use init::{
+    wi_explain, wi_fans, wi_fans_grouped, wi_gain, wi_init_f32, wi_init_f64, wi_init_report, wi_init_spec,
+    wi_init_workspace_len,
+};
+pub use plumbing::{wi_status, wi_status_str, wi_version};
 
 #[cfg(all(not(feature = "std"), feature = "panic-handler"))]
 #[panic_handler]

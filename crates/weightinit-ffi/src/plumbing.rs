@@ -1,6 +1,8 @@
 //! The FFI plumbing in one place (as rustls-ffi): status codes, argument enums read as plain integers,
 //! null and length checks, and the panic boundary.
 
+use core::ffi::c_char;
+
 use weightinit_core::Error;
 
 /// Result of every fallible `wi_*` function. `WI_OK` is 0; every failure class has its own value.
@@ -162,4 +164,61 @@ pub(crate) fn overlaps<A, B>(a: &[A], b: &[B]) -> bool {
     let (a0, a1) = (a.as_ptr() as usize, a.as_ptr() as usize + core::mem::size_of_val(a));
     let (b0, b1) = (b.as_ptr() as usize, b.as_ptr() as usize + core::mem::size_of_val(b));
     a0 < b1 && b0 < a1 && !a.is_empty() && !b.is_empty()
+}
+
+/// Range-checked conversion from the integer a C caller passes to its enum, from the one list of the
+/// enum's variants: the conversion is generated from the list, and a generated exhaustive `match` over
+/// the enum makes a variant missing from the list a compile error (not a run-time `WI_INVALID_ENUM`).
+macro_rules! enum_arg {
+    ($arg:ident, $name:ident { $($variant:ident),+ $(,)? }) => {
+        impl $arg {
+            pub(crate) fn get(self) -> FfiResult<$name> {
+                // Every variant of the enum must be listed: this match does not compile otherwise.
+                const fn listed(v: $name) -> $name {
+                    match v {
+                        $($name::$variant)|+ => v,
+                    }
+                }
+                $(if self.0 == $name::$variant as u32 { return Ok(listed($name::$variant)); })+
+                Err(wi_status::WI_INVALID_ENUM)
+            }
+        }
+    };
+}
+pub(crate) use enum_arg;
+
+/// Copies `s` into `dst` as a NUL-terminated C string, truncated to fit.
+pub(crate) fn copy_str<const N: usize>(dst: &mut [c_char; N], s: &str) {
+    let n = s.len().min(N - 1);
+    for (d, &b) in dst.iter_mut().zip(&s.as_bytes()[..n]) {
+        *d = b as c_char;
+    }
+    dst[n] = 0;
+}
+
+/// A `core::fmt::Write` into a fixed buffer (truncating).
+pub(crate) struct FixedBuf<const N: usize> {
+    pub(crate) buf: [u8; N],
+    pub(crate) len: usize,
+}
+
+impl<const N: usize> core::fmt::Write for FixedBuf<N> {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        let n = s.len().min(N - self.len);
+        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+        self.len += n;
+        Ok(())
+    }
+}
+
+/// The library version, a static NUL-terminated string.
+#[unsafe(no_mangle)]
+pub extern "C" fn wi_version() -> *const c_char {
+    c"0.1.0".as_ptr()
+}
+
+/// A static NUL-terminated message for any status value (unknown values included). Never NULL.
+#[unsafe(no_mangle)]
+pub extern "C" fn wi_status_str(status: crate::enums::WiStatusArg) -> *const c_char {
+    wi_status::message(status.0).as_ptr()
 }

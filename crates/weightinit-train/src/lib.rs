@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod data;
+pub mod experiments;
 pub mod io;
 pub mod model;
 pub mod report;

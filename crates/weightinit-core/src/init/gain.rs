@@ -37,6 +37,9 @@ impl Nonlinearity {
     /// Leaky ReLU with PyTorch's default negative slope, 0.01.
     pub const LEAKY_RELU_DEFAULT: Nonlinearity = Nonlinearity::LeakyRelu(0.01);
 
+    /// Every name [`Nonlinearity::parse`] accepts, kebab case (for help and error texts).
+    pub const NAMES: &'static str = "linear, conv1d, conv2d, conv3d, conv-transpose1d, conv-transpose2d, conv-transpose3d, sigmoid, tanh, relu, leaky-relu, selu";
+
     /// Name as PyTorch spells it (`"leaky_relu"`, ...).
     pub fn name(&self) -> &'static str {
         match self {

@@ -4,7 +4,9 @@ pub mod fan;
 pub mod gain;
 pub mod orthogonal;
 pub mod scheme;
+pub mod table;
 
 pub use fan::{FanMode, Fans, Layout, fans, numel};
 pub use gain::{Nonlinearity, gain};
 pub use scheme::{Explanation, FLAX_DENSE, Init, KERAS_DENSE, LayerDefaults, Values, VsDistribution, torch_layer};
+pub use table::{SCHEMES, Scheme, SchemeId, SchemeParams, TrainValue, scheme};

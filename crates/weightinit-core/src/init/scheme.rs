@@ -310,31 +310,6 @@ fn vs_values(variance: f64, distribution: VsDistribution) -> (Values, f64, Optio
 }
 
 impl Init {
-    /// Kebab-case name, as the CLI spells it.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Init::Zeros => "zeros",
-            Init::Ones => "ones",
-            Init::Constant { .. } => "constant",
-            Init::Uniform { .. } => "uniform",
-            Init::Normal { .. } => "normal",
-            Init::TruncatedNormal { .. } => "truncated-normal",
-            Init::XavierUniform { .. } => "xavier-uniform",
-            Init::XavierNormal { .. } => "xavier-normal",
-            Init::KaimingUniform { .. } => "he-uniform",
-            Init::KaimingNormal { .. } => "he-normal",
-            Init::LecunUniform => "lecun-uniform",
-            Init::LecunNormal => "lecun-normal",
-            Init::VarianceScaling { .. } => "variance-scaling",
-            Init::Orthogonal { .. } => "orthogonal",
-            Init::Eye => "eye",
-            Init::Dirac { .. } => "dirac",
-            Init::Sparse { .. } => "sparse",
-            Init::TorchDefaultWeight => "torch-linear",
-            Init::TorchDefaultBias { .. } => "torch-bias",
-        }
-    }
-
     /// He/Kaiming normal with PyTorch's defaults for a ReLU network: fan_in, gain sqrt 2.
     pub const HE_NORMAL: Init = Init::KaimingNormal { mode: FanMode::FanIn, nonlinearity: Nonlinearity::Relu };
     /// Xavier/Glorot normal with gain 1.

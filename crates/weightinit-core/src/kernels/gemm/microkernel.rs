@@ -9,7 +9,9 @@ use core::any::Any;
 use crate::float::Float;
 #[cfg(feature = "std")]
 use crate::kernels::mat::{MatMut, MatRef};
-use crate::simd::{self, Isa};
+#[cfg(target_arch = "x86_64")]
+use crate::simd;
+use crate::simd::Isa;
 
 /// A microkernel: `tile[i * nr + j] = sum_p pa[p * mr + i] * pb[p * nr + j]` for `p < k`.
 #[doc(hidden)]

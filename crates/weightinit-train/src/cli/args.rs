@@ -1,0 +1,362 @@
+//! Argument types shared by the commands: the training options, the scheme options (from the core's
+//! scheme table), and their parsing into the library's types.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use weightinit_core::init::{FanMode, Init, Layout, Nonlinearity, SCHEMES, SchemeId, SchemeParams, VsDistribution};
+
+use super::{CliError, core_err, usage};
+use crate::data::{self, Dataset, embedded};
+use crate::model::Activation;
+use crate::train::{Optimizer, TrainConfig};
+
+/// Every scheme name of the core's table, comma-separated (for help and error texts).
+pub fn scheme_names() -> String {
+    SCHEMES.iter().map(|s| s.name).collect::<Vec<_>>().join(", ")
+}
+
+/// The schemes a training spec accepts, as `NAME[:VALUE]` with what the value sets.
+fn train_scheme_names() -> String {
+    let names: Vec<String> = SCHEMES
+        .iter()
+        .filter_map(|s| {
+            let t = s.train?;
+            Some(if t.what.is_empty() { s.name.to_string() } else { format!("{}[:{}]", s.name, t.what) })
+        })
+        .collect();
+    names.join(", ")
+}
+
+#[derive(Args, Debug, Clone)]
+pub(super) struct CommonTrain {
+    /// Folder with MNIST/Fashion-MNIST IDX files (train-images-idx3-ubyte[.gz], ...); default: the embedded
+    /// 10,000-digit subset.
+    #[arg(long, value_name = "DIR")]
+    pub(super) data: Option<PathBuf>,
+    /// Folder with a test set (t10k-images-idx3-ubyte[.gz] and labels, or test-*).
+    #[arg(long, value_name = "DIR")]
+    pub(super) test_data: Option<PathBuf>,
+    /// Layer widths, input first.
+    #[arg(long, default_value = "784,100,100,10", value_name = "W0,W1,...")]
+    pub(super) layers: String,
+    /// Hidden activation: relu | leaky-relu[:slope] | tanh | sigmoid | linear.
+    #[arg(long, default_value = "relu", value_name = "ACT")]
+    pub(super) activation: String,
+    /// Epochs.
+    #[arg(long, default_value_t = 10)]
+    pub(super) epochs: usize,
+    /// Batch size.
+    #[arg(long, default_value_t = 128)]
+    pub(super) batch: usize,
+    /// Learning rate.
+    #[arg(long, default_value_t = 0.2)]
+    pub(super) lr: f32,
+    /// Momentum (SGD).
+    #[arg(long, default_value_t = 0.9)]
+    pub(super) momentum: f32,
+    /// Optimizer.
+    #[arg(long, value_enum, default_value_t = OptimizerArg::Sgd)]
+    pub(super) optimizer: OptimizerArg,
+    /// Learning-rate schedule: cosine decay to 0 over the run, or constant.
+    #[arg(long, value_enum, default_value_t = ScheduleArg::Cosine)]
+    pub(super) schedule: ScheduleArg,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long)]
+    pub(super) threads: Option<usize>,
+    /// Seed of initialization and shuffling.
+    #[arg(long, default_value_t = 1)]
+    pub(super) seed: u64,
+    /// No progress bars.
+    #[arg(long)]
+    pub(super) quiet: bool,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq)]
+pub(super) enum ScheduleArg {
+    Cosine,
+    Constant,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy)]
+pub(super) enum OptimizerArg {
+    Sgd,
+    Adam,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq)]
+pub(super) enum LayoutArg {
+    /// PyTorch [out, in, *k] (torch.nn.init's formula).
+    Torch,
+    /// PyTorch conv [out, in/groups, *k] with the true fan_out (uses --groups).
+    TorchConv,
+    /// PyTorch transposed conv [in, out/groups, *k] with its true fans (uses --groups).
+    TorchConvTranspose,
+    /// Keras/TF [*k, in, out].
+    Keras,
+    /// NumPy dense [in, out].
+    InOut,
+    /// JAX default axes (in -2, out -1).
+    Jax,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy)]
+#[allow(clippy::enum_variant_names)] // the CLI values are fan-in, fan-out, ...
+pub(super) enum ModeArg {
+    FanIn,
+    FanOut,
+    FanAvg,
+    FanGeoAvg,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy)]
+pub(super) enum DistArg {
+    Uniform,
+    /// Untruncated normal (JAX "normal", Keras 3 "untruncated_normal").
+    Normal,
+    /// Truncated at ±2 std with the 0.8796 correction (Keras/JAX "truncated_normal").
+    TruncatedNormal,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq)]
+pub(super) enum DtypeArg {
+    F32,
+    F64,
+}
+
+#[derive(Args, Debug)]
+pub(super) struct SchemeArgs {
+    /// Scheme (kebab case).
+    #[arg(long, value_name = "SCHEME")]
+    pub(super) scheme: String,
+    /// Shape, comma-separated.
+    #[arg(long, value_name = "D0,D1,...")]
+    pub(super) shape: String,
+    /// Weight layout, for fans.
+    #[arg(long, value_enum, default_value_t = LayoutArg::Torch)]
+    pub(super) layout: LayoutArg,
+    /// Fan mode (he-*, variance-scaling).
+    #[arg(long, value_enum)]
+    pub(super) mode: Option<ModeArg>,
+    /// Nonlinearity for the gain (he-*): linear, conv1d.., sigmoid, tanh, relu, leaky-relu, selu.
+    #[arg(long)]
+    pub(super) nonlinearity: Option<String>,
+    /// he-*: the leaky-relu negative slope `a` (PyTorch's `a`, default 0); constant: the value.
+    #[arg(long, allow_hyphen_values = true)]
+    pub(super) param: Option<f64>,
+    /// Gain (xavier-*, orthogonal).
+    #[arg(long, allow_hyphen_values = true)]
+    pub(super) gain: Option<f64>,
+    /// Mean (normal, truncated-normal).
+    #[arg(long, allow_hyphen_values = true)]
+    pub(super) mean: Option<f64>,
+    /// Std (normal, truncated-normal, sparse).
+    #[arg(long, allow_hyphen_values = true)]
+    pub(super) std: Option<f64>,
+    /// Lower bound (uniform; truncated-normal, absolute as PyTorch).
+    #[arg(long, allow_hyphen_values = true)]
+    pub(super) a: Option<f64>,
+    /// Upper bound (uniform; truncated-normal).
+    #[arg(long, allow_hyphen_values = true)]
+    pub(super) b: Option<f64>,
+    /// Fraction of zeros per column (sparse).
+    #[arg(long, allow_hyphen_values = true)]
+    pub(super) sparsity: Option<f64>,
+    /// Variance scale (variance-scaling).
+    #[arg(long, allow_hyphen_values = true)]
+    pub(super) scale: Option<f64>,
+    /// Distribution (variance-scaling).
+    #[arg(long, value_enum)]
+    pub(super) distribution: Option<DistArg>,
+    /// Groups (dirac, torch-conv layouts).
+    #[arg(long)]
+    pub(super) groups: Option<usize>,
+    /// The weight's fan_in (torch-bias).
+    #[arg(long)]
+    pub(super) fan_in: Option<usize>,
+}
+
+/// Parses a comma-separated list of positive integers.
+pub fn parse_dims(s: &str, what: &str) -> Result<Vec<usize>, String> {
+    let dims: Result<Vec<usize>, _> = s.split(',').map(|d| d.trim().parse::<usize>()).collect();
+    match dims {
+        Ok(d) if !d.is_empty() && d.iter().all(|&x| x > 0) => Ok(d),
+        _ => Err(format!("invalid {what} '{s}': expected comma-separated positive integers such as 784,100,10")),
+    }
+}
+
+pub(super) fn parse_f64(v: &str, what: &str) -> Result<f64, String> {
+    v.parse::<f64>()
+        .ok()
+        .filter(|x| x.is_finite())
+        .ok_or_else(|| format!("invalid value '{v}' in {what}: expected a finite number"))
+}
+
+/// Parses a training scheme spec `NAME[:VALUE]` into an initializer for a hidden activation (the value's
+/// meaning and default come from the core's scheme table).
+pub fn parse_train_scheme(spec: &str, act: Activation) -> Result<Init, String> {
+    let (name, value) = spec.split_once(':').map_or((spec, None), |(n, v)| (n, Some(v)));
+    let v = value.map(|v| parse_f64(v, spec)).transpose()?;
+    let unknown = || format!("unknown scheme '{name}' in '{spec}': accepted {}", train_scheme_names());
+    let id = SchemeId::from_name(name).ok_or_else(unknown)?;
+    if weightinit_core::init::scheme(id).train.is_none() {
+        return Err(unknown());
+    }
+    Init::from_train_spec(id, v, act.nonlinearity()).map_err(|e| format!("invalid --init '{spec}': {e}"))
+}
+
+impl SchemeArgs {
+    pub(super) fn shape(&self) -> Result<Vec<usize>, CliError> {
+        parse_dims(&self.shape, "--shape").map_err(usage)
+    }
+
+    pub(super) fn layout(&self) -> Layout {
+        let groups = self.groups.unwrap_or(1);
+        match self.layout {
+            LayoutArg::Torch => Layout::Torch,
+            LayoutArg::TorchConv => Layout::TorchConv { groups },
+            LayoutArg::TorchConvTranspose => Layout::TorchConvTranspose { groups },
+            LayoutArg::Keras => Layout::Keras,
+            LayoutArg::InOut => Layout::InOut,
+            LayoutArg::Jax => Layout::JAX,
+        }
+    }
+
+    /// The initializer: the scheme from the core's table, the flags as its parameters.
+    pub(super) fn init(&self) -> Result<Init, CliError> {
+        let id = SchemeId::from_name(&self.scheme)
+            .ok_or_else(|| usage(format!("invalid --scheme '{}': accepted {}", self.scheme, scheme_names())))?;
+        let nonlinearity = match &self.nonlinearity {
+            None => None,
+            Some(n) => Some(
+                Nonlinearity::parse(n, self.param)
+                    .ok_or_else(|| usage(format!("invalid --nonlinearity '{n}': accepted {}", Nonlinearity::NAMES)))?,
+            ),
+        };
+        let p = SchemeParams {
+            mode: self.mode.map(|m| match m {
+                ModeArg::FanIn => FanMode::FanIn,
+                ModeArg::FanOut => FanMode::FanOut,
+                ModeArg::FanAvg => FanMode::FanAvg,
+                ModeArg::FanGeoAvg => FanMode::FanGeoAvg,
+            }),
+            nonlinearity,
+            param: self.param,
+            gain: self.gain,
+            mean: self.mean,
+            std: self.std,
+            a: self.a,
+            b: self.b,
+            bounds_in_std: false,
+            sparsity: self.sparsity,
+            scale: self.scale,
+            distribution: self.distribution.map(|d| match d {
+                DistArg::Uniform => VsDistribution::Uniform,
+                DistArg::Normal => VsDistribution::UntruncatedNormal,
+                DistArg::TruncatedNormal => VsDistribution::TruncatedNormal,
+            }),
+            groups: self.groups,
+            fan_in: self.fan_in,
+        };
+        Init::from_params(id, &p).map_err(|e| match (id, e) {
+            (SchemeId::Sparse, _) => usage("sparse needs --sparsity P (a fraction in [0, 1])"),
+            (SchemeId::TorchBias, _) => usage("torch-bias needs --fan-in N (the weight's fan_in)"),
+            (_, e) => core_err(e),
+        })
+    }
+}
+
+pub(super) struct Data {
+    pub(super) train: Dataset,
+    pub(super) val: Dataset,
+    pub(super) test: Option<Dataset>,
+    pub(super) source: String,
+}
+
+pub(super) fn load_data(c: &CommonTrain) -> Result<Data, CliError> {
+    let (train, val, source) = match &c.data {
+        None => {
+            let (t, v) = embedded::split();
+            (t, v, "embedded MNIST subset (9000 train / 1000 validation)".to_string())
+        }
+        Some(dir) => {
+            let all = data::load_dir(dir, &["train"]).map_err(CliError::Failed)?;
+            if all.len() < 2 {
+                return Err(CliError::Failed(format!("{}: need at least 2 training examples", dir.display())));
+            }
+            let n_val = (all.len() / 10).max(1);
+            let cut = all.len() - n_val;
+            let src = format!("{} ({} train / {} validation: the last tenth)", dir.display(), cut, n_val);
+            (all.slice(0..cut), all.slice(cut..all.len()), src)
+        }
+    };
+    let test = match &c.test_data {
+        None => None,
+        Some(dir) => Some(data::load_dir(dir, &["t10k", "test"]).map_err(CliError::Failed)?),
+    };
+    if let Some(t) = &test
+        && t.features != train.features
+    {
+        return Err(CliError::Failed(format!(
+            "test set has {} features per example, training set {}",
+            t.features, train.features
+        )));
+    }
+    Ok(Data { train, val, test, source })
+}
+
+pub(super) fn config(c: &CommonTrain, init_name: &str, act: Activation) -> Result<TrainConfig, CliError> {
+    let layers = parse_dims(&c.layers, "--layers").map_err(usage)?;
+    if layers.len() < 2 {
+        return Err(usage(format!("invalid --layers '{}': need at least an input and an output width", c.layers)));
+    }
+    if *layers.last().expect("non-empty") != 10 {
+        return Err(usage(format!("invalid --layers '{}': the last width must be 10 (digit classes)", c.layers)));
+    }
+    if !(c.lr.is_finite() && c.lr > 0.0) {
+        return Err(usage(format!("invalid --lr {}: expected a finite number > 0", c.lr)));
+    }
+    if !(c.momentum.is_finite() && (0.0..1.0).contains(&c.momentum)) {
+        return Err(usage(format!("invalid --momentum {}: expected a number in [0, 1)", c.momentum)));
+    }
+    if c.batch == 0 {
+        return Err(usage("invalid --batch 0: expected a positive integer"));
+    }
+    if c.epochs == 0 {
+        return Err(usage("invalid --epochs 0: expected a positive integer"));
+    }
+    let threads = match c.threads {
+        Some(0) => return Err(usage("invalid --threads 0: expected a positive integer")),
+        Some(t) => t,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let init = parse_train_scheme(init_name, act).map_err(usage)?;
+    let bias_init = if init == Init::TorchDefaultWeight { Init::TorchDefaultBias { fan_in: 0 } } else { Init::Zeros };
+    Ok(TrainConfig {
+        layers,
+        act,
+        init_name: init_name.to_string(),
+        init,
+        bias_init,
+        epochs: c.epochs,
+        batch: c.batch,
+        lr: c.lr,
+        optimizer: match c.optimizer {
+            OptimizerArg::Sgd => Optimizer::Sgd { momentum: c.momentum },
+            OptimizerArg::Adam => Optimizer::Adam,
+        },
+        cosine: c.schedule == ScheduleArg::Cosine,
+        threads,
+        seed: c.seed,
+        progress: !c.quiet,
+    })
+}
+
+pub(super) fn activation(c: &CommonTrain) -> Result<Activation, CliError> {
+    Activation::parse(&c.activation).ok_or_else(|| {
+        usage(format!(
+            "invalid --activation '{}': accepted relu, leaky-relu[:slope], tanh, sigmoid, linear",
+            c.activation
+        ))
+    })
+}

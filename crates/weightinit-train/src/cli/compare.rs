@@ -1,0 +1,63 @@
+//! `weightinit compare`: one MLP per scheme from the same seed and data ([`crate::experiments::compare`]),
+//! a table, plots and JSON.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::args::{CommonTrain, activation, config, load_data};
+use super::json::{result_json, write_json};
+use super::{CliError, usage};
+use crate::io::write_atomic;
+use crate::{experiments, report};
+
+#[derive(Args, Debug)]
+pub(super) struct CompareArgs {
+    #[command(flatten)]
+    pub(super) common: CommonTrain,
+    /// Comma-separated schemes, each NAME[:VALUE].
+    #[arg(long, default_value = "zeros,normal:0.01,normal:1.0,xavier-normal,he-normal", value_name = "LIST")]
+    pub(super) schemes: String,
+    /// Folder for the plots (SVG).
+    #[arg(long, default_value = "weightinit-compare", value_name = "DIR")]
+    pub(super) out: PathBuf,
+    /// Write the results as JSON.
+    #[arg(long, value_name = "FILE")]
+    pub(super) json: Option<PathBuf>,
+}
+
+pub(super) fn run(a: CompareArgs) -> Result<(), CliError> {
+    let act = activation(&a.common)?;
+    let names: Vec<&str> = a.schemes.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+    if names.is_empty() {
+        return Err(usage("invalid --schemes '': expected a comma-separated list such as he-normal,xavier-normal"));
+    }
+    let cfgs = names.iter().map(|n| config(&a.common, n, act)).collect::<Result<Vec<_>, _>>()?;
+    let d = load_data(&a.common)?;
+    if !a.common.quiet {
+        eprintln!("data: {}; {} threads; {} epochs per scheme", d.source, cfgs[0].threads, a.common.epochs);
+    }
+    let results = experiments::compare(&cfgs, &d.train, &d.val, d.test.as_ref()).map_err(usage)?;
+    print!("{}", report::table(&results));
+    std::fs::create_dir_all(&a.out).map_err(|e| CliError::Failed(format!("{}: {e}", a.out.display())))?;
+    for (name, svg) in
+        [("loss.svg", report::loss_svg(&results)), ("activation-std.svg", report::activation_svg(&results))]
+    {
+        let p = a.out.join(name);
+        write_atomic(&p, svg.as_bytes()).map_err(|e| CliError::Failed(format!("{}: {e}", p.display())))?;
+    }
+    println!("plots: {} and {}", a.out.join("loss.svg").display(), a.out.join("activation-std.svg").display());
+    if let Some(p) = &a.json {
+        let v = serde_json::json!({
+            "data": d.source,
+            "layers": cfgs[0].layers,
+            "epochs": a.common.epochs,
+            "batch": a.common.batch,
+            "lr": a.common.lr,
+            "seed": a.common.seed,
+            "schemes": results.iter().map(result_json).collect::<Vec<_>>(),
+        });
+        write_json(p, &v)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,91 @@
+//! `weightinit train`: one MLP, its per-epoch results, and optionally its weights and a JSON report.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use super::args::{CommonTrain, activation, config, load_data};
+use super::json::{result_json, write_json};
+use super::{CliError, usage};
+use crate::io::{npz_bytes, safetensors_bytes, write_atomic};
+use crate::train::{TrainResult, train};
+
+#[derive(Args, Debug)]
+pub(super) struct TrainArgs {
+    #[command(flatten)]
+    pub(super) common: CommonTrain,
+    /// Weight initializer: NAME[:VALUE] (normal:0.01 is std, uniform:0.05 the bound, xavier-*:gain,
+    /// constant:value, sparse:sparsity, orthogonal:gain).
+    #[arg(long, default_value = "he-normal", value_name = "SCHEME")]
+    pub(super) init: String,
+    /// Write trained weights: .safetensors or .npz (atomically).
+    #[arg(long, value_name = "FILE")]
+    pub(super) save: Option<PathBuf>,
+    /// Write the results as JSON.
+    #[arg(long, value_name = "FILE")]
+    pub(super) json: Option<PathBuf>,
+}
+
+/// The file formats `--save` writes, chosen by the file's extension.
+#[derive(Debug, Clone, Copy)]
+enum SaveFormat {
+    Safetensors,
+    Npz,
+}
+
+impl SaveFormat {
+    /// The format of `path`, checked before any work starts.
+    fn of(path: &Path) -> Result<SaveFormat, CliError> {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("safetensors") => Ok(SaveFormat::Safetensors),
+            Some("npz") => Ok(SaveFormat::Npz),
+            _ => Err(usage(format!("invalid --save '{}': the file must end in .safetensors or .npz", path.display()))),
+        }
+    }
+}
+
+fn save_model(path: &Path, format: SaveFormat, r: &TrainResult) -> Result<(), CliError> {
+    let model = r.model.as_ref().expect("trained model");
+    let tensors: Vec<(String, Vec<usize>, &[f32])> =
+        model.tensors().into_iter().map(|(n, s, range)| (n, s, &model.params[range])).collect();
+    let bytes = match format {
+        SaveFormat::Safetensors => safetensors_bytes(&tensors),
+        SaveFormat::Npz => npz_bytes(&tensors),
+    };
+    write_atomic(path, &bytes).map_err(|e| CliError::Failed(format!("{}: {e}", path.display())))
+}
+
+pub(super) fn print_result(r: &TrainResult) {
+    for e in &r.epochs {
+        println!("epoch {:>3}  train loss {:.4}  val accuracy {:.2}%", e.epoch, e.train_loss, 100.0 * e.val_accuracy);
+    }
+    if let Some(d) = &r.divergence {
+        println!("DIVERGED at epoch {} step {} (loss {})", d.epoch, d.step, d.loss);
+    }
+    if let Some(t) = r.test_accuracy {
+        println!("test accuracy {:.2}%", 100.0 * t);
+    }
+    println!("{:.0} samples/s", r.samples_per_second);
+}
+
+pub(super) fn run(a: TrainArgs) -> Result<(), CliError> {
+    let act = activation(&a.common)?;
+    let cfg = config(&a.common, &a.init, act)?;
+    let save = a.save.as_deref().map(|p| SaveFormat::of(p).map(|f| (p, f))).transpose()?;
+    let d = load_data(&a.common)?;
+    if !a.common.quiet {
+        eprintln!("data: {}; {} threads", d.source, cfg.threads);
+    }
+    let r = train(&cfg, &d.train, &d.val, d.test.as_ref()).map_err(usage)?;
+    print_result(&r);
+    if let Some(p) = &a.json {
+        write_json(p, &result_json(&r))?;
+    }
+    if r.diverged {
+        return Err(CliError::Failed(format!("training diverged with init {}", r.init)));
+    }
+    if let Some((p, format)) = save {
+        save_model(p, format, &r)?;
+    }
+    Ok(())
+}
