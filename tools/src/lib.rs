@@ -6,6 +6,8 @@
 
 #![forbid(unsafe_code)]
 
+pub mod perf;
+
 use core::fmt::Write;
 
 /// Unnormalized standard normal density, f(x) = exp(-x^2 / 2).

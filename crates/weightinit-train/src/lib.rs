@@ -9,6 +9,7 @@ pub mod data;
 pub mod experiments;
 pub mod io;
 pub mod model;
+pub mod optim;
+pub mod par;
 pub mod report;
-pub mod summary;
 pub mod train;

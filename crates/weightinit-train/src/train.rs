@@ -12,22 +12,10 @@ use std::time::Instant;
 use serde::Serialize;
 use weightinit_core::Stream;
 use weightinit_core::init::{Explanation, Init};
-use weightinit_core::kernels::{adam, sgd_momentum};
 
 use crate::data::Dataset;
 use crate::model::{Activation, Mlp, Step, StepWork};
-
-/// The optimizer.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Optimizer {
-    /// SGD with momentum (PyTorch convention: `v = mu v + g; w -= lr v`).
-    Sgd {
-        /// Momentum `mu`.
-        momentum: f32,
-    },
-    /// Adam with PyTorch's default betas (0.9, 0.999) and eps 1e-8.
-    Adam,
-}
+pub use crate::optim::Optimizer;
 
 /// Everything a run needs.
 #[derive(Debug, Clone)]
@@ -219,12 +207,11 @@ fn run_epochs(
     let np = model.params.len();
     let mut work = StepWork::default();
     let mut grad = vec![0.0f32; np];
-    let mut m1 = vec![0.0f32; np];
-    let mut m2 = vec![0.0f32; if matches!(cfg.optimizer, Optimizer::Adam) { np } else { 0 }];
+    let [mut m1, mut m2] = cfg.optimizer.state(np);
     let mut epochs = Vec::new();
     let mut train_time = 0.0f64;
     let mut trained = 0usize;
-    let mut adam_t = 0u32;
+    let mut adam_t = 0u32; // the optimizer step count (Adam's bias correction)
     let mut batch_losses = Vec::new();
     let steps_per_epoch = train.len().div_ceil(cfg.batch);
     for epoch in 1..=cfg.epochs {
@@ -240,19 +227,8 @@ fn run_epochs(
             } else {
                 cfg.lr
             };
-            if matches!(cfg.optimizer, Optimizer::Adam) {
-                adam_t += 1;
-            }
-            // The update of one piece of the parameters (the kernels check lengths, which match by
-            // construction).
-            let optimizer = cfg.optimizer;
-            let update = move |w: &mut [f32], g: &[f32], s1: &mut [f32], s2: &mut [f32]| {
-                let r = match optimizer {
-                    Optimizer::Sgd { momentum } => sgd_momentum(w, g, s1, lr, momentum),
-                    Optimizer::Adam => adam(w, g, s1, s2, adam_t, lr, (0.9, 0.999), 1e-8),
-                };
-                r.expect("matching pieces");
-            };
+            adam_t += 1;
+            let update = cfg.optimizer.piece_update(lr, adam_t);
             let state = [&mut m1[..], &mut m2[..]];
             let outcome = model.train_step(
                 &train.images,

@@ -8,6 +8,7 @@ use crate::float::Float;
 use crate::init::fan::{FanMode, Fans, Layout, fans, numel};
 use crate::init::gain::{Nonlinearity, gain};
 use crate::init::orthogonal;
+use crate::init::table::SchemeId;
 use crate::sample::truncated::STD_OF_STANDARD_NORMAL_TRUNCATED_AT_2;
 use crate::sample::{Normal, NormalMethod, TruncBounds, TruncatedNormal, Uniform};
 use crate::stats::{normal_cdf, normal_sf};
@@ -273,6 +274,16 @@ pub fn truncated_normal_std(mean: f64, std: f64, a: f64, b: f64) -> f64 {
     std * libm::sqrt(var.max(0.0))
 }
 
+/// Fills the fan fields of `e` for `shape` in `layout` and returns the fan of `mode`.
+fn with_fans(e: &mut Explanation, shape: &[usize], layout: Layout, mode: FanMode) -> Result<f64> {
+    let f = fans(shape, layout)?;
+    let fan = f.get(mode);
+    e.fans = Some(f);
+    e.mode = Some(mode);
+    e.fan = Some(fan);
+    Ok(fan)
+}
+
 fn check_finite(name: &'static str, x: f64) -> Result<()> {
     if x.is_finite() { Ok(()) } else { Err(Error::InvalidParameter { name, reason: "must be finite" }) }
 }
@@ -339,21 +350,36 @@ impl Init {
             bound: None,
             formula: "",
         };
-        let with_fans = |e: &mut Explanation, mode: FanMode| -> Result<f64> {
-            let f = fans(shape, layout)?;
-            let fan = f.get(mode);
-            e.fans = Some(f);
-            e.mode = Some(mode);
-            e.fan = Some(fan);
-            Ok(fan)
-        };
+        match self.id() {
+            SchemeId::Zeros
+            | SchemeId::Ones
+            | SchemeId::Constant
+            | SchemeId::Uniform
+            | SchemeId::Normal
+            | SchemeId::TruncatedNormal => self.explain_plain(&mut e)?,
+            SchemeId::XavierUniform
+            | SchemeId::XavierNormal
+            | SchemeId::HeUniform
+            | SchemeId::HeNormal
+            | SchemeId::LecunUniform
+            | SchemeId::LecunNormal
+            | SchemeId::VarianceScaling => self.explain_scaled(shape, layout, &mut e)?,
+            SchemeId::Orthogonal | SchemeId::Eye | SchemeId::Dirac | SchemeId::Sparse => {
+                self.explain_structured(shape, &mut e)?
+            }
+            SchemeId::TorchLinear | SchemeId::TorchBias => self.explain_torch(shape, &mut e)?,
+        }
+        Ok(e)
+    }
+
+    /// Constants and the plain distributions: their parameters are the values'.
+    fn explain_plain(&self, e: &mut Explanation) -> Result<()> {
         match *self {
             Init::Zeros | Init::Ones | Init::Constant { .. } => {
                 let value = match *self {
-                    Init::Zeros => 0.0,
                     Init::Ones => 1.0,
                     Init::Constant { value } => value,
-                    _ => unreachable!(),
+                    _ => 0.0,
                 };
                 check_finite("value", value)?;
                 e.values = Values::Constant { value };
@@ -388,9 +414,18 @@ impl Init {
                     }
                 };
             }
+            // The other schemes are explained by the other `explain_*` methods (see `explain`).
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The fan-scaled schemes (Glorot, He, LeCun, variance scaling): fans from the shape and layout.
+    fn explain_scaled(&self, shape: &[usize], layout: Layout, e: &mut Explanation) -> Result<()> {
+        match *self {
             Init::XavierUniform { gain: g } | Init::XavierNormal { gain: g } => {
                 check_finite("gain", g)?;
-                let fan = with_fans(&mut e, FanMode::FanAvg)?;
+                let fan = with_fans(e, shape, layout, FanMode::FanAvg)?;
                 e.gain = Some(g);
                 if let Init::XavierUniform { .. } = self {
                     (e.values, e.std, e.bound) = uniform_explained(g * libm::sqrt(3.0 / fan));
@@ -404,7 +439,7 @@ impl Init {
             }
             Init::KaimingUniform { mode, nonlinearity } | Init::KaimingNormal { mode, nonlinearity } => {
                 let g = gain(nonlinearity)?;
-                let fan = with_fans(&mut e, mode)?;
+                let fan = with_fans(e, shape, layout, mode)?;
                 e.gain = Some(g);
                 let std = g / libm::sqrt(fan);
                 if let Init::KaimingUniform { .. } = self {
@@ -416,18 +451,18 @@ impl Init {
                 }
             }
             Init::LecunUniform => {
-                let fan = with_fans(&mut e, FanMode::FanIn)?;
+                let fan = with_fans(e, shape, layout, FanMode::FanIn)?;
                 (e.values, e.std, e.bound) = vs_values(1.0 / fan, VsDistribution::Uniform);
                 e.formula = "limit = sqrt(3 / fan_in), w ~ U(-limit, limit) (keras lecun_uniform, jax lecun_uniform)";
             }
             Init::LecunNormal => {
-                let fan = with_fans(&mut e, FanMode::FanIn)?;
+                let fan = with_fans(e, shape, layout, FanMode::FanIn)?;
                 (e.values, e.std, e.bound) = vs_values(1.0 / fan, VsDistribution::TruncatedNormal);
                 e.formula = "std = sqrt(1 / fan_in) / 0.87962566103423978, truncated at +-2 std (keras lecun_normal, jax/flax lecun_normal)";
             }
             Init::VarianceScaling { scale, mode, distribution } => {
                 check_positive("scale", scale)?;
-                let fan = with_fans(&mut e, mode)?;
+                let fan = with_fans(e, shape, layout, mode)?;
                 (e.values, e.std, e.bound) = vs_values(scale / fan, distribution);
                 e.formula = match distribution {
                     VsDistribution::Uniform => {
@@ -441,6 +476,15 @@ impl Init {
                     }
                 };
             }
+            // The other schemes are explained by the other `explain_*` methods (see `explain`).
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The structured schemes: orthogonal, eye, dirac, sparse (shape checks and exact moments).
+    fn explain_structured(&self, shape: &[usize], e: &mut Explanation) -> Result<()> {
+        match *self {
             Init::Orthogonal { gain: g } => {
                 check_finite("gain", g)?;
                 let (rows, cols) = orthogonal::flat_dims(shape)?;
@@ -490,6 +534,15 @@ impl Init {
                 e.std = std * libm::sqrt(1.0 - zeros.min(shape[0]) as f64 / shape[0] as f64);
                 e.formula = "w ~ N(0, std^2), then ceil(sparsity * rows) random rows of each column set to 0 (torch.nn.init.sparse_)";
             }
+            // The other schemes are explained by the other `explain_*` methods (see `explain`).
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// PyTorch's layer defaults (always PyTorch's fans).
+    fn explain_torch(&self, shape: &[usize], e: &mut Explanation) -> Result<()> {
+        match *self {
             Init::TorchDefaultWeight => {
                 let f = fans(shape, Layout::Torch)?;
                 e.fans = Some(f);
@@ -509,8 +562,11 @@ impl Init {
                 e.formula =
                     "bound = 1 / sqrt(fan_in of the weight), b ~ U(-bound, bound) (nn.Linear / nn.ConvNd default bias)";
             }
+
+            // The other schemes are explained by the other `explain_*` methods (see `explain`).
+            _ => {}
         }
-        Ok(e)
+        Ok(())
     }
 
     /// `f64` workspace elements [`Init::fill`] needs (non-zero only for orthogonal).

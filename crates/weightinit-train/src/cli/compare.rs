@@ -6,9 +6,10 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::args::{CommonTrain, activation, config, load_data};
-use super::json::{result_json, write_json};
+use super::json::write_json;
 use super::{CliError, usage};
 use crate::io::write_atomic;
+use crate::report::json::result_json;
 use crate::{experiments, report};
 
 #[derive(Args, Debug)]

@@ -3,8 +3,8 @@
 use clap::Args;
 
 use super::args::SchemeArgs;
-use super::json::explanation_json;
 use super::{CliError, core_err};
+use crate::report::json::explanation_json;
 
 #[derive(Args, Debug)]
 pub(super) struct ExplainArgs {

@@ -5,9 +5,10 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::args::{CommonTrain, activation, config, load_data};
-use super::json::{result_json, write_json};
+use super::json::write_json;
 use super::{CliError, usage};
 use crate::io::{npz_bytes, safetensors_bytes, write_atomic};
+use crate::report::json::result_json;
 use crate::train::{TrainResult, train};
 
 #[derive(Args, Debug)]

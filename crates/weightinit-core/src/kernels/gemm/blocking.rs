@@ -117,9 +117,38 @@ fn pack_b_len<T>(kern: Kernel<T>, k: usize, n: usize) -> usize {
     KC.min(k.max(1)) * NC.min(n).div_ceil(kern.nr) * kern.nr
 }
 
-/// The loop nest; `#[inline(always)]` so the per-ISA functions of [`crate::simd::Isa::run`] compile packing and write-back
-/// with that ISA's vector width. `bpack` holds B's pack ([`pack_b_len`]); what follows it, if at least
-/// `NARROW * k` elements, holds the columns of a narrow last panel over the whole depth.
+/// What every level of the loop nest reads: the kernel, the operands and the write-back's scalars.
+#[derive(Clone, Copy)]
+struct Nest<'a, T> {
+    kern: Kernel<T>,
+    alpha: T,
+    beta: T,
+    ep: Epilogue<'a, T>,
+    a: MatRef<'a, T>,
+    b: MatRef<'a, T>,
+}
+
+/// One depth slice of one column panel and row block: `A[ic..ic + mc, pc..pc + kc]` against
+/// `B[pc..pc + kc, jc..jc + nc]`, with `full_rows` rows of A read in place (the rest packed in `apack`).
+#[derive(Clone, Copy)]
+struct Slice {
+    jc: usize,
+    nc: usize,
+    pc: usize,
+    kc: usize,
+    ic: usize,
+    mc: usize,
+    full_rows: usize,
+    first: bool,
+    last: bool,
+    direct_b: bool,
+}
+
+/// The loop nest; `#[inline(always)]` so the per-ISA functions of [`crate::simd::Isa::run`] compile
+/// packing and write-back with that ISA's vector width. `bpack` holds B's pack ([`pack_b_len`]); what
+/// follows it, if at least `NARROW * k` elements, holds the columns of a narrow last panel over the whole
+/// depth. Loops 5 to 3 (column panels, depth slices, row blocks) are here; loop 2 is [`panels_of_b`],
+/// loop 1 [`panels_of_a`].
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn blocked_in<T: Float>(
@@ -134,12 +163,7 @@ fn blocked_in<T: Float>(
     bpack: &mut [T],
 ) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
-    let (mr, nr) = (kern.mr, kern.nr);
     let (bpack, narrow_buf) = bpack.split_at_mut(pack_b_len(kern, k, n).min(bpack.len()));
-    // The narrow kernel takes the whole depth at once when there is room (one horizontal sum per
-    // element instead of one per depth slice, and no masked last chunk per slice).
-    let narrow_full_k = narrow_buf.len() >= NARROW * k;
-    let mut tile = [T::ZERO; MAX_TILE];
     if k == 0 {
         // C = beta * C (+ epilogue).
         for i in 0..m {
@@ -150,6 +174,7 @@ fn blocked_in<T: Float>(
         }
         return;
     }
+    let nest = Nest { kern, alpha, beta, ep, a, b };
     // Depth slices of equal size (a short last slice would pay a full write-back for little work).
     let kc_step = k.div_ceil(k.div_ceil(KC));
     // Loop 5: panels of B's columns.
@@ -158,14 +183,11 @@ fn blocked_in<T: Float>(
         // Loop 4: depth slices.
         for pc in (0..k).step_by(kc_step) {
             let kc = kc_step.min(k - pc);
-            let first = pc == 0;
-            let last = pc + kc == k;
-            let edge_nr = kern.edge_nr;
             // B is read in place when the kernel can, B's rows are contiguous and few A panels reuse it;
             // else packed.
             let direct_b = kern.run_a.is_some() && b.cs == 1 && m <= DIRECT_B_MAX_M;
             if !direct_b {
-                pack_b(b, pc, kc, jc, nc, nr, edge_nr, kern.pack_bt, bpack);
+                pack_b(b, pc, kc, jc, nc, kern.nr, kern.edge_nr, kern.pack_bt, bpack);
             }
             // Loop 3: blocks of A's rows.
             for ic in (0..m).step_by(MC) {
@@ -173,93 +195,151 @@ fn blocked_in<T: Float>(
                 // Full panels of A are read in place when the kernel can and A's rows or columns are
                 // contiguous; a last partial panel (or all of A otherwise) is packed, zero-padded.
                 let direct_a = kern.run_a.is_some() && (a.cs == 1 || a.rs == 1);
-                let full_rows = if direct_a { mc / mr * mr } else { 0 };
+                let full_rows = if direct_a { mc / kern.mr * kern.mr } else { 0 };
                 if full_rows < mc {
-                    pack_a(a, ic + full_rows, mc - full_rows, pc, kc, mr, apack);
+                    pack_a(a, ic + full_rows, mc - full_rows, pc, kc, kern.mr, apack);
                 }
-                // Loop 2: micro-panels of B.
-                for jr in (0..nc).step_by(nr) {
-                    let nv = nr.min(nc - jr);
-                    // A last panel of at most NARROW columns goes to the narrow kernel on every full panel
-                    // of A read in place (all lanes busy, where a 16-wide tile would use a quarter of them).
-                    let mut first_ir = 0;
-                    let depth = if narrow_full_k { k } else { kc };
-                    if let (Some(narrow), true) =
-                        (kern.narrow, nv <= NARROW && nr > NARROW && full_rows > 0 && depth >= NARROW_MIN_K)
-                    {
-                        // Over the whole depth: computed with the first slice, skipped by the others.
-                        if !narrow_full_k || first {
-                            let p0 = if narrow_full_k { 0 } else { pc };
-                            let mut bt_stack = [T::ZERO; NARROW * KC];
-                            let bt = if narrow_full_k { &mut narrow_buf[..nv * k] } else { &mut bt_stack[..nv * kc] };
-                            for (j, col) in bt.chunks_exact_mut(depth).enumerate() {
-                                for (p, x) in col.iter_mut().enumerate() {
-                                    *x = *b.at(p0 + p, jc + jr + j);
-                                }
-                            }
-                            let mut nt = [T::ZERO; NARROW * MC];
-                            let av = &a.data[ic * a.rs + p0 * a.cs..];
-                            narrow(nv, full_rows, depth, av, a.rs, a.cs, bt, &mut nt[..full_rows * nv]);
-                            let (first, last) = if narrow_full_k { (true, true) } else { (first, last) };
-                            let wb = WriteBack { alpha, beta, first, last, ep };
-                            wb.tile(&nt[..full_rows * nv], nv, c.rb(), ic, full_rows, jc + jr, nv);
-                        }
-                        first_ir = full_rows;
-                    }
-                    // The last panel gets the narrower tile when it is narrow enough (`pack_b` packed it
-                    // that wide).
-                    let knr = if edge_nr > 0 && nv <= edge_nr { edge_nr } else { nr };
-                    // In place: row stride `b.rs`, `nv` valid columns; packed: `knr` wide, zero-padded.
-                    let (pb, ldb, ncols) = if direct_b {
-                        (&b.data[pc * b.rs + jc + jr..], b.rs, nv)
-                    } else {
-                        (&bpack[jr * kc..(jr + knr) * kc], knr, knr)
-                    };
-                    // Loop 1: micro-panels of A. With in-place kernels, a narrow (edge) panel of B takes two
-                    // panels of A at once when both are read in place: twice the independent accumulators,
-                    // so the edge kernel is not bound by the FMA latency.
-                    let mut ir = first_ir;
-                    while ir < mc {
-                        let rows =
-                            if kern.run_a.is_some() && 2 * knr <= nr && ir + 2 * mr <= full_rows { 2 * mr } else { mr };
-                        let mv = rows.min(mc - ir);
-                        // A tile of full rows of a row-major C is updated in place by the kernel (its
-                        // `nv` valid columns only: masked loads and stores in a last panel); other tiles
-                        // go through the tile buffer and `WriteBack`.
-                        let in_place = c.cs == 1 && mv == rows;
-                        // In place, the kernel takes every following full tile of A read in place in one
-                        // call (a product of depth 128 spent ~8% of its time in per-tile set-up).
-                        let tiles = if in_place && ir + rows <= full_rows { (full_rows - ir) / rows } else { 1 };
-                        let start = (ic + ir) * c.rs + (jc + jr) * c.cs;
-                        let end = start + (tiles * rows - 1) * c.rs + nv;
-                        let wb = WriteBack { alpha, beta, first, last, ep };
-                        let t = &mut tile[..rows * knr];
-                        if let Some(run_a) = kern.run_a {
-                            let (av, rs, cs) = if ir < full_rows {
-                                (&a.data[(ic + ir) * a.rs + pc * a.cs..], a.rs, a.cs)
-                            } else {
-                                (&apack[(ir - full_rows) * kc..(ir - full_rows + mr) * kc], 1, mr)
-                            };
-                            if in_place {
-                                let cd = &mut c.data[start..end];
-                                // A packed panel's columns past `nv` are zeros: masking them out changes
-                                // nothing but C's stores.
-                                run_a(tiles, rows, knr, nv, kc, av, rs, cs, pb, ldb, cd, c.rs, alpha, beta, first);
-                                wb.epilogue_rows(c.rb(), start, tiles * rows, nv, jc + jr);
-                            } else {
-                                run_a(1, rows, knr, ncols, kc, av, rs, cs, pb, ldb, t, knr, T::ONE, T::ZERO, true);
-                                wb.tile(t, knr, c.rb(), ic + ir, mv, jc + jr, nv);
-                            }
-                        } else {
-                            // Packed panels into the tile buffer (kernels without an in-place variant).
-                            (kern.run)(kc, &apack[ir * kc..(ir + mr) * kc], pb, t);
-                            wb.tile(t, knr, c.rb(), ic + ir, mv, jc + jr, nv);
-                        }
-                        ir += tiles * rows;
-                    }
-                }
+                let first = pc == 0;
+                let sl = Slice { jc, nc, pc, kc, ic, mc, full_rows, first, last: pc + kc == k, direct_b };
+                panels_of_b(nest, sl, c.rb(), apack, bpack, narrow_buf);
             }
         }
+    }
+}
+
+/// Loop 2: the micro-panels of B of one slice. A last panel of at most [`NARROW`] columns goes to the
+/// narrow kernel on every full panel of A read in place ([`narrow_panel`]); the rest to [`panels_of_a`].
+#[inline(always)]
+fn panels_of_b<T: Float>(
+    nest: Nest<'_, T>,
+    sl: Slice,
+    mut c: MatMut<'_, T>,
+    apack: &[T],
+    bpack: &[T],
+    narrow_buf: &mut [T],
+) {
+    let (kern, b) = (nest.kern, nest.b);
+    let nr = kern.nr;
+    let k = nest.a.cols;
+    // The narrow kernel takes the whole depth at once when there is room (one horizontal sum per
+    // element instead of one per depth slice, and no masked last chunk per slice).
+    let narrow_full_k = narrow_buf.len() >= NARROW * k;
+    for jr in (0..sl.nc).step_by(nr) {
+        let nv = nr.min(sl.nc - jr);
+        let mut first_ir = 0;
+        let depth = if narrow_full_k { k } else { sl.kc };
+        if let (Some(narrow), true) =
+            (kern.narrow, nv <= NARROW && nr > NARROW && sl.full_rows > 0 && depth >= NARROW_MIN_K)
+        {
+            // Over the whole depth: computed with the first slice, skipped by the others.
+            if !narrow_full_k || sl.first {
+                narrow_panel(nest, sl, c.rb(), jr, nv, narrow, narrow_full_k, narrow_buf);
+            }
+            first_ir = sl.full_rows;
+        }
+        // The last panel gets the narrower tile when it is narrow enough (`pack_b` packed it that wide).
+        let knr = if kern.edge_nr > 0 && nv <= kern.edge_nr { kern.edge_nr } else { nr };
+        // In place: row stride `b.rs`, `nv` valid columns; packed: `knr` wide, zero-padded.
+        let (pb, ldb, ncols) = if sl.direct_b {
+            (&b.data[sl.pc * b.rs + sl.jc + jr..], b.rs, nv)
+        } else {
+            (&bpack[jr * sl.kc..(jr + knr) * sl.kc], knr, knr)
+        };
+        panels_of_a(nest, sl, c.rb(), apack, (pb, ldb, ncols), jr, nv, knr, first_ir);
+    }
+}
+
+/// The narrow kernel on columns `jr .. jr + nv` (at most [`NARROW`]) of the slice's panel, for every full
+/// panel of A read in place (all lanes busy, where a 16-wide tile would use a quarter of them); over the
+/// whole depth when `full_k`.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn narrow_panel<T: Float>(
+    nest: Nest<'_, T>,
+    sl: Slice,
+    c: MatMut<'_, T>,
+    jr: usize,
+    nv: usize,
+    narrow: super::microkernel::RunNarrow<T>,
+    full_k: bool,
+    narrow_buf: &mut [T],
+) {
+    let (a, b) = (nest.a, nest.b);
+    let k = a.cols;
+    let (depth, p0) = if full_k { (k, 0) } else { (sl.kc, sl.pc) };
+    let mut bt_stack = [T::ZERO; NARROW * KC];
+    let bt = if full_k { &mut narrow_buf[..nv * k] } else { &mut bt_stack[..nv * sl.kc] };
+    for (j, col) in bt.chunks_exact_mut(depth).enumerate() {
+        for (p, x) in col.iter_mut().enumerate() {
+            *x = *b.at(p0 + p, sl.jc + jr + j);
+        }
+    }
+    let mut nt = [T::ZERO; NARROW * MC];
+    let av = &a.data[sl.ic * a.rs + p0 * a.cs..];
+    narrow(nv, sl.full_rows, depth, av, a.rs, a.cs, bt, &mut nt[..sl.full_rows * nv]);
+    let (first, last) = if full_k { (true, true) } else { (sl.first, sl.last) };
+    let wb = WriteBack { alpha: nest.alpha, beta: nest.beta, first, last, ep: nest.ep };
+    wb.tile(&nt[..sl.full_rows * nv], nv, c, sl.ic, sl.full_rows, sl.jc + jr, nv);
+}
+
+/// Loop 1: the micro-panels of A from row `first_ir` of the block, against one panel of B
+/// (`(pb, ldb, ncols)`: in place or packed, see [`panels_of_b`]) of `nv` valid columns and tile width
+/// `knr`. With in-place kernels, a narrow (edge) panel of B takes two panels of A at once when both are
+/// read in place: twice the independent accumulators, so the edge kernel is not bound by the FMA latency.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn panels_of_a<T: Float>(
+    nest: Nest<'_, T>,
+    sl: Slice,
+    mut c: MatMut<'_, T>,
+    apack: &[T],
+    (pb, ldb, ncols): (&[T], usize, usize),
+    jr: usize,
+    nv: usize,
+    knr: usize,
+    first_ir: usize,
+) {
+    let (kern, a) = (nest.kern, nest.a);
+    let (mr, nr, kc, full_rows) = (kern.mr, kern.nr, sl.kc, sl.full_rows);
+    let (alpha, beta) = (nest.alpha, nest.beta);
+    let wb = WriteBack { alpha, beta, first: sl.first, last: sl.last, ep: nest.ep };
+    let mut tile = [T::ZERO; MAX_TILE];
+    let mut ir = first_ir;
+    while ir < sl.mc {
+        let rows = if kern.run_a.is_some() && 2 * knr <= nr && ir + 2 * mr <= full_rows { 2 * mr } else { mr };
+        let mv = rows.min(sl.mc - ir);
+        // A tile of full rows of a row-major C is updated in place by the kernel (its `nv` valid columns
+        // only: masked loads and stores in a last panel); other tiles go through the tile buffer and
+        // `WriteBack`.
+        let in_place = c.cs == 1 && mv == rows;
+        // In place, the kernel takes every following full tile of A read in place in one call (a product
+        // of depth 128 spent ~8% of its time in per-tile set-up).
+        let tiles = if in_place && ir + rows <= full_rows { (full_rows - ir) / rows } else { 1 };
+        let start = (sl.ic + ir) * c.rs + (sl.jc + jr) * c.cs;
+        let end = start + (tiles * rows - 1) * c.rs + nv;
+        let t = &mut tile[..rows * knr];
+        if let Some(run_a) = kern.run_a {
+            let (av, rs, cs) = if ir < full_rows {
+                (&a.data[(sl.ic + ir) * a.rs + sl.pc * a.cs..], a.rs, a.cs)
+            } else {
+                (&apack[(ir - full_rows) * kc..(ir - full_rows + mr) * kc], 1, mr)
+            };
+            if in_place {
+                let cd = &mut c.data[start..end];
+                // A packed panel's columns past `nv` are zeros: masking them out changes nothing but C's
+                // stores.
+                run_a(tiles, rows, knr, nv, kc, av, rs, cs, pb, ldb, cd, c.rs, alpha, beta, sl.first);
+                wb.epilogue_rows(c.rb(), start, tiles * rows, nv, sl.jc + jr);
+            } else {
+                run_a(1, rows, knr, ncols, kc, av, rs, cs, pb, ldb, t, knr, T::ONE, T::ZERO, true);
+                wb.tile(t, knr, c.rb(), sl.ic + ir, mv, sl.jc + jr, nv);
+            }
+        } else {
+            // Packed panels into the tile buffer (kernels without an in-place variant).
+            (kern.run)(kc, &apack[ir * kc..(ir + mr) * kc], pb, t);
+            wb.tile(t, knr, c.rb(), sl.ic + ir, mv, sl.jc + jr, nv);
+        }
+        ir += tiles * rows;
     }
 }
 

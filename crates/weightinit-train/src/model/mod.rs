@@ -1,0 +1,207 @@
+//! A multilayer perceptron built on weightinit-core's kernels and initializers: the activations, the
+//! parameters and their initialization, inference; one training step in [`step`].
+
+mod step;
+
+pub use crate::par::first_layer_halves;
+pub use step::{GRAD_LIMIT, PieceUpdate, Step, StepWork};
+
+use weightinit_core::Stream;
+use weightinit_core::init::{Explanation, Init, Layout};
+use weightinit_core::kernels::{Epilogue, MatRef};
+
+use crate::par::par_gemm;
+
+/// The hidden layers' nonlinearity (the output layer is linear, followed by softmax cross-entropy).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Activation {
+    /// max(x, 0).
+    Relu,
+    /// x if x > 0 else slope * x.
+    LeakyRelu(f32),
+    /// tanh.
+    Tanh,
+    /// 1 / (1 + e^-x).
+    Sigmoid,
+    /// Identity.
+    Linear,
+}
+
+impl Activation {
+    /// Parses `relu | leaky-relu[:slope] | tanh | sigmoid | linear`.
+    pub fn parse(s: &str) -> Option<Activation> {
+        let (name, param) = s.split_once(':').map_or((s, None), |(a, b)| (a, Some(b)));
+        Some(match (name, param) {
+            ("relu", None) => Activation::Relu,
+            ("leaky-relu", None) => Activation::LeakyRelu(0.01),
+            ("leaky-relu", Some(p)) => Activation::LeakyRelu(p.parse().ok().filter(|x: &f32| x.is_finite())?),
+            ("tanh", None) => Activation::Tanh,
+            ("sigmoid", None) => Activation::Sigmoid,
+            ("linear", None) => Activation::Linear,
+            _ => return None,
+        })
+    }
+
+    /// The matching nonlinearity for gains.
+    pub fn nonlinearity(self) -> weightinit_core::init::Nonlinearity {
+        use weightinit_core::init::Nonlinearity as N;
+        match self {
+            Activation::Relu => N::Relu,
+            Activation::LeakyRelu(a) => N::LeakyRelu(a as f64),
+            Activation::Tanh => N::Tanh,
+            Activation::Sigmoid => N::Sigmoid,
+            Activation::Linear => N::Linear,
+        }
+    }
+
+    fn forward(self, z: &mut [f32]) {
+        match self {
+            Activation::Relu => {} // fused into the gemm epilogue
+            Activation::LeakyRelu(a) => z.iter_mut().for_each(|v| *v = if *v > 0.0 { *v } else { a * *v }),
+            Activation::Tanh => z.iter_mut().for_each(|v| *v = v.tanh()),
+            Activation::Sigmoid => z.iter_mut().for_each(|v| *v = 1.0 / (1.0 + (-*v).exp())),
+            Activation::Linear => {}
+        }
+    }
+
+    /// `grad *= act'(z)`, written in terms of the output `h = act(z)`.
+    fn backward(self, h: &[f32], grad: &mut [f32]) {
+        let it = grad.iter_mut().zip(h);
+        match self {
+            Activation::Relu => it.for_each(|(g, &h)| *g = if h > 0.0 { *g } else { 0.0 }),
+            Activation::LeakyRelu(a) => it.for_each(|(g, &h)| *g = if h > 0.0 { *g } else { a * *g }),
+            Activation::Tanh => it.for_each(|(g, &h)| *g *= 1.0 - h * h),
+            Activation::Sigmoid => it.for_each(|(g, &h)| *g *= h * (1.0 - h)),
+            Activation::Linear => {}
+        }
+    }
+}
+
+/// An MLP: weights `[in, out]` (`x W + b`, the seed's NumPy layout), biases `[out]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mlp {
+    /// Layer widths, input first (e.g. 784, 100, 100, 10).
+    pub widths: Vec<usize>,
+    /// Hidden activation.
+    pub act: Activation,
+    /// All parameters in one buffer: `W1, b1, W2, b2, ...`.
+    pub params: Vec<f32>,
+}
+
+/// Offsets of each layer's weight and bias in [`Mlp::params`].
+fn offsets(widths: &[usize]) -> Vec<(usize, usize)> {
+    let mut o = 0;
+    let mut v = Vec::new();
+    for w in widths.windows(2) {
+        let wo = o;
+        o += w[0] * w[1];
+        v.push((wo, o));
+        o += w[1];
+    }
+    v
+}
+
+impl Mlp {
+    /// Number of layers (weight matrices).
+    pub fn layers(&self) -> usize {
+        self.widths.len() - 1
+    }
+
+    /// Initializes every weight with `init` (layout `[in, out]`, stream `(seed, 2 l)`) and every bias with
+    /// `bias_init` (stream `(seed, 2 l + 1)`); `TorchDefaultBias` gets each layer's fan_in. Returns the
+    /// init report of each weight.
+    pub fn new(
+        widths: &[usize],
+        act: Activation,
+        init: Init,
+        bias_init: Init,
+        seed: u64,
+    ) -> Result<(Mlp, Vec<Explanation>), String> {
+        if widths.len() < 2 || widths.contains(&0) {
+            return Err(format!("layer widths {widths:?}: need at least two non-zero widths"));
+        }
+        let total: usize = widths.windows(2).map(|w| w[0] * w[1] + w[1]).sum();
+        let mut params = vec![0.0f32; total];
+        let mut reports = Vec::new();
+        for (l, (w, (wo, bo))) in widths.windows(2).zip(offsets(widths)).enumerate() {
+            let shape = [w[0], w[1]];
+            let (wbuf, rest) = params[wo..].split_at_mut(w[0] * w[1]);
+            let e = init
+                .fill_vec_into(&Stream::new(seed, 2 * l as u64), &shape, wbuf)
+                .map_err(|e| format!("layer {}: {e}", l + 1))?;
+            reports.push(e);
+            let bias = match bias_init {
+                Init::TorchDefaultBias { .. } => Init::TorchDefaultBias { fan_in: w[0] },
+                b => b,
+            };
+            bias.fill(&Stream::new(seed, 2 * l as u64 + 1), &[w[1]], Layout::Keras, &mut rest[..w[1]], &mut [])
+                .map_err(|e| format!("layer {} bias: {e}", l + 1))?;
+            debug_assert_eq!(bo, wo + w[0] * w[1]);
+        }
+        Ok((Mlp { widths: widths.to_vec(), act, params }, reports))
+    }
+
+    /// Layer `l`'s weight `[in, out]` and bias.
+    pub fn layer(&self, l: usize) -> (&[f32], &[f32]) {
+        let (wo, bo) = offsets(&self.widths)[l];
+        (&self.params[wo..bo], &self.params[bo..bo + self.widths[l + 1]])
+    }
+
+    /// Names and shapes of the parameters (`layer1.weight` `[in, out]`, `layer1.bias` `[out]`, ...), with
+    /// their ranges in [`Mlp::params`].
+    pub fn tensors(&self) -> Vec<(String, Vec<usize>, std::ops::Range<usize>)> {
+        let mut v = Vec::new();
+        for (l, (w, (wo, bo))) in self.widths.windows(2).zip(offsets(&self.widths)).enumerate() {
+            v.push((format!("layer{}.weight", l + 1), vec![w[0], w[1]], wo..bo));
+            v.push((format!("layer{}.bias", l + 1), vec![w[1]], bo..bo + w[1]));
+        }
+        v
+    }
+
+    /// Forward pass of `rows` examples; fills `acts` (one buffer per layer: hidden outputs, then logits).
+    pub fn forward(&self, x: &[f32], rows: usize, acts: &mut [Vec<f32>]) {
+        for l in 0..self.layers() {
+            let (din, dout) = (self.widths[l], self.widths[l + 1]);
+            let (w, b) = self.layer(l);
+            let (before, rest) = acts.split_at_mut(l);
+            let input: &[f32] = if l == 0 { x } else { &before[l - 1] };
+            let out = &mut rest[0];
+            out.resize(rows * dout, 0.0);
+            let hidden = l + 1 < self.layers();
+            let ep = if hidden && self.act == Activation::Relu { Epilogue::BiasRelu(b) } else { Epilogue::Bias(b) };
+            par_gemm(
+                MatRef::row_major(input, rows, din, din).expect("input shape"),
+                MatRef::row_major(w, din, dout, dout).expect("weight shape"),
+                out,
+                ep,
+            );
+            if hidden {
+                self.act.forward(out);
+            }
+        }
+    }
+
+    /// Predicted classes of `rows` examples.
+    pub fn predict(&self, x: &[f32], rows: usize, acts: &mut [Vec<f32>]) -> Vec<u8> {
+        self.forward(x, rows, acts);
+        let classes = *self.widths.last().expect("widths");
+        acts[self.layers() - 1]
+            .chunks_exact(classes)
+            .map(|z| {
+                z.iter().enumerate().fold((0, f32::NEG_INFINITY), |b, (i, &v)| if v > b.1 { (i, v) } else { b }).0 as u8
+            })
+            .collect()
+    }
+}
+
+/// Extension used by [`Mlp::new`]: fill a caller's buffer, allocating an orthogonal workspace if needed.
+trait FillInto {
+    fn fill_vec_into(&self, stream: &Stream, shape: &[usize], out: &mut [f32]) -> weightinit_core::Result<Explanation>;
+}
+
+impl FillInto for Init {
+    fn fill_vec_into(&self, stream: &Stream, shape: &[usize], out: &mut [f32]) -> weightinit_core::Result<Explanation> {
+        let mut ws = vec![0.0f64; self.workspace_len(shape)?];
+        self.fill(stream, shape, Layout::InOut, out, &mut ws)
+    }
+}
