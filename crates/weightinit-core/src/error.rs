@@ -60,6 +60,11 @@ pub enum Error {
         /// Elements given.
         actual: usize,
     },
+    /// An allocation the call needs (feature `alloc`) could not be made.
+    AllocationFailed {
+        /// Bytes asked for.
+        bytes: usize,
+    },
 }
 
 impl fmt::Display for Error {
@@ -83,6 +88,7 @@ impl fmt::Display for Error {
             Error::BufferTooSmall { needed, actual } => {
                 write!(f, "buffer holds {actual} elements, at least {needed} are needed")
             }
+            Error::AllocationFailed { bytes } => write!(f, "cannot allocate {bytes} bytes"),
         }
     }
 }

@@ -521,3 +521,36 @@ fn explanation_prints_a_report() {
         assert!(text.contains(needle), "{needle} missing from\n{text}");
     }
 }
+
+#[test]
+fn values_beyond_the_element_type_are_refused_not_filled_as_infinities() {
+    let s = Stream::new(1, 0);
+    let sentinel = 7.0f32;
+    for (init, shape) in [
+        (Init::Constant { value: 1e39 }, vec![3]),
+        (Init::XavierUniform { gain: 1e39 }, vec![4, 4]),
+        (Init::Orthogonal { gain: 1e39 }, vec![4, 4]),
+    ] {
+        let mut out = vec![sentinel; shape.iter().product()];
+        let mut ws = vec![0.0; init.workspace_len(&shape).unwrap()];
+        let e = init.fill::<f32>(&s, &shape, Layout::Torch, &mut out, &mut ws).unwrap_err();
+        assert!(matches!(e, Error::InvalidParameter { name: "values" | "value", .. }), "{init:?}: {e}");
+        assert!(out.iter().all(|&x| x == sentinel), "{init:?}: nothing is written");
+        assert!(init.fill_vec::<f32>(&s, &shape, Layout::Torch).is_err());
+        assert!(init.fill_range::<f32>(&s, &shape, Layout::Torch, 0, &mut out[..1]).is_err());
+        // The same values fit f64.
+        let (v, _) = init.fill_vec::<f64>(&s, &shape, Layout::Torch).unwrap();
+        assert!(v.iter().all(|x| x.is_finite()), "{init:?}");
+    }
+    // A gain whose bound overflows even f64 is refused by the report itself.
+    let e = Init::XavierUniform { gain: 1.7e308 }.explain(&[1, 1], Layout::Torch).unwrap_err();
+    assert!(matches!(e, Error::InvalidParameter { name: "values", .. }), "{e}");
+}
+
+#[test]
+fn an_allocation_that_cannot_be_made_is_a_typed_error() {
+    // 2^61 f32 values: the size fits usize, the allocation cannot be made (never an abort).
+    let e = Init::Zeros.fill_vec::<f32>(&Stream::new(1, 0), &[1 << 61], Layout::Torch).unwrap_err();
+    assert_eq!(e, Error::AllocationFailed { bytes: 1 << 63 });
+    assert_eq!(e.to_string(), format!("cannot allocate {} bytes", 1u64 << 63));
+}

@@ -223,7 +223,7 @@ pub struct WiBoundsArg(pub u32);
 
 enum_arg!(WiBoundsArg, wi_bounds { WI_BOUNDS_ABSOLUTE, WI_BOUNDS_STD_UNITS });
 
-/// The status argument of [`wi_status_str`], named `wi_status` in the header.
+/// The status argument of [`wi_status_str`](crate::wi_status_str), named `wi_status` in the header.
 #[repr(transparent)]
 #[derive(Debug, Clone, Copy)]
 pub struct WiStatusArg(pub u32);

@@ -141,7 +141,7 @@ fn compile_and_run_with(compiler: &str, std: &str, src: &str, sanitize: bool, ex
 #[test]
 fn c_program_gets_the_rust_bits_and_every_error_status() {
     if !have("cc") {
-        eprintln!("skipped: no C compiler (cc)");
+        skip("no C compiler (cc)");
         return;
     }
     compile_and_run("cc", "-std=c99", "api_test.c", false, "0 failed");
@@ -151,7 +151,7 @@ fn c_program_gets_the_rust_bits_and_every_error_status() {
 #[test]
 fn cpp_program_compiles_against_the_header() {
     if !have("c++") {
-        eprintln!("skipped: no C++ compiler (c++)");
+        skip("no C++ compiler (c++)");
         return;
     }
     compile_and_run("c++", "-std=c++17", "api_test.cpp", false, "0 failed");
@@ -164,8 +164,15 @@ fn cpp_program_compiles_against_the_header() {
 #[test]
 fn c_program_against_an_asan_instrumented_library() {
     let Some(lib) = std::env::var_os("WEIGHTINIT_ASAN_STATICLIB") else {
-        eprintln!("skipped: WEIGHTINIT_ASAN_STATICLIB is not set");
+        skip("WEIGHTINIT_ASAN_STATICLIB is not set");
         return;
     };
     compile_and_run_with("cc", "-std=c99", "api_test.c", true, "0 failed", Path::new(&lib));
+}
+
+/// Skips a test whose tool or data is missing, with a message; fails instead where everything is required
+/// (`WEIGHTINIT_REQUIRE_ALL=1`, set by `.ci/run`, which installs every tool).
+fn skip(why: &str) {
+    assert!(std::env::var_os("WEIGHTINIT_REQUIRE_ALL").is_none(), "required under .ci/run, but {why}");
+    eprintln!("skipped: {why}");
 }

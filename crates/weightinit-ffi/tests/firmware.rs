@@ -99,7 +99,7 @@ fn run_qemu(elf: &Path, log: &Path) -> String {
 #[test]
 fn rust_firmware_on_cortex_m4_matches_the_host_bit_for_bit() {
     if !tools_present() {
-        eprintln!("skipped: needs arm-none-eabi-gcc, qemu-system-arm and the thumbv7em-none-eabihf target");
+        skip("needs arm-none-eabi-gcc, qemu-system-arm and the thumbv7em-none-eabihf target");
         return;
     }
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../firmware/rust");
@@ -115,7 +115,7 @@ fn rust_firmware_on_cortex_m4_matches_the_host_bit_for_bit() {
 fn c_firmware_on_cortex_m4_matches_the_host_bit_for_bit() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     if !tools_present() {
-        eprintln!("skipped: needs arm-none-eabi-gcc, qemu-system-arm and the thumbv7em-none-eabihf target");
+        skip("needs arm-none-eabi-gcc, qemu-system-arm and the thumbv7em-none-eabihf target");
         return;
     }
     let out_dir = std::env::temp_dir().join(format!("weightinit-fw-{}", std::process::id()));
@@ -124,4 +124,11 @@ fn c_firmware_on_cortex_m4_matches_the_host_bit_for_bit() {
     let got = run_qemu(&out_dir.join("weightinit-firmware.elf"), &out_dir.join("semihosting.txt"));
     assert_eq!(got, expected(), "Cortex-M4 output differs from the host");
     eprintln!("cortex-m4 firmware output equals the host's:\n{got}");
+}
+
+/// Skips a test whose tool or data is missing, with a message; fails instead where everything is required
+/// (`WEIGHTINIT_REQUIRE_ALL=1`, set by `.ci/run`, which installs every tool).
+fn skip(why: &str) {
+    assert!(std::env::var_os("WEIGHTINIT_REQUIRE_ALL").is_none(), "required under .ci/run, but {why}");
+    eprintln!("skipped: {why}");
 }

@@ -5,15 +5,14 @@
 use weightinit_train::cli::{CliError, run};
 
 fn main() {
-    match run(std::env::args_os()) {
-        Ok(()) => {}
-        Err(CliError::Usage(msg)) => {
-            eprintln!("weightinit: error: {msg}");
-            std::process::exit(2);
-        }
-        Err(CliError::Failed(msg)) => {
-            eprintln!("weightinit: {msg}");
-            std::process::exit(1);
-        }
-    }
+    use std::io::Write;
+    let Err(e) = run(std::env::args_os()) else { return };
+    // One line on standard error (ignored if that fails too), then the exit code.
+    let mut err = std::io::stderr().lock();
+    let _ = match &e {
+        CliError::Usage(msg) => writeln!(err, "weightinit: error: {msg}"),
+        CliError::Failed(msg) => writeln!(err, "weightinit: {msg}"),
+        CliError::BrokenPipe => Ok(()),
+    };
+    std::process::exit(e.exit_code());
 }

@@ -45,7 +45,7 @@ pub fn par_gemm(a: MatRef<'_, f32>, b: MatRef<'_, f32>, c: &mut [f32], ep: Epilo
 /// Every thread of the pool takes part (one [`rayon::broadcast`]) and, once no task is left, spins until
 /// every other thread is done too, instead of going back to rayon's idle loop: an idle rayon thread sleeps
 /// after a few microseconds, and waking it for the next phase took 9 to 107 us on this 2-core VM (a
-/// training step is ~400 us). The spin turns to `yield_now` after [`SPIN_FOR`], so an oversubscribed pool
+/// training step is ~400 us). The spin turns to `yield_now` after `SPIN_FOR` (200 us), so an oversubscribed pool
 /// (more threads than cores) still makes progress.
 ///
 /// Measured against one rayon fork-join per phase (same shares, interleaved in one process, 2 threads,

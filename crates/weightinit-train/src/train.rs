@@ -150,8 +150,8 @@ fn permutation(n: usize, seed: u64, epoch: usize) -> Vec<usize> {
 pub fn train(cfg: &TrainConfig, train: &Dataset, val: &Dataset, test: Option<&Dataset>) -> Result<TrainResult, String> {
     if cfg.layers.first() != Some(&train.features) {
         return Err(format!(
-            "--layers starts with {:?} but the data has {} features per example",
-            cfg.layers.first(),
+            "--layers starts with {} but the data has {} features per example",
+            cfg.layers.first().map_or("nothing".to_string(), |w| w.to_string()),
             train.features
         ));
     }

@@ -53,12 +53,26 @@ fn sigkill_during_save_never_leaves_a_partial_file() {
     assert!(run().status().unwrap().success());
     let full = t.elapsed();
     assert!(complete(&std::fs::read(&out).unwrap()));
-    let (mut kept_old, mut got_new) = (0, 0);
-    for i in 0..24 {
+    let temporaries = || -> Vec<std::path::PathBuf> {
+        let mut v: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "tmp"))
+            .collect();
+        v.sort();
+        v
+    };
+    let (mut kept_old, mut got_new, mut mid_write) = (0, 0, 0);
+    // Kill times over the last 60% of a run, where training ends and the file is written; if no kill landed
+    // mid-write (a temporary file left behind), more kills aimed at the last 10%.
+    for i in 0..72 {
+        if i >= 24 && mid_write > 0 {
+            break;
+        }
+        let frac = if i < 24 { 0.4 + 0.6 * i as f64 / 23.0 } else { 0.9 + 0.15 * ((i - 24) % 12) as f64 / 11.0 };
         std::fs::write(&out, &old).unwrap();
         let mut child = run().spawn().unwrap();
-        // Kill times spread over the last 60% of a run, where training ends and the file is written.
-        let at = full.mul_f64(0.4 + 0.6 * i as f64 / 23.0);
+        let at = full.mul_f64(frac);
         std::thread::sleep(at);
         let _ = Command::new("kill").args(["-9", &child.id().to_string()]).status();
         let _ = child.wait();
@@ -69,10 +83,19 @@ fn sigkill_during_save_never_leaves_a_partial_file() {
             assert!(complete(&bytes), "kill {i} at {at:?} left a partial file of {} bytes", bytes.len());
             got_new += 1;
         }
-        // No temporary file is left visible under the output's name.
+        if !temporaries().is_empty() {
+            mid_write += 1;
+        }
+        // The output's name always holds a whole file.
         assert!(out.exists());
         std::thread::sleep(Duration::from_millis(5));
     }
-    eprintln!("24 kills over {full:?}: {kept_old} left the old file, {got_new} a complete new one");
+    eprintln!("kills over {full:?}: {kept_old} left the old file, {got_new} a complete new one, {mid_write} mid-write");
     assert!(kept_old > 0, "no kill landed before the save finished");
+    assert!(mid_write > 0, "no kill landed while the file was being written");
+    // The next write removes the killed writers' temporary files.
+    assert!(run().status().unwrap().success());
+    assert!(complete(&std::fs::read(&out).unwrap()));
+    assert_eq!(temporaries(), Vec::<std::path::PathBuf>::new(), "temporary files left behind");
+    let _ = std::fs::remove_dir_all(&dir);
 }

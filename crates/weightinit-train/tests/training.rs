@@ -76,7 +76,7 @@ fn results_do_not_depend_on_the_thread_count() {
 fn he_reaches_95_percent_on_the_official_test_set() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/mnist-t10k");
     if !dir.is_dir() {
-        eprintln!("skipped: the official MNIST test set ({}) is absent", dir.display());
+        skip(&format!("the official MNIST test set ({}) is absent", dir.display()));
         return;
     }
     let test = load_dir(&dir, &["t10k"]).unwrap();
@@ -185,4 +185,11 @@ fn train_step_first_layer_halves_give_the_plain_loss_and_its_gradient() {
             assert!((g - fd).abs() <= 1e-3 + 0.02 * fd.abs(), "f {f} param {p}: gradient {g}, finite difference {fd}");
         }
     }
+}
+
+/// Skips a test whose tool or data is missing, with a message; fails instead where everything is required
+/// (`WEIGHTINIT_REQUIRE_ALL=1`, set by `.ci/run`, which installs every tool).
+fn skip(why: &str) {
+    assert!(std::env::var_os("WEIGHTINIT_REQUIRE_ALL").is_none(), "required under .ci/run, but {why}");
+    eprintln!("skipped: {why}");
 }

@@ -8,5 +8,7 @@ pub mod table;
 
 pub use fan::{FanMode, Fans, Layout, fans, numel};
 pub use gain::{Nonlinearity, gain};
-pub use scheme::{Explanation, FLAX_DENSE, Init, KERAS_DENSE, LayerDefaults, Values, VsDistribution, torch_layer};
+pub use scheme::{
+    Explanation, FLAX_DENSE, Init, KERAS_DENSE, LayerDefaults, Values, VsDistribution, check_fits, torch_layer,
+};
 pub use table::{SCHEMES, Scheme, SchemeId, SchemeParams, TrainValue, scheme};

@@ -274,6 +274,34 @@ pub fn truncated_normal_std(mean: f64, std: f64, a: f64, b: f64) -> f64 {
     std * libm::sqrt(var.max(0.0))
 }
 
+/// Errors unless every value `e` describes is finite in `T`: a bound (or constant) beyond `T::MAX` would
+/// fill infinities (`f32` holds magnitudes up to 3.4e38). Unbounded normals are checked by
+/// [`Normal::new`].
+pub fn check_fits<T: Float>(e: &Explanation) -> Result<()> {
+    if let Values::Constant { value } = e.values
+        && libm::fabs(value) > T::MAX.to_f64()
+    {
+        return Err(Error::InvalidParameter { name: "value", reason: "outside the float type's range" });
+    }
+    if e.bound.unwrap_or(0.0) > T::MAX.to_f64() {
+        return Err(Error::InvalidParameter {
+            name: "values",
+            reason: "exceed the element type's range (the tensor would hold infinities)",
+        });
+    }
+    Ok(())
+}
+
+/// A vector of `n` zeros, or [`Error::AllocationFailed`] (never an abort).
+#[cfg(feature = "alloc")]
+fn try_zeros<T: Float>(n: usize) -> Result<alloc::vec::Vec<T>> {
+    let bytes = n.checked_mul(core::mem::size_of::<T>()).ok_or(Error::SizeOverflow)?;
+    let mut v = alloc::vec::Vec::new();
+    v.try_reserve_exact(n).map_err(|_| Error::AllocationFailed { bytes })?;
+    v.resize(n, T::ZERO);
+    Ok(v)
+}
+
 /// Fills the fan fields of `e` for `shape` in `layout` and returns the fan of `mode`.
 fn with_fans(e: &mut Explanation, shape: &[usize], layout: Layout, mode: FanMode) -> Result<f64> {
     let f = fans(shape, layout)?;
@@ -327,7 +355,8 @@ impl Init {
     pub const XAVIER_NORMAL: Init = Init::XavierNormal { gain: 1.0 };
 
     /// The init report for `shape` and `layout`: fans, gain, distribution, std, bound and formula. Checks
-    /// every parameter and the shape, so a `fill` with the same arguments can only fail on buffers.
+    /// every parameter and the shape, so a `fill` with the same arguments can only fail on buffers or on values
+    /// that do not fit its element type ([`check_fits`]: `f32` holds magnitudes up to 3.4e38).
     ///
     /// ```
     /// use weightinit_core::init::{Init, Layout, Values};
@@ -368,6 +397,13 @@ impl Init {
                 self.explain_structured(shape, &mut e)?
             }
             SchemeId::TorchLinear | SchemeId::TorchBias => self.explain_torch(shape, &mut e)?,
+        }
+        // Finite parameters can still overflow once scaled (a gain of 1.7e308 times sqrt(3)).
+        if !e.std.is_finite() || e.bound.is_some_and(|b| !b.is_finite()) {
+            return Err(Error::InvalidParameter {
+                name: "values",
+                reason: "overflow: the std or bound they imply is not a finite number",
+            });
         }
         Ok(e)
     }
@@ -601,6 +637,7 @@ impl Init {
         workspace: &mut [f64],
     ) -> Result<Explanation> {
         let e = self.explain(shape, layout)?;
+        check_fits::<T>(&e)?;
         let n = numel(shape)?;
         if out.len() != n {
             return Err(Error::LengthMismatch { expected: n, actual: out.len() });
@@ -639,9 +676,10 @@ impl Init {
         shape: &[usize],
         layout: Layout,
     ) -> Result<(alloc::vec::Vec<T>, Explanation)> {
-        self.explain(shape, layout)?;
-        let mut out = alloc::vec![T::ZERO; numel(shape)?];
-        let mut ws = alloc::vec![0.0f64; self.workspace_len(shape)?];
+        let e = self.explain(shape, layout)?;
+        check_fits::<T>(&e)?;
+        let mut out = try_zeros::<T>(numel(shape)?)?;
+        let mut ws = try_zeros::<f64>(self.workspace_len(shape)?)?;
         let e = self.fill(stream, shape, layout, &mut out, &mut ws)?;
         Ok((out, e))
     }
@@ -659,6 +697,7 @@ impl Init {
         out: &mut [T],
     ) -> Result<Explanation> {
         let e = self.explain(shape, layout)?;
+        check_fits::<T>(&e)?;
         let n = numel(shape)?;
         match offset.checked_add(out.len()) {
             Some(end) if end <= n => {}

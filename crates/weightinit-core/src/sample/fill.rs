@@ -100,6 +100,10 @@ impl Stream {
 #[cfg(feature = "std")]
 const PIECES_PER_THREAD: usize = 8;
 
+/// Most threads a `fill_*_parallel` call starts (larger requests are capped; the bits do not depend on it).
+#[cfg(feature = "std")]
+pub const MAX_THREADS: usize = 1024;
+
 #[cfg(feature = "std")]
 impl Stream {
     /// Runs `fill` over `out` on `threads` (>= 1) threads (the caller's and `threads - 1` spawned), in
@@ -117,7 +121,8 @@ impl Stream {
         use core::sync::atomic::{AtomicUsize, Ordering};
         use std::sync::Mutex;
         Stream::check_range(offset, out.len())?;
-        let threads = threads.max(1);
+        // More threads than pieces of work, or than the OS will start, only cost: at most MAX_THREADS.
+        let threads = threads.clamp(1, MAX_THREADS);
         let len = out.len() as u64;
         if threads == 1 || len <= BLOCK_LEN {
             return fill(offset, out);
@@ -151,7 +156,10 @@ impl Stream {
             }
         };
         std::thread::scope(|s| {
-            let helpers: std::vec::Vec<_> = (1..threads.min(parts.len())).map(|_| s.spawn(work)).collect();
+            // A thread the OS refuses to start is not needed: the others claim its pieces.
+            let helpers: std::vec::Vec<_> = (1..threads.min(parts.len()))
+                .map_while(|_| std::thread::Builder::new().spawn_scoped(s, work).ok())
+                .collect();
             work();
             for h in helpers {
                 if let Err(p) = h.join() {

@@ -9,6 +9,8 @@
 pub mod box_muller;
 pub mod bulk;
 mod fill;
+#[cfg(feature = "std")]
+pub use fill::MAX_THREADS;
 pub mod normal;
 pub mod truncated;
 pub mod uniform;

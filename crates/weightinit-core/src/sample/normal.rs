@@ -11,13 +11,13 @@ use crate::stream::BlockRng;
 /// How standard normals are produced. Both are exact; they give different values for the same stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum NormalMethod {
-    /// The ziggurat ([`ziggurat`](crate::sample::ziggurat)): fastest scalar method, variable consumption.
+    /// The ziggurat ([`ziggurat::standard_normal_f64`]): fastest scalar method, variable consumption.
     #[default]
     Ziggurat,
-    /// Box-Muller ([`box_muller`](crate::sample::box_muller)): a fixed number of bits per pair of values.
+    /// Box-Muller ([`box_muller::pair_f64`]): a fixed number of bits per pair of values.
     BoxMuller,
     /// Box-Muller with the portable f32 polynomials of [`math`](crate::simd::math) on the 16-lane block
-    /// generators ([`bulk`](crate::sample::bulk)): the vectorized bulk path (explicit AVX-512 / AVX2 kernels
+    /// generators ([`bulk::normal_f32`]): the vectorized bulk path (explicit AVX-512 / AVX2 kernels
     /// chosen at run time), identical bits on every CPU and instruction set. The default of [`Stream::fill_normal`](crate::Stream::fill_normal) for `f32`. In
     /// `f64` the values are the f32 ones widened. Over a user generator, each 64-bit draw gives one value.
     BoxMullerPoly,

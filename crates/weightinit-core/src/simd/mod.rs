@@ -1,6 +1,6 @@
 //! The floor of the core: instruction-set detection, [`fmaf`], the lane-wise vector math of the bulk
-//! samplers ([`math`]: the portable [`Lanes16`](math::Lanes16) and [`Scalar`](math::Scalar), and the x86-64
-//! AVX-512 / AVX2 tokens), the [`Wide`](wide::Wide) lane operations (generators in registers, streaming
+//! samplers ([`math`]: the portable [`Lanes16`] and [`Scalar`], and the x86-64
+//! AVX-512 / AVX2 tokens), the [`Wide`] lane operations (generators in registers, streaming
 //! and compressed stores) and the gemm microkernels' intrinsics. It knows no streams, samplers,
 //! initializers or kernels.
 //!

@@ -34,7 +34,7 @@ pub fn step_words(x: &[u64; LANES]) -> ([u32; LANES], [u32; LANES]) {
 }
 
 /// What the explicit SIMD bulk bodies need beyond [`Math`]: the 16 lane generators in registers, stores
-/// and a masked scatter. Implemented by the x86-64 tokens in `simd`; the portable path keeps [`LaneRng`].
+/// and a masked scatter. Implemented by the x86-64 tokens and by [`Lanes16`] (plain arrays, vectorized by the compiler).
 pub trait Wide: Math {
     /// 16 u64 lanes.
     type W: Copy;

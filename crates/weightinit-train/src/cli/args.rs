@@ -50,10 +50,10 @@ pub(super) struct CommonTrain {
     #[arg(long, default_value_t = 128)]
     pub(super) batch: usize,
     /// Learning rate.
-    #[arg(long, default_value_t = 0.2)]
+    #[arg(long, default_value_t = 0.2, allow_hyphen_values = true)]
     pub(super) lr: f32,
     /// Momentum (SGD).
-    #[arg(long, default_value_t = 0.9)]
+    #[arg(long, default_value_t = 0.9, allow_hyphen_values = true)]
     pub(super) momentum: f32,
     /// Optimizer.
     #[arg(long, value_enum, default_value_t = OptimizerArg::Sgd)]
@@ -305,6 +305,18 @@ pub(super) fn load_data(c: &CommonTrain) -> Result<Data, CliError> {
     Ok(Data { train, val, test, source })
 }
 
+/// The first width of `--layers` must be the data's features per example (checked before any output).
+pub(super) fn check_input_width(layers: &[usize], d: &Data) -> Result<(), CliError> {
+    match layers.first() {
+        Some(&w) if w == d.train.features => Ok(()),
+        first => Err(usage(format!(
+            "--layers starts with {} but the data has {} features per example",
+            first.map_or("nothing".to_string(), |w| w.to_string()),
+            d.train.features
+        ))),
+    }
+}
+
 pub(super) fn config(c: &CommonTrain, init_name: &str, act: Activation) -> Result<TrainConfig, CliError> {
     let layers = parse_dims(&c.layers, "--layers").map_err(usage)?;
     if layers.len() < 2 {
@@ -327,9 +339,20 @@ pub(super) fn config(c: &CommonTrain, init_name: &str, act: Activation) -> Resul
     }
     let threads = match c.threads {
         Some(0) => return Err(usage("invalid --threads 0: expected a positive integer")),
+        Some(t) if t > super::max_threads() => {
+            return Err(usage(format!(
+                "invalid --threads {t}: at most {} here (4 per logical core; results do not depend on it)",
+                super::max_threads()
+            )));
+        }
         Some(t) => t,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
+    let params = crate::model::param_count(&layers)
+        .ok_or_else(|| usage(format!("invalid --layers '{}': the parameter count overflows", c.layers)))?;
+    // Parameters, gradient and two optimizer state buffers, plus the batch's activations and gradients.
+    let acts: u128 = layers.iter().map(|&w| w as u128).sum::<u128>() * c.batch as u128 * 3;
+    super::check_memory((params as u128 * 4 + acts) * 4, &format!("--layers {}", c.layers))?;
     let init = parse_train_scheme(init_name, act).map_err(usage)?;
     let bias_init = if init == Init::TorchDefaultWeight { Init::TorchDefaultBias { fan_in: 0 } } else { Init::Zeros };
     Ok(TrainConfig {

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::args::{CommonTrain, activation, config, load_data};
+use super::args::{CommonTrain, activation, check_input_width, config, load_data};
 use super::json::write_json;
-use super::{CliError, usage};
+use super::{CliError, check_writable, note, say, usage};
 use crate::io::write_atomic;
 use crate::report::json::result_json;
 use crate::{experiments, report};
@@ -34,20 +34,26 @@ pub(super) fn run(a: CompareArgs) -> Result<(), CliError> {
         return Err(usage("invalid --schemes '': expected a comma-separated list such as he-normal,xavier-normal"));
     }
     let cfgs = names.iter().map(|n| config(&a.common, n, act)).collect::<Result<Vec<_>, _>>()?;
+    // Destinations first: a folder or file that cannot be written is an error before any training.
+    if let Some(p) = &a.json {
+        check_writable(p, "--json")?;
+    }
+    std::fs::create_dir_all(&a.out).map_err(|e| CliError::Failed(format!("--out {}: {e}", a.out.display())))?;
+    check_writable(&a.out.join("loss.svg"), "--out")?;
     let d = load_data(&a.common)?;
+    check_input_width(&cfgs[0].layers, &d)?;
     if !a.common.quiet {
-        eprintln!("data: {}; {} threads; {} epochs per scheme", d.source, cfgs[0].threads, a.common.epochs);
+        note(&format!("data: {}; {} threads; {} epochs per scheme", d.source, cfgs[0].threads, a.common.epochs));
     }
     let results = experiments::compare(&cfgs, &d.train, &d.val, d.test.as_ref()).map_err(usage)?;
-    print!("{}", report::table(&results));
-    std::fs::create_dir_all(&a.out).map_err(|e| CliError::Failed(format!("{}: {e}", a.out.display())))?;
+    say(&report::table(&results))?;
     for (name, svg) in
         [("loss.svg", report::loss_svg(&results)), ("activation-std.svg", report::activation_svg(&results))]
     {
         let p = a.out.join(name);
         write_atomic(&p, svg.as_bytes()).map_err(|e| CliError::Failed(format!("{}: {e}", p.display())))?;
     }
-    println!("plots: {} and {}", a.out.join("loss.svg").display(), a.out.join("activation-std.svg").display());
+    say(&format!("plots: {} and {}\n", a.out.join("loss.svg").display(), a.out.join("activation-std.svg").display()))?;
     if let Some(p) = &a.json {
         let v = serde_json::json!({
             "data": d.source,

@@ -2,8 +2,10 @@
 
 use clap::Args;
 
-use super::args::SchemeArgs;
-use super::{CliError, core_err};
+use weightinit_core::init::check_fits;
+
+use super::args::{DtypeArg, SchemeArgs};
+use super::{CliError, core_err, say};
 use crate::report::json::explanation_json;
 
 #[derive(Args, Debug)]
@@ -13,16 +15,24 @@ pub(super) struct ExplainArgs {
     /// Print JSON.
     #[arg(long)]
     pub(super) json: bool,
+    /// Element type the values must fit (as `init --dtype`).
+    #[arg(long, value_enum, default_value_t = DtypeArg::F32)]
+    pub(super) dtype: DtypeArg,
 }
 
 pub(super) fn run(a: ExplainArgs) -> Result<(), CliError> {
     let shape = a.scheme.shape()?;
     let e = a.scheme.init()?.explain(&shape, a.scheme.layout()).map_err(core_err)?;
+    // The same refusal as `init`: values that do not fit the element type.
+    match a.dtype {
+        DtypeArg::F32 => check_fits::<f32>(&e),
+        DtypeArg::F64 => check_fits::<f64>(&e),
+    }
+    .map_err(core_err)?;
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&explanation_json(&e)).expect("json"));
+        say(&(serde_json::to_string_pretty(&explanation_json(&e)).expect("json") + "\n"))?;
     } else {
-        println!("shape        {shape:?}");
-        println!("{e}");
+        say(&format!("shape        {shape:?}\n{e}\n"))?;
     }
     Ok(())
 }

@@ -4,10 +4,11 @@ use std::path::PathBuf;
 
 use clap::Args;
 use weightinit_core::Stream;
+use weightinit_core::init::{check_fits, numel};
 
 use super::args::{DtypeArg, SchemeArgs};
-use super::{CliError, core_err};
-use crate::io::{TensorData, npy_bytes, write_atomic};
+use super::{CliError, check_memory, check_writable, core_err};
+use crate::io::{TensorData, write_npy};
 
 #[derive(Args, Debug)]
 pub(super) struct InitArgs {
@@ -31,16 +32,26 @@ pub(super) fn run(a: InitArgs) -> Result<(), CliError> {
     let shape = a.scheme.shape()?;
     let init = a.scheme.init()?;
     let layout = a.scheme.layout();
+    let e = init.explain(&shape, layout).map_err(core_err)?;
+    let elem = match a.dtype {
+        DtypeArg::F32 => check_fits::<f32>(&e).map(|()| 4u128),
+        DtypeArg::F64 => check_fits::<f64>(&e).map(|()| 8u128),
+    }
+    .map_err(core_err)?;
+    let n = numel(&shape).map_err(core_err)?;
+    let ws = init.workspace_len(&shape).map_err(core_err)?;
+    check_memory(n as u128 * elem + ws as u128 * 8, "the tensor and its workspace")?;
+    check_writable(&a.out, "--out")?;
     let stream = Stream::new(a.seed, a.key);
-    let bytes = match a.dtype {
+    let written = match a.dtype {
         DtypeArg::F32 => {
             let (v, _) = init.fill_vec::<f32>(&stream, &shape, layout).map_err(core_err)?;
-            npy_bytes(TensorData::F32(&v), &shape)
+            write_npy(&a.out, TensorData::F32(&v), &shape)
         }
         DtypeArg::F64 => {
             let (v, _) = init.fill_vec::<f64>(&stream, &shape, layout).map_err(core_err)?;
-            npy_bytes(TensorData::F64(&v), &shape)
+            write_npy(&a.out, TensorData::F64(&v), &shape)
         }
     };
-    write_atomic(&a.out, &bytes).map_err(|e| CliError::Failed(format!("{}: {e}", a.out.display())))
+    written.map_err(|e| CliError::Failed(format!("--out {}: {e}", a.out.display())))
 }

@@ -37,13 +37,84 @@ enum Cmd {
     Explain(explain::ExplainArgs),
 }
 
-/// A usage error (exit 2) or a failure (exit 1).
+/// A usage error (exit 2), a failure (exit 1), or a closed standard output (exit 141, quietly).
 #[derive(Debug)]
 pub enum CliError {
     /// Bad arguments: exit code 2.
     Usage(String),
     /// The work failed (I/O, divergence of `train`): exit code 1.
     Failed(String),
+    /// Standard output was closed by its reader (`| head`): exit quietly with 141 (128 + SIGPIPE), as a
+    /// Unix tool killed by SIGPIPE does.
+    BrokenPipe,
+}
+
+impl CliError {
+    /// The process exit code.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            CliError::Usage(_) => 2,
+            CliError::Failed(_) => 1,
+            CliError::BrokenPipe => 141,
+        }
+    }
+}
+
+/// Writes `text` to standard output: a closed pipe is [`CliError::BrokenPipe`], any other failure (a full
+/// disk) a one-line error; never a panic.
+pub(crate) fn say(text: &str) -> Result<(), CliError> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(|e| match e.kind() {
+        std::io::ErrorKind::BrokenPipe => CliError::BrokenPipe,
+        _ => CliError::Failed(format!("cannot write to standard output: {e}")),
+    })
+}
+
+/// Writes an informational line to standard error, ignoring failures (it is not the command's output).
+pub(crate) fn note(text: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
+}
+
+/// Most worker threads a command accepts: four per logical core (results do not depend on the count, and
+/// threads beyond the cores only wait for each other).
+pub fn max_threads() -> usize {
+    4 * std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Errors (exit 2) when `bytes` of memory for `what` are more than the machine has available now
+/// (`MemAvailable` of `/proc/meminfo`; where that cannot be read, only the address space limits it), so
+/// a shape too large is a one-line error instead of an allocation abort.
+pub(crate) fn check_memory(bytes: u128, what: &str) -> Result<(), CliError> {
+    let available = std::fs::read_to_string("/proc/meminfo").ok().and_then(|t| {
+        let line = t.lines().find(|l| l.starts_with("MemAvailable:"))?;
+        line.split_whitespace().nth(1)?.parse::<u128>().ok().map(|kib| kib * 1024)
+    });
+    let limit = available.unwrap_or(isize::MAX as u128);
+    if bytes > limit {
+        let gib = |b: u128| b as f64 / (1u64 << 30) as f64;
+        return Err(usage(format!("{what} needs {:.1} GiB of memory, {:.1} GiB is available", gib(bytes), gib(limit))));
+    }
+    Ok(())
+}
+
+/// Checks before any work that `path` can be written: its folder exists and takes a new file (created and
+/// removed again). The error names the path and the flag.
+pub(crate) fn check_writable(path: &std::path::Path, flag: &str) -> Result<(), CliError> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let name = path.file_name().ok_or_else(|| usage(format!("invalid {flag} '{}': no file name", path.display())))?;
+    if path.is_dir() {
+        return Err(usage(format!("invalid {flag} '{}': is a folder", path.display())));
+    }
+    let probe = dir.join(format!(".{}.{}.probe", name.to_string_lossy(), std::process::id()));
+    match std::fs::File::create(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(e) => Err(CliError::Failed(format!("{flag} {}: cannot write there: {e}", path.display()))),
+    }
 }
 
 pub(crate) fn usage(s: impl Into<String>) -> CliError {
@@ -60,14 +131,16 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<(), Cli
         Ok(c) => c,
         Err(e) => {
             use clap::error::ErrorKind;
-            if matches!(
-                e.kind(),
-                ErrorKind::DisplayHelp
-                    | ErrorKind::DisplayVersion
-                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
-            ) {
-                let _ = e.print();
-                return Ok(());
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                return say(&e.to_string());
+            }
+            if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                // No command: the usage on standard error, exit 2.
+                let mut cmd = <Cli as clap::CommandFactory>::command();
+                return Err(usage(format!(
+                    "no command given; {} (see weightinit --help)",
+                    cmd.render_usage().to_string().trim()
+                )));
             }
             // One line: clap's message without its usage and hint lines.
             let text = e.to_string();

@@ -4,9 +4,9 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::args::{CommonTrain, activation, config, load_data};
+use super::args::{CommonTrain, activation, check_input_width, config, load_data};
 use super::json::write_json;
-use super::{CliError, usage};
+use super::{CliError, check_writable, note, say, usage};
 use crate::io::{npz_bytes, safetensors_bytes, write_atomic};
 use crate::report::json::result_json;
 use crate::train::{TrainResult, train};
@@ -52,33 +52,49 @@ fn save_model(path: &Path, format: SaveFormat, r: &TrainResult) -> Result<(), Cl
     let bytes = match format {
         SaveFormat::Safetensors => safetensors_bytes(&tensors),
         SaveFormat::Npz => npz_bytes(&tensors),
-    };
+    }
+    .map_err(|e| CliError::Failed(format!("--save {}: {e}", path.display())))?;
     write_atomic(path, &bytes).map_err(|e| CliError::Failed(format!("{}: {e}", path.display())))
 }
 
-pub(super) fn print_result(r: &TrainResult) {
+pub(super) fn print_result(r: &TrainResult) -> Result<(), CliError> {
+    use std::fmt::Write as _;
+    let mut s = String::new();
     for e in &r.epochs {
-        println!("epoch {:>3}  train loss {:.4}  val accuracy {:.2}%", e.epoch, e.train_loss, 100.0 * e.val_accuracy);
+        let _ = writeln!(
+            s,
+            "epoch {:>3}  train loss {:.4}  val accuracy {:.2}%",
+            e.epoch,
+            e.train_loss,
+            100.0 * e.val_accuracy
+        );
     }
     if let Some(d) = &r.divergence {
-        println!("DIVERGED at epoch {} step {} (loss {})", d.epoch, d.step, d.loss);
+        let _ = writeln!(s, "DIVERGED at epoch {} step {} (loss {})", d.epoch, d.step, d.loss);
     }
     if let Some(t) = r.test_accuracy {
-        println!("test accuracy {:.2}%", 100.0 * t);
+        let _ = writeln!(s, "test accuracy {:.2}%", 100.0 * t);
     }
-    println!("{:.0} samples/s", r.samples_per_second);
+    let _ = writeln!(s, "{:.0} samples/s", r.samples_per_second);
+    say(&s)
 }
 
 pub(super) fn run(a: TrainArgs) -> Result<(), CliError> {
     let act = activation(&a.common)?;
     let cfg = config(&a.common, &a.init, act)?;
     let save = a.save.as_deref().map(|p| SaveFormat::of(p).map(|f| (p, f))).transpose()?;
+    for (path, flag) in [(a.save.as_deref(), "--save"), (a.json.as_deref(), "--json")] {
+        if let Some(p) = path {
+            check_writable(p, flag)?;
+        }
+    }
     let d = load_data(&a.common)?;
+    check_input_width(&cfg.layers, &d)?;
     if !a.common.quiet {
-        eprintln!("data: {}; {} threads", d.source, cfg.threads);
+        note(&format!("data: {}; {} threads", d.source, cfg.threads));
     }
     let r = train(&cfg, &d.train, &d.val, d.test.as_ref()).map_err(usage)?;
-    print_result(&r);
+    print_result(&r)?;
     if let Some(p) = &a.json {
         write_json(p, &result_json(&r))?;
     }

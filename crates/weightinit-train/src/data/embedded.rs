@@ -16,7 +16,8 @@ pub const TRAIN_LEN: usize = 9000;
 pub fn all() -> Dataset {
     let img = parse(IMAGES, Path::new("<embedded images>"), 3).expect("embedded images are valid IDX");
     let lab = parse(LABELS, Path::new("<embedded labels>"), 1).expect("embedded labels are valid IDX");
-    Dataset::from_idx(img, lab, Path::new("<embedded>")).expect("embedded data set is consistent")
+    Dataset::from_idx(img, lab, Path::new("<embedded images>"), Path::new("<embedded labels>"))
+        .expect("embedded data set is consistent")
 }
 
 /// (training set, validation set): digits 0..9000 and 9000..10000.

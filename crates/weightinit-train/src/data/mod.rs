@@ -31,20 +31,29 @@ impl Dataset {
     }
 
     /// Builds from parsed image (`[n, rows, cols]`) and label (`[n]`) arrays; `what` names them in errors.
-    pub fn from_idx(images: idx::IdxArray, labels: idx::IdxArray, what: &Path) -> Result<Dataset, IdxError> {
-        let bad = |problem: String| IdxError::Invalid { path: what.to_path_buf(), problem };
+    pub fn from_idx(
+        images: idx::IdxArray,
+        labels: idx::IdxArray,
+        images_path: &Path,
+        labels_path: &Path,
+    ) -> Result<Dataset, IdxError> {
+        let bad = |path: &Path, problem: String| IdxError::Invalid { path: path.to_path_buf(), problem };
         if images.dims.len() != 3 {
-            return Err(bad(format!("images have {} dimensions, expected 3", images.dims.len())));
+            return Err(bad(images_path, format!("images have {} dimensions, expected 3", images.dims.len())));
         }
         let (n, features) = (images.dims[0], images.dims[1] * images.dims[2]);
         if labels.dims != [n] {
-            return Err(bad(format!("{n} images but labels of shape {:?}", labels.dims)));
+            let shape: Vec<String> = labels.dims.iter().map(|d| d.to_string()).collect();
+            return Err(bad(
+                labels_path,
+                format!("labels of shape [{}], the images file holds {n} images", shape.join(", ")),
+            ));
         }
         if let Some(&l) = labels.data.iter().find(|&&l| l > 9) {
-            return Err(bad(format!("label {l} is not a digit class 0..9")));
+            return Err(bad(labels_path, format!("label {l} is not a digit class 0..9")));
         }
         if n == 0 {
-            return Err(bad("no examples".into()));
+            return Err(bad(images_path, "no examples".into()));
         }
         let images = images.data.iter().map(|&p| p as f32 / 255.0).collect();
         Ok(Dataset { images, labels: labels.data, features })
@@ -82,5 +91,5 @@ pub fn load_dir(dir: &Path, prefixes: &[&str]) -> Result<Dataset, String> {
     })?;
     let images = read(&img, 3).map_err(|e| e.to_string())?;
     let labels = read(&lab, 1).map_err(|e| e.to_string())?;
-    Dataset::from_idx(images, labels, &img).map_err(|e| e.to_string())
+    Dataset::from_idx(images, labels, &img, &lab).map_err(|e| e.to_string())
 }

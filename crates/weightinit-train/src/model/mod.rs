@@ -1,5 +1,5 @@
 //! A multilayer perceptron built on weightinit-core's kernels and initializers: the activations, the
-//! parameters and their initialization, inference; one training step in [`step`].
+//! parameters and their initialization, inference; one training step in `step.rs` ([`Mlp::train_step`]).
 
 mod step;
 
@@ -88,6 +88,11 @@ pub struct Mlp {
     pub params: Vec<f32>,
 }
 
+/// The number of parameters (weights and biases) of an MLP with `widths`, or None if it overflows.
+pub fn param_count(widths: &[usize]) -> Option<usize> {
+    widths.windows(2).try_fold(0usize, |acc, w| w[0].checked_mul(w[1])?.checked_add(w[1])?.checked_add(acc))
+}
+
 /// Offsets of each layer's weight and bias in [`Mlp::params`].
 fn offsets(widths: &[usize]) -> Vec<(usize, usize)> {
     let mut o = 0;
@@ -120,8 +125,13 @@ impl Mlp {
         if widths.len() < 2 || widths.contains(&0) {
             return Err(format!("layer widths {widths:?}: need at least two non-zero widths"));
         }
-        let total: usize = widths.windows(2).map(|w| w[0] * w[1] + w[1]).sum();
-        let mut params = vec![0.0f32; total];
+        let total =
+            param_count(widths).ok_or_else(|| format!("layer widths {widths:?}: the parameter count overflows"))?;
+        let mut params = Vec::new();
+        params
+            .try_reserve_exact(total)
+            .map_err(|_| format!("layer widths {widths:?}: cannot allocate {total} parameters"))?;
+        params.resize(total, 0.0f32);
         let mut reports = Vec::new();
         for (l, (w, (wo, bo))) in widths.windows(2).zip(offsets(widths)).enumerate() {
             let shape = [w[0], w[1]];

@@ -1,4 +1,4 @@
-//! Bulk fills (stream format v5): each block's values come from [`LANES`] independent Xoshiro256++
+//! Bulk fills (stream format v5): each block's values come from [`LANES`](crate::simd::LANES) independent Xoshiro256++
 //! generators ("lanes") stepped in lockstep, so one block is one SIMD problem; the per-value math is the
 //! polynomials of [`crate::simd::math`], written once over its `Math` trait. One set of bodies (the
 //! `Wide` trait: lane generators, stores, in-order compaction) serves every path: the portable one on

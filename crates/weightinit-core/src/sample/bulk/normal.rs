@@ -41,7 +41,7 @@ pub fn place<S: Math>(s: S, r: S::F, b: S::U) -> (S::F, S::F) {
 pub const X_CAP: f32 = 2_147_483_520.0;
 
 /// The two standard normals of the bulk path from the words `(a, b)`: `(value 32 g + l, value 32 g + 16 + l)`
-/// of a step whose lane words are `a[l]`, `b[l]` ([`step_words`]).
+/// of a step whose lane words are `a[l]`, `b[l]` ([`step_words`](crate::simd::wide::step_words)).
 #[inline(always)]
 pub fn poly_normal(a: u32, b: u32) -> (f32, f32) {
     normal_pair(Scalar, a, b)

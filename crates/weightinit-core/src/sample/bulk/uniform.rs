@@ -1,7 +1,7 @@
 //! Uniform bulk fills: f32 from the lane words (two halves of each 64-bit output), f64 from whole
 //! outputs.
 
-use super::store::{BlockGen, Stage, Vectors, store_all, stream_vectors};
+use super::store::{BlockGen, Sink, Stage, Vectors, store_all, stream_vectors};
 use super::walk::{Group, Groups, walk};
 use crate::float::Float;
 use crate::simd::{LANES, Wide};
@@ -53,52 +53,81 @@ pub(super) struct UniformWide<S: Wide> {
     pub(super) p: UniformParams<f32>,
 }
 
-impl<S: Wide> UniformWide<S> {
-    /// The 16 uniforms of one half of a lane step: `low + scale * ((x >> 8) 2^-24)`, `below_high` for a
-    /// result `>= high`.
+/// A block's uniforms, 32 per lane step: `low + scale * ((x >> 8) 2^-24)`, `below_high` for a result
+/// `>= high`, with the parameters splatted once per block (so they stay in registers).
+pub(super) struct UniformGroups<S: Wide> {
+    s: S,
+    st: [S::W; 4],
+    low: S::F,
+    scale: S::F,
+    high: S::F,
+    below_high: S::F,
+}
+
+impl<S: Wide> UniformGroups<S> {
+    #[inline(always)]
+    fn new(g: &UniformWide<S>, block: u64) -> Self {
+        let s = g.s;
+        let st = s.load_state(LaneRng::new(&g.stream, block).words());
+        let p = &g.p;
+        UniformGroups {
+            s,
+            st,
+            low: s.splat(p.low),
+            scale: s.splat(p.scale),
+            high: s.splat(p.high),
+            below_high: s.splat(p.below_high),
+        }
+    }
+
+    /// The 16 uniforms of one half of a lane step.
     #[inline(always)]
     fn half(&self, x: S::U) -> S::F {
         let s = self.s;
         let u = s.mul(s.i32_to_f32(s.shr_u::<8>(x)), s.splat(1.0 / 16_777_216.0));
-        let a = s.add(s.splat(self.p.low), s.mul(s.splat(self.p.scale), u));
-        s.select(s.lt(a, s.splat(self.p.high)), a, s.splat(self.p.below_high))
+        let a = s.add(self.low, s.mul(self.scale, u));
+        s.select(s.lt(a, self.high), a, self.below_high)
     }
 }
 
-/// A block's uniforms, 32 per lane step.
-pub(super) struct UniformGroups<'a, S: Wide> {
-    g: &'a UniformWide<S>,
-    st: [S::W; 4],
-}
-
-impl<S: Wide> Groups<f32, { 2 * LANES }> for UniformGroups<'_, S> {
+impl<S: Wide> Groups<f32, { 2 * LANES }> for UniformGroups<S> {
     #[inline(always)]
     fn skip(&mut self) {
-        self.g.s.step(&mut self.st);
+        self.s.step(&mut self.st);
     }
     #[inline(always)]
     fn next(&mut self, out: &mut [f32; 2 * LANES]) {
-        store_all(self.g.s, self.pair(), out)
+        store_all(self.s, self.pair(), out)
     }
 }
 
-impl<S: Wide> Vectors<S> for UniformGroups<'_, S> {
+impl<S: Wide> Vectors<S> for UniformGroups<S> {
     #[inline(always)]
     fn pair(&mut self) -> [S::F; 2] {
-        let (h, l) = self.g.s.step(&mut self.st);
-        [self.g.half(h), self.g.half(l)]
+        let (h, l) = self.s.step(&mut self.st);
+        [self.half(h), self.half(l)]
+    }
+    /// The generator state in a local across the loop, so it stays in registers (as a field behind
+    /// `&mut self` LLVM stored it back every step: 17% slower at 16 Mi values).
+    #[inline(always)]
+    fn quads<K: Sink<S>>(&mut self, n: usize, sink: &mut K) {
+        let mut st = self.st;
+        for _ in 0..n {
+            let (h1, l1) = self.s.step(&mut st);
+            let (h2, l2) = self.s.step(&mut st);
+            sink.put4([self.half(h1), self.half(l1), self.half(h2), self.half(l2)]);
+        }
+        self.st = st;
     }
 }
 
 impl<S: Wide> BlockGen for UniformWide<S> {
     #[inline(always)]
     fn block(&self, block: u64, skip: usize, o: &mut [f32]) {
-        let st = self.s.load_state(LaneRng::new(&self.stream, block).words());
-        walk(&mut UniformGroups { g: self, st }, skip, o);
+        walk(&mut UniformGroups::new(self, block), skip, o);
     }
     #[inline(always)]
     fn block_streamed<T: Wide>(&self, _: T, block: u64, skip: usize, o: &mut [f32], stage: &mut Stage) {
-        let st = self.s.load_state(LaneRng::new(&self.stream, block).words());
-        stream_vectors(self.s, &mut UniformGroups { g: self, st }, skip, o, stage);
+        stream_vectors(self.s, &mut UniformGroups::new(self, block), skip, o, stage);
     }
 }
