@@ -1,14 +1,14 @@
 //! Initializers, fans, layouts and gains.
 
+pub mod explain;
 pub mod fan;
 pub mod gain;
 pub mod orthogonal;
 pub mod scheme;
 pub mod table;
 
+pub use explain::{Explanation, check_fits};
 pub use fan::{FanMode, Fans, Layout, fans, numel};
 pub use gain::{Nonlinearity, gain};
-pub use scheme::{
-    Explanation, FLAX_DENSE, Init, KERAS_DENSE, LayerDefaults, Values, VsDistribution, check_fits, torch_layer,
-};
+pub use scheme::{FLAX_DENSE, Init, KERAS_DENSE, LayerDefaults, Values, VsDistribution, torch_layer};
 pub use table::{SCHEMES, Scheme, SchemeId, SchemeParams, TrainValue, scheme};
