@@ -33,8 +33,11 @@ fn throughput(b: &Bench) -> String {
         return "-".to_string();
     }
     let per_s = b.per_iter / (b.median_ns * 1e-9);
+    // The benches' units: flops for gemm and the FMA peak, examples for the trainer, values elsewhere.
     let (unit, scale) = match b.kind.as_str() {
         "Bytes" | "BytesDecimal" => ("GB/s", 1e9),
+        _ if b.group.starts_with("gemm") || b.group.starts_with("fma") => ("GFLOP/s", 1e9),
+        _ if b.group.starts_with("train") => ("k samples/s", 1e3),
         _ if per_s >= 1e9 => ("Gelem/s", 1e9),
         _ => ("Melem/s", 1e6),
     };
