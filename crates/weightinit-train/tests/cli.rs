@@ -213,3 +213,23 @@ fn divergence_exits_non_zero_but_not_in_compare() {
     assert!(std::fs::read_to_string(out.join("loss.svg")).unwrap().starts_with("<svg"));
     assert!(std::fs::read_to_string(out.join("activation-std.svg")).unwrap().contains("he-normal"));
 }
+
+#[test]
+fn check_validates_like_run_without_touching_anything() {
+    use weightinit_train::cli::{CliError, check};
+    let args =
+        |s: &str| std::iter::once("weightinit").chain(s.split(' ')).map(std::ffi::OsString::from).collect::<Vec<_>>();
+    // init: the .npy run would write, in memory (the --out path is never created).
+    let c = check(args("init --scheme ones --shape 2,3 --out /nonexistent-dir/x.npy")).unwrap();
+    let npy = c.npy.unwrap();
+    assert_eq!(&npy[..8], b"\x93NUMPY\x01\x00");
+    assert_eq!(&npy[npy.len() - 4..], 1.0f32.to_le_bytes());
+    assert!(!Path::new("/nonexistent-dir").exists());
+    // explain: the report.
+    let c = check(args("explain --scheme he-normal --shape 100,784 --json")).unwrap();
+    assert!(c.report.unwrap().contains("\"fan_in\": 784"));
+    // train and compare: validated, not run.
+    assert!(check(args("train --epochs 1000000 --layers 784,10")).unwrap().npy.is_none());
+    assert!(matches!(check(args("train --lr -1")), Err(CliError::Usage(m)) if m.contains("--lr -1")));
+    assert!(matches!(check(args("compare --schemes he-normal,bogus")), Err(CliError::Usage(_))));
+}

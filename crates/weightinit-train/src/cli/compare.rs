@@ -10,6 +10,7 @@ use super::json::write_json;
 use super::{CliError, check_writable, note, say, usage};
 use crate::io::write_atomic;
 use crate::report::json::result_json;
+use crate::train::TrainConfig;
 use crate::{experiments, report};
 
 #[derive(Args, Debug)]
@@ -27,13 +28,18 @@ pub(super) struct CompareArgs {
     pub(super) json: Option<PathBuf>,
 }
 
-pub(super) fn run(a: CompareArgs) -> Result<(), CliError> {
+/// One configuration per scheme, every argument checked (no I/O).
+pub(super) fn prepare(a: &CompareArgs) -> Result<Vec<TrainConfig>, CliError> {
     let act = activation(&a.common)?;
     let names: Vec<&str> = a.schemes.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
     if names.is_empty() {
         return Err(usage("invalid --schemes '': expected a comma-separated list such as he-normal,xavier-normal"));
     }
-    let cfgs = names.iter().map(|n| config(&a.common, n, act)).collect::<Result<Vec<_>, _>>()?;
+    names.iter().map(|n| config(&a.common, n, act)).collect()
+}
+
+pub(super) fn run(a: CompareArgs) -> Result<(), CliError> {
+    let cfgs = prepare(&a)?;
     // Destinations first: a folder or file that cannot be written is an error before any training.
     if let Some(p) = &a.json {
         check_writable(p, "--json")?;

@@ -21,6 +21,11 @@ pub(super) struct ExplainArgs {
 }
 
 pub(super) fn run(a: ExplainArgs) -> Result<(), CliError> {
+    say(&report(&a)?)
+}
+
+/// The text `explain` prints (the report, or its JSON), every argument checked.
+pub(super) fn report(a: &ExplainArgs) -> Result<String, CliError> {
     let shape = a.scheme.shape()?;
     let e = a.scheme.init()?.explain(&shape, a.scheme.layout()).map_err(core_err)?;
     // The same refusal as `init`: values that do not fit the element type.
@@ -29,10 +34,9 @@ pub(super) fn run(a: ExplainArgs) -> Result<(), CliError> {
         DtypeArg::F64 => check_fits::<f64>(&e),
     }
     .map_err(core_err)?;
-    if a.json {
-        say(&(serde_json::to_string_pretty(&explanation_json(&e)).expect("json") + "\n"))?;
+    Ok(if a.json {
+        serde_json::to_string_pretty(&explanation_json(&e)).expect("json") + "\n"
     } else {
-        say(&format!("shape        {shape:?}\n{e}\n"))?;
-    }
-    Ok(())
+        format!("shape        {shape:?}\n{e}\n")
+    })
 }

@@ -125,37 +125,78 @@ pub(crate) fn core_err(e: weightinit_core::Error) -> CliError {
     usage(e.to_string())
 }
 
+/// The arguments parsed, or the text of `--help` / `--version`.
+enum Parsed {
+    Cli(Box<Cli>),
+    Info(String),
+}
+
+/// Parses `args` (including the program name): a wrong argument, or none, is a one-line usage error.
+fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Parsed, CliError> {
+    use clap::error::ErrorKind;
+    let e = match Cli::try_parse_from(args) {
+        Ok(c) => return Ok(Parsed::Cli(Box::new(c))),
+        Err(e) => e,
+    };
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        return Ok(Parsed::Info(e.to_string()));
+    }
+    if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        // No command: the usage on standard error, exit 2.
+        let mut cmd = <Cli as clap::CommandFactory>::command();
+        return Err(usage(format!(
+            "no command given; {} (see weightinit --help)",
+            cmd.render_usage().to_string().trim()
+        )));
+    }
+    // One line: clap's message without its usage and hint lines.
+    let text = e.to_string();
+    let line: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .collect();
+    Err(usage(line.join(" ").trim_start_matches("error: ").to_string()))
+}
+
 /// Parses `args` (including the program name) and runs the command.
 pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<(), CliError> {
-    let cli = match Cli::try_parse_from(args) {
-        Ok(c) => c,
-        Err(e) => {
-            use clap::error::ErrorKind;
-            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
-                return say(&e.to_string());
-            }
-            if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
-                // No command: the usage on standard error, exit 2.
-                let mut cmd = <Cli as clap::CommandFactory>::command();
-                return Err(usage(format!(
-                    "no command given; {} (see weightinit --help)",
-                    cmd.render_usage().to_string().trim()
-                )));
-            }
-            // One line: clap's message without its usage and hint lines.
-            let text = e.to_string();
-            let line: Vec<&str> = text
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("For more information"))
-                .collect();
-            return Err(usage(line.join(" ").trim_start_matches("error: ").to_string()));
-        }
+    let cli = match parse(args)? {
+        Parsed::Info(text) => return say(&text),
+        Parsed::Cli(cli) => cli,
     };
     match cli.cmd {
         Cmd::Train(a) => train::run(a),
         Cmd::Compare(a) => compare::run(a),
         Cmd::Init(a) => init::run(a),
         Cmd::Explain(a) => explain::run(a),
+    }
+}
+
+/// What [`check`] produced for arguments it accepted.
+#[derive(Debug, Default)]
+pub struct Checked {
+    /// `init` of at most [`CHECK_MAX_VALUES`] values: the `.npy` file it would write.
+    pub npy: Option<Vec<u8>>,
+    /// `explain`: the text it would print.
+    pub report: Option<String>,
+}
+
+/// Largest tensor [`check`] fills (bigger ones are validated only).
+pub const CHECK_MAX_VALUES: usize = 1 << 16;
+
+/// Parses and validates `args` exactly as [`run`] does, without reading data, training, or touching the
+/// file system (destinations are not probed): the entry point of the CLI fuzz target. `init` of a small
+/// tensor is carried out in memory, `explain` renders its report.
+pub fn check(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Checked, CliError> {
+    let cli = match parse(args)? {
+        Parsed::Info(_) => return Ok(Checked::default()),
+        Parsed::Cli(cli) => cli,
+    };
+    match cli.cmd {
+        Cmd::Train(a) => train::prepare(&a).map(|_| Checked::default()),
+        Cmd::Compare(a) => compare::prepare(&a).map(|_| Checked::default()),
+        Cmd::Init(a) => init::check(&a).map(|npy| Checked { npy, report: None }),
+        Cmd::Explain(a) => explain::report(&a).map(|text| Checked { npy: None, report: Some(text) }),
     }
 }

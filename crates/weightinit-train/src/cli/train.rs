@@ -9,7 +9,7 @@ use super::json::write_json;
 use super::{CliError, check_writable, note, say, usage};
 use crate::io::{npz_bytes, safetensors_bytes, write_atomic};
 use crate::report::json::result_json;
-use crate::train::{TrainResult, train};
+use crate::train::{TrainConfig, TrainResult, train};
 
 #[derive(Args, Debug)]
 pub(super) struct TrainArgs {
@@ -29,7 +29,7 @@ pub(super) struct TrainArgs {
 
 /// The file formats `--save` writes, chosen by the file's extension.
 #[derive(Debug, Clone, Copy)]
-enum SaveFormat {
+pub(super) enum SaveFormat {
     Safetensors,
     Npz,
 }
@@ -79,10 +79,17 @@ pub(super) fn print_result(r: &TrainResult) -> Result<(), CliError> {
     say(&s)
 }
 
-pub(super) fn run(a: TrainArgs) -> Result<(), CliError> {
+/// The run's configuration and save format, every argument checked (no I/O).
+pub(super) fn prepare(a: &TrainArgs) -> Result<(TrainConfig, Option<SaveFormat>), CliError> {
     let act = activation(&a.common)?;
     let cfg = config(&a.common, &a.init, act)?;
-    let save = a.save.as_deref().map(|p| SaveFormat::of(p).map(|f| (p, f))).transpose()?;
+    let save = a.save.as_deref().map(SaveFormat::of).transpose()?;
+    Ok((cfg, save))
+}
+
+pub(super) fn run(a: TrainArgs) -> Result<(), CliError> {
+    let (cfg, format) = prepare(&a)?;
+    let save = a.save.as_deref().zip(format);
     for (path, flag) in [(a.save.as_deref(), "--save"), (a.json.as_deref(), "--json")] {
         if let Some(p) = path {
             check_writable(p, flag)?;
