@@ -1,6 +1,6 @@
 //! The `weightinit` command on arbitrary argument vectors (NUL-separated), through its real parsing and
 //! validation of every subcommand (`cli::check`: no data read, no training, no file touched): never a
-//! panic; an error is one non-empty line; an accepted `init` gives a `.npy` that parses, with the shape's
+//! panic; an error prints as one non-empty line; an accepted `init` gives a `.npy` that parses, with the shape's
 //! element count and only finite values; an accepted `explain` gives a report (valid JSON with a finite
 //! std under `--json`).
 #![no_main]
@@ -53,9 +53,12 @@ fuzz_target!(|data: &[u8]| {
                 }
             }
         }
-        Err(CliError::Usage(m) | CliError::Failed(m)) => {
-            assert!(!m.trim().is_empty() && !m.contains('\n'), "not one line: {m:?}");
-        }
         Err(CliError::BrokenPipe) => panic!("check writes nothing"),
+        Err(e) => {
+            // What the user sees: one line, saying something.
+            let line = e.line();
+            assert!(!line.contains('\n') && !line.contains('\r'), "not one line: {line:?}");
+            assert!(line.len() > "weightinit: error: ".len(), "empty message: {e:?}");
+        }
     }
 });

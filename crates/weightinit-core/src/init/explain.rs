@@ -272,7 +272,8 @@ impl Init {
     fn explain_scaled(&self, shape: &[usize], layout: Layout, e: &mut Explanation) -> Result<()> {
         match *self {
             Init::XavierUniform { gain: g } | Init::XavierNormal { gain: g } => {
-                check_finite("gain", g)?;
+                // PyTorch refuses a negative gain here too (uniform_(-a, a) with a < 0, normal_ with std < 0).
+                check_non_negative("gain", g)?;
                 let fan = with_fans(e, shape, layout, FanMode::FanAvg)?;
                 e.gain = Some(g);
                 if let Init::XavierUniform { .. } = self {

@@ -50,6 +50,22 @@ pub enum CliError {
 }
 
 impl CliError {
+    /// The message as the one line `weightinit` prints to standard error (`weightinit: error: ...` for a
+    /// usage error), with control characters of echoed arguments escaped (`\n`, `\u{7}`); empty for a
+    /// closed pipe.
+    pub fn line(&self) -> String {
+        let escape = |m: &str| {
+            m.chars()
+                .flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] })
+                .collect::<String>()
+        };
+        match self {
+            CliError::Usage(m) => format!("weightinit: error: {}", escape(m)),
+            CliError::Failed(m) => format!("weightinit: {}", escape(m)),
+            CliError::BrokenPipe => String::new(),
+        }
+    }
+
     /// The process exit code.
     pub fn exit_code(&self) -> i32 {
         match self {
