@@ -17,7 +17,7 @@ pub fn scheme_names() -> String {
 }
 
 /// The schemes a training spec accepts, as `NAME[:VALUE]` with what the value sets.
-fn train_scheme_names() -> String {
+pub(super) fn train_scheme_names() -> String {
     let names: Vec<String> = SCHEMES
         .iter()
         .filter_map(|s| {
@@ -126,8 +126,8 @@ pub(super) enum DtypeArg {
 
 #[derive(Args, Debug)]
 pub(super) struct SchemeArgs {
-    /// Scheme (kebab case).
-    #[arg(long, value_name = "SCHEME")]
+    /// Scheme (the core's scheme table).
+    #[arg(long, value_name = "SCHEME", help = format!("Scheme: {}", scheme_names()))]
     pub(super) scheme: String,
     /// Shape, comma-separated.
     #[arg(long, value_name = "D0,D1,...")]

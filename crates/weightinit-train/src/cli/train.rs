@@ -15,9 +15,8 @@ use crate::train::{TrainConfig, TrainResult, train};
 pub(super) struct TrainArgs {
     #[command(flatten)]
     pub(super) common: CommonTrain,
-    /// Weight initializer: NAME[:VALUE] (normal:0.01 is std, uniform:0.05 the bound, xavier-*:gain,
-    /// constant:value, sparse:sparsity, orthogonal:gain).
-    #[arg(long, default_value = "he-normal", value_name = "SCHEME")]
+    /// Weight initializer: NAME[:VALUE] (from the core's scheme table).
+    #[arg(long, default_value = "he-normal", value_name = "SCHEME", help = format!("Weight initializer: {}", super::args::train_scheme_names()))]
     pub(super) init: String,
     /// Write trained weights: .safetensors or .npz (atomically).
     #[arg(long, value_name = "FILE")]
