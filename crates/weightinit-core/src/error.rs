@@ -60,6 +60,16 @@ pub enum Error {
         /// Elements given.
         actual: usize,
     },
+    /// A shard (a box of a tensor) has a zero length on `axis`.
+    EmptyShard {
+        /// The axis.
+        axis: usize,
+    },
+    /// A shard reaches past the tensor's shape on `axis`.
+    ShardOutOfBounds {
+        /// The axis.
+        axis: usize,
+    },
     /// An allocation the call needs (feature `alloc`) could not be made.
     AllocationFailed {
         /// Bytes asked for.
@@ -89,6 +99,8 @@ impl fmt::Display for Error {
                 write!(f, "buffer holds {actual} elements, at least {needed} are needed")
             }
             Error::AllocationFailed { bytes } => write!(f, "cannot allocate {bytes} bytes"),
+            Error::EmptyShard { axis } => write!(f, "the shard has length 0 on axis {axis}"),
+            Error::ShardOutOfBounds { axis } => write!(f, "the shard reaches past the shape on axis {axis}"),
         }
     }
 }

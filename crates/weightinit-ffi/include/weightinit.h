@@ -47,6 +47,10 @@ enum wi_status
   WI_MISALIGNED = 14,
   // An internal panic was caught at the boundary (a bug: please report it).
   WI_PANIC = 15,
+  // A shard (box) reaches past the tensor's shape.
+  WI_SHARD_OUT_OF_BOUNDS = 16,
+  // A shard (box) has a zero length in some dimension.
+  WI_EMPTY_SHARD = 17,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -506,6 +510,55 @@ const char *wi_version(void);
 
 // A static NUL-terminated message for any status value (unknown values included). Never NULL.
 const char *wi_status_str(wi_status status);
+
+// Workspace (`double` elements) that [`wi_init_shard_f32`] / [`wi_init_shard_f64`] need for `spec`,
+// `shape` and the box: for orthogonal the whole QR's workspace plus the whole tensor (orthogonal needs the
+// whole QR: it is computed there and the box copied out); 0 otherwise. Errors as the shard functions'.
+wi_status wi_init_shard_workspace_len(const struct wi_init_spec *spec,
+                                      const size_t *shape,
+                                      size_t ndim,
+                                      wi_layout layout,
+                                      const size_t *box_start,
+                                      const size_t *box_len,
+                                      size_t *len);
+
+// Fills `out` with the box `box_start[d] .. box_start[d] + box_len[d]` (every `d < ndim`) of the tensor
+// `wi_init_f32` would produce for the same `spec`, `shape`, `layout`, `seed` and `key`: the same bits, in
+// row-major (C) order over the box. Element-wise schemes fill each contiguous run of the box straight from
+// the stream at its global offset; eye, dirac and sparse compute only what the box needs; orthogonal
+// computes the whole QR in `workspace` ([`wi_init_shard_workspace_len`]) and copies the box.
+//
+// Statuses: a box past the shape `WI_SHARD_OUT_OF_BOUNDS`, a zero-length box `WI_EMPTY_SHARD`, `out_len`
+// below the box's element count (or a short workspace) `WI_BUFFER_TOO_SMALL`; `out` overlapping
+// `workspace` `WI_ALIASING`; the rest as `wi_init_f32`. `report` may be NULL.
+wi_status wi_init_shard_f32(const struct wi_init_spec *spec,
+                            const size_t *shape,
+                            size_t ndim,
+                            wi_layout layout,
+                            uint64_t seed,
+                            uint64_t key,
+                            const size_t *box_start,
+                            const size_t *box_len,
+                            float *out,
+                            size_t out_len,
+                            double *workspace,
+                            size_t workspace_len,
+                            struct wi_init_report *report);
+
+// `double` twin of [`wi_init_shard_f32`].
+wi_status wi_init_shard_f64(const struct wi_init_spec *spec,
+                            const size_t *shape,
+                            size_t ndim,
+                            wi_layout layout,
+                            uint64_t seed,
+                            uint64_t key,
+                            const size_t *box_start,
+                            const size_t *box_len,
+                            double *out,
+                            size_t out_len,
+                            double *workspace,
+                            size_t workspace_len,
+                            struct wi_init_report *report);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -73,7 +73,7 @@ pub struct wi_init_report {
     pub formula: [c_char; 160],
 }
 
-fn report_from(e: &weightinit_core::init::Explanation) -> wi_init_report {
+pub(crate) fn report_from(e: &weightinit_core::init::Explanation) -> wi_init_report {
     let mut r = wi_init_report {
         scheme: [0; 32],
         has_fans: e.fans.is_some(),
@@ -94,7 +94,7 @@ fn report_from(e: &weightinit_core::init::Explanation) -> wi_init_report {
     r
 }
 
-fn layout_of(layout: WiLayoutArg, groups: usize) -> FfiResult<Layout> {
+pub(crate) fn layout_of(layout: WiLayoutArg, groups: usize) -> FfiResult<Layout> {
     Ok(match layout.get()? {
         wi_layout::WI_LAYOUT_TORCH => Layout::Torch,
         wi_layout::WI_LAYOUT_TORCH_CONV => Layout::TorchConv { groups },

@@ -12,7 +12,7 @@
 //!   bare-metal images).
 //!
 //! Layout: `plumbing` (status codes, the panic guard, checked slices, the enum conversions), `enums` (the C
-//! enums), then one module per area: `fill`, `init`, `gemm`, `elementwise`. Only `wi_*` items are public.
+//! enums), then one module per area: `fill`, `init`, `shard`, `gemm`, `elementwise`. Only `wi_*` items are public.
 //!
 //! Features: `std` (default: hosted, runtime CPU detection, panic boundary); without it the crate is
 //! `#![no_std]` and needs no allocator; `panic-handler` adds a `#[panic_handler]` for firmware.
@@ -26,6 +26,7 @@ mod fill;
 mod gemm;
 mod init;
 mod plumbing;
+mod shard;
 
 pub use elementwise::*;
 pub use enums::*;
@@ -36,6 +37,7 @@ pub use init::{
     wi_init_workspace_len,
 };
 pub use plumbing::{wi_status, wi_status_str, wi_version};
+pub use shard::{wi_init_shard_f32, wi_init_shard_f64, wi_init_shard_workspace_len};
 
 #[cfg(all(not(feature = "std"), feature = "panic-handler"))]
 #[panic_handler]

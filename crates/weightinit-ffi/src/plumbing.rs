@@ -42,6 +42,10 @@ pub enum wi_status {
     WI_MISALIGNED = 14,
     /// An internal panic was caught at the boundary (a bug: please report it).
     WI_PANIC = 15,
+    /// A shard (box) reaches past the tensor's shape.
+    WI_SHARD_OUT_OF_BOUNDS = 16,
+    /// A shard (box) has a zero length in some dimension.
+    WI_EMPTY_SHARD = 17,
 }
 
 impl wi_status {
@@ -64,6 +68,8 @@ impl wi_status {
             13 => c"an output buffer overlaps an input buffer",
             14 => c"a pointer is not aligned for its element type",
             15 => c"internal panic caught at the C boundary (a bug)",
+            16 => c"the shard reaches past the tensor's shape",
+            17 => c"the shard has a zero length in some dimension",
             _ => c"unknown status code",
         }
     }
@@ -82,6 +88,9 @@ impl From<Error> for wi_status {
             Error::LengthMismatch { .. } => wi_status::WI_LENGTH_MISMATCH,
             Error::BufferTooSmall { .. } => wi_status::WI_BUFFER_TOO_SMALL,
             Error::Unsupported { .. } => wi_status::WI_UNSUPPORTED,
+            Error::ShardOutOfBounds { .. } => wi_status::WI_SHARD_OUT_OF_BOUNDS,
+            Error::EmptyShard { .. } => wi_status::WI_EMPTY_SHARD,
+            Error::AllocationFailed { .. } => wi_status::WI_BUFFER_TOO_SMALL,
             _ => wi_status::WI_INVALID_PARAMETER,
         }
     }

@@ -233,3 +233,25 @@ fn check_validates_like_run_without_touching_anything() {
     assert!(matches!(check(args("train --lr -1")), Err(CliError::Usage(m)) if m.contains("--lr -1")));
     assert!(matches!(check(args("compare --schemes he-normal,bogus")), Err(CliError::Usage(_))));
 }
+
+#[test]
+fn a_shard_file_holds_the_box_of_the_whole_tensor() {
+    let (whole, part) = (tmp("whole.npy"), tmp("part.npy"));
+    for scheme in ["he-normal", "orthogonal", "eye"] {
+        let base = ["init", "--scheme", scheme, "--shape", "20,30", "--seed", "3"];
+        assert!(bin().args(base).arg("--out").arg(&whole).status().unwrap().success());
+        let st = bin().args(base).args(["--shard", "5:9,:"]).arg("--out").arg(&part).status().unwrap();
+        assert!(st.success());
+        let (_, _, w) = read_npy(&whole);
+        let (_, shape, p) = read_npy(&part);
+        assert_eq!(shape, [4, 30], "{scheme}");
+        assert_eq!(p, w[5 * 30 * 4..9 * 30 * 4], "{scheme}: rows 5..9");
+        let st = bin().args(base).args(["--shard", ":,12:"]).arg("--out").arg(&part).status().unwrap();
+        assert!(st.success());
+        let (_, shape, p) = read_npy(&part);
+        assert_eq!(shape, [20, 18], "{scheme}");
+        for r in 0..20 {
+            assert_eq!(p[r * 18 * 4..(r + 1) * 18 * 4], w[(r * 30 + 12) * 4..(r * 30 + 30) * 4], "{scheme}: row {r}");
+        }
+    }
+}

@@ -47,6 +47,51 @@ pub fn fill_orthogonal<T: Float>(
         return Err(Error::BufferTooSmall { needed: need, actual: workspace.len() });
     }
     stream.fill_normal(0, out, T::ZERO, T::ONE)?;
+    orthogonalize(rows, cols, workspace, out, |x| x.to_f64(), |o, q| *o = T::from_f64(gain * q));
+    Ok(())
+}
+
+/// [`fill_orthogonal`] for `T`, with the result in `f64` (`gain * q` before its rounding to `T`), in
+/// `whole` (row-major, `rows * cols`): the Gaussian is `T`'s normal fill, widened, so
+/// `T::from_f64(whole[i])` is exactly element `i` of `fill_orthogonal::<T>`. For shards, which copy a box.
+pub(crate) fn fill_orthogonal_f64<T: Float>(
+    stream: &Stream,
+    shape: &[usize],
+    gain: f64,
+    whole: &mut [f64],
+    workspace: &mut [f64],
+) -> Result<()> {
+    if !gain.is_finite() {
+        return Err(Error::InvalidParameter { name: "gain", reason: "must be finite" });
+    }
+    let (rows, cols) = flat_dims(shape)?;
+    let need = workspace_len(shape)?;
+    if whole.len() != rows * cols || workspace.len() < need {
+        return Err(Error::BufferTooSmall { needed: need, actual: workspace.len() });
+    }
+    let mut tmp = [T::ZERO; 256];
+    for (i, chunk) in whole.chunks_mut(256).enumerate() {
+        let t = &mut tmp[..chunk.len()];
+        stream.fill_normal((i * 256) as u64, t, T::ZERO, T::ONE)?;
+        for (w, x) in chunk.iter_mut().zip(t.iter()) {
+            *w = x.to_f64();
+        }
+    }
+    orthogonalize(rows, cols, workspace, whole, |&x| x, |o, q| *o = gain * q);
+    Ok(())
+}
+
+/// Replaces the row-major `rows x cols` Gaussian `F` in `buf` (read through `get`) by its orthogonal factor
+/// (written through `put`, before the gain). The QR runs on the transposed matrix when `rows < cols`
+/// (`A = F^T`, m >= n), column-major in `workspace`.
+fn orthogonalize<B>(
+    rows: usize,
+    cols: usize,
+    workspace: &mut [f64],
+    buf: &mut [B],
+    get: impl Fn(&B) -> f64,
+    put: impl Fn(&mut B, f64),
+) {
     // A is m x n with m >= n, stored column-major in the workspace: A(i, j) at j * m + i.
     let wide = rows < cols;
     let (m, n) = if wide { (cols, rows) } else { (rows, cols) };
@@ -54,13 +99,13 @@ pub fn fill_orthogonal<T: Float>(
     let diag = &mut rest[..n];
     if wide {
         // A = F^T: A(i = c, j = r) = F[r][c] sits at r * cols + c, exactly F's row-major position.
-        for (w, x) in a.iter_mut().zip(out.iter()) {
-            *w = x.to_f64();
+        for (w, x) in a.iter_mut().zip(buf.iter()) {
+            *w = get(x);
         }
     } else {
         for r in 0..rows {
             for c in 0..cols {
-                a[c * m + r] = out[r * cols + c].to_f64();
+                a[c * m + r] = get(&buf[r * cols + c]);
             }
         }
     }
@@ -69,17 +114,16 @@ pub fn fill_orthogonal<T: Float>(
     // Row-major W from column-major Q (m x n): wide W = Q^T, W[r][c] = Q(c, r) at r * m + c = r * cols + c;
     // tall W = Q, W[r][c] = Q(r, c) at c * m + r.
     if wide {
-        for (o, q) in out.iter_mut().zip(a.iter()) {
-            *o = T::from_f64(gain * q);
+        for (o, &q) in buf.iter_mut().zip(a.iter()) {
+            put(o, q);
         }
     } else {
         for r in 0..rows {
             for c in 0..cols {
-                out[r * cols + c] = T::from_f64(gain * a[c * m + r]);
+                put(&mut buf[r * cols + c], a[c * m + r]);
             }
         }
     }
-    Ok(())
 }
 
 /// Householder QR of the column-major `m x n` matrix `a` (m >= n), in place: on return the strict lower

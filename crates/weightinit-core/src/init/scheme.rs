@@ -307,7 +307,7 @@ impl Init {
     }
 }
 
-fn fill_values<T: Float>(stream: &Stream, values: Values, offset: u64, out: &mut [T]) -> Result<()> {
+pub(crate) fn fill_values<T: Float>(stream: &Stream, values: Values, offset: u64, out: &mut [T]) -> Result<()> {
     let t = |x: f64, name: &'static str| -> Result<T> {
         let v = T::from_f64(x);
         if v.is_finite() {
@@ -354,22 +354,36 @@ fn fill_dirac<T: Float>(shape: &[usize], groups: usize, out: &mut [T]) {
 fn fill_sparse<T: Float>(stream: &Stream, shape: &[usize], std: f64, zeros: usize, out: &mut [T]) -> Result<()> {
     let (rows, cols) = (shape[0], shape[1]);
     stream.fill_normal(0, out, T::ZERO, T::from_f64(std))?;
+    for c in 0..cols {
+        sparse_zero_rows(stream, rows, cols, c, zeros, |i| out[i * cols + c] = T::ZERO)?;
+    }
+    Ok(())
+}
+
+/// The rows of column `c` that sparse sets to zero, in order, passed to `zero`: selection sampling (Knuth's
+/// Algorithm S) with the f64 uniforms at stream elements `rows * cols + c * rows + i`.
+pub(crate) fn sparse_zero_rows(
+    stream: &Stream,
+    rows: usize,
+    cols: usize,
+    c: usize,
+    zeros: usize,
+    mut zero: impl FnMut(usize),
+) -> Result<()> {
     let base = (rows * cols) as u64;
     let mut u = [0.0f64; 256];
-    for c in 0..cols {
-        let mut needed = zeros;
-        let mut i = 0;
-        while i < rows && needed > 0 {
-            let chunk = (rows - i).min(u.len());
-            stream.fill_uniform(base + (c * rows + i) as u64, &mut u[..chunk], 0.0, 1.0)?;
-            for &ui in &u[..chunk] {
-                // Select row i with probability needed / (rows - i): exactly `zeros` rows, uniformly.
-                if ((rows - i) as f64) * ui < needed as f64 {
-                    out[i * cols + c] = T::ZERO;
-                    needed -= 1;
-                }
-                i += 1;
+    let mut needed = zeros;
+    let mut i = 0;
+    while i < rows && needed > 0 {
+        let chunk = (rows - i).min(u.len());
+        stream.fill_uniform(base + (c * rows + i) as u64, &mut u[..chunk], 0.0, 1.0)?;
+        for &ui in &u[..chunk] {
+            // Select row i with probability needed / (rows - i): exactly `zeros` rows, uniformly.
+            if ((rows - i) as f64) * ui < needed as f64 {
+                zero(i);
+                needed -= 1;
             }
+            i += 1;
         }
     }
     Ok(())

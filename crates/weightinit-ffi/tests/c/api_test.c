@@ -50,7 +50,7 @@ static uint64_t fnv1a32(const float *x, size_t n) {
 }
 
 static float he[100 * 784];
-static double ws[8 * 12 + 8];
+static double ws[8 * 12 + 8 + 96];
 
 static wi_init_spec spec_zero(void) {
     wi_init_spec s;
@@ -67,7 +67,7 @@ int main(void) {
     CHECK(strcmp(wi_version(), GOLDEN_VERSION) == 0);
     CHECK(strcmp(wi_status_str(WI_OK), "success") == 0);
     CHECK(wi_status_str((wi_status)999) != NULL);
-    for (i = 0; i <= 15; i++) CHECK(wi_status_str((wi_status)i) != NULL);
+    for (i = 0; i <= 17; i++) CHECK(wi_status_str((wi_status)i) != NULL);
 
     /* Streams: the same bits as Rust. */
     CHECK_STATUS(wi_fill_uniform_f32(42, 7, 1000, -1.0f, 1.0f, f, 16), WI_OK);
@@ -130,6 +130,44 @@ int main(void) {
         CHECK(fnv1a32(w, 96) == GOLDEN_ORTHO_FNV);
         CHECK_STATUS(wi_init_f32(&s, shape, 2, WI_LAYOUT_TORCH, 5, 1, w, 96, ws, wl - 1, NULL), WI_BUFFER_TOO_SMALL);
         CHECK_STATUS(wi_init_f32(&s, shape, 2, WI_LAYOUT_TORCH, 5, 1, w, 96, NULL, 0, NULL), WI_BUFFER_TOO_SMALL);
+    }
+
+    /* Shards: a column block and an orthogonal box equal the same boxes of the whole fill. */
+    {
+        size_t shape[2] = {8, 12}, start[2] = {2, 5}, len[2] = {4, 6}, wl = 0, r, c;
+        float whole[96], part[24];
+        wi_init_spec s = spec_zero();
+        s.scheme = WI_SCHEME_HE_NORMAL;
+        s.mode = WI_FAN_IN;
+        s.nonlinearity = WI_NONLINEARITY_RELU;
+        CHECK_STATUS(wi_init_f32(&s, shape, 2, WI_LAYOUT_TORCH, 9, 4, whole, 96, NULL, 0, NULL), WI_OK);
+        CHECK_STATUS(wi_init_shard_workspace_len(&s, shape, 2, WI_LAYOUT_TORCH, start, len, &wl), WI_OK);
+        CHECK(wl == 0);
+        CHECK_STATUS(wi_init_shard_f32(&s, shape, 2, WI_LAYOUT_TORCH, 9, 4, start, len, part, 24, NULL, 0, NULL), WI_OK);
+        for (r = 0; r < 4; r++)
+            for (c = 0; c < 6; c++) CHECK(bits32(part[r * 6 + c]) == bits32(whole[(2 + r) * 12 + 5 + c]));
+        s.scheme = WI_SCHEME_ORTHOGONAL;
+        s.gain = 1.0;
+        CHECK_STATUS(wi_init_workspace_len(&s, shape, 2, &wl), WI_OK);
+        CHECK_STATUS(wi_init_f32(&s, shape, 2, WI_LAYOUT_TORCH, 5, 1, whole, 96, ws, wl, NULL), WI_OK);
+        CHECK_STATUS(wi_init_shard_workspace_len(&s, shape, 2, WI_LAYOUT_TORCH, start, len, &wl), WI_OK);
+        CHECK(wl == 8 * 12 + 8 + 96);
+        CHECK_STATUS(wi_init_shard_f32(&s, shape, 2, WI_LAYOUT_TORCH, 5, 1, start, len, part, 24, ws, wl, NULL), WI_OK);
+        for (r = 0; r < 4; r++)
+            for (c = 0; c < 6; c++) CHECK(bits32(part[r * 6 + c]) == bits32(whole[(2 + r) * 12 + 5 + c]));
+        /* The three box errors are distinct statuses. */
+        start[1] = 7;
+        CHECK_STATUS(wi_init_shard_f32(&s, shape, 2, WI_LAYOUT_TORCH, 5, 1, start, len, part, 24, ws, wl, NULL),
+                     WI_SHARD_OUT_OF_BOUNDS);
+        start[1] = 5;
+        len[0] = 0;
+        CHECK_STATUS(wi_init_shard_f32(&s, shape, 2, WI_LAYOUT_TORCH, 5, 1, start, len, part, 24, ws, wl, NULL),
+                     WI_EMPTY_SHARD);
+        len[0] = 4;
+        CHECK_STATUS(wi_init_shard_f32(&s, shape, 2, WI_LAYOUT_TORCH, 5, 1, start, len, part, 23, ws, wl, NULL),
+                     WI_BUFFER_TOO_SMALL);
+        CHECK_STATUS(wi_init_shard_f32(&s, shape, 2, WI_LAYOUT_TORCH, 5, 1, NULL, len, part, 24, ws, wl, NULL),
+                     WI_NULL_POINTER);
     }
 
     /* gemm and the elementwise kernels. */

@@ -1,0 +1,191 @@
+//! Shards: a box of a tensor (a half-open range per dimension) filled with exactly the values the same box
+//! of the whole fill holds, bit for bit, with no communication: element-wise schemes fill each contiguous
+//! run of the box straight from the stream at its global offset; eye and dirac decide each element from its
+//! position; sparse draws its normals per run and decides each column of the box from that column's own
+//! selection; orthogonal needs the whole QR, so it computes the whole tensor in the caller's workspace and
+//! copies the box.
+//!
+//! ```
+//! use weightinit_core::{Stream, init::{Init, Layout}};
+//! let (s, shape) = (Stream::new(7, 1), [6, 10]);
+//! let mut whole = vec![0.0f32; 60];
+//! Init::HE_NORMAL.fill(&s, &shape, Layout::Torch, &mut whole, &mut []).unwrap();
+//! // Rows 2..5, columns 4..9 (a Megatron-style column block of those rows).
+//! let mut part = vec![0.0f32; 3 * 5];
+//! Init::HE_NORMAL.fill_shard(&s, &shape, Layout::Torch, &[2, 4], &[3, 5], &mut part, &mut []).unwrap();
+//! for r in 0..3 {
+//!     assert_eq!(&part[r * 5..r * 5 + 5], &whole[(2 + r) * 10 + 4..(2 + r) * 10 + 9]);
+//! }
+//! ```
+
+use crate::error::{Error, Result};
+use crate::float::Float;
+use crate::init::explain::{Explanation, check_fits};
+use crate::init::fan::{Layout, numel};
+use crate::init::orthogonal;
+use crate::init::scheme::{Init, Values, fill_values, sparse_zero_rows};
+use crate::stream::Stream;
+
+/// Checks a box against `shape` and returns its element count. Errors: ranks that differ
+/// ([`Error::InvalidShape`]), a zero length ([`Error::EmptyShard`]), a range past the shape
+/// ([`Error::ShardOutOfBounds`]).
+pub fn shard_len(shape: &[usize], start: &[usize], len: &[usize]) -> Result<usize> {
+    if start.len() != shape.len() || len.len() != shape.len() {
+        return Err(Error::InvalidShape { reason: "the box needs a start and a length for every dimension" });
+    }
+    numel(shape)?;
+    let mut n = 1usize;
+    for (axis, ((&s, &l), &d)) in start.iter().zip(len).zip(shape).enumerate() {
+        if l == 0 {
+            return Err(Error::EmptyShard { axis });
+        }
+        if s.checked_add(l).is_none_or(|end| end > d) {
+            return Err(Error::ShardOutOfBounds { axis });
+        }
+        n = n.checked_mul(l).ok_or(Error::SizeOverflow)?;
+    }
+    Ok(n)
+}
+
+/// Calls `run(global_offset, box_offset, len)` for each contiguous run of the box in row-major order: the
+/// trailing dimensions the box covers whole are merged into one run. (The caller checked the box.)
+fn for_each_run(shape: &[usize], start: &[usize], len: &[usize], mut run: impl FnMut(usize, usize, usize)) {
+    let rank = shape.len();
+    // The run: the last dimension, and each one before it while the ones after it are whole.
+    let mut k = rank - 1;
+    let mut run_len = len[k];
+    while k > 0 && len[k] == shape[k] {
+        k -= 1;
+        run_len *= len[k];
+    }
+    let total: usize = len.iter().product();
+    let mut out_at = 0;
+    while out_at < total {
+        // The run's global offset from its index in the box (dimensions before `k`), row-major.
+        let mut rest = out_at / run_len;
+        let (mut global, mut stride) = (0usize, 1usize);
+        for d in (0..rank).rev() {
+            let i = if d < k {
+                let i = rest % len[d];
+                rest /= len[d];
+                i
+            } else {
+                0
+            };
+            global += (start[d] + i) * stride;
+            stride = stride.wrapping_mul(shape[d]);
+        }
+        run(global, out_at, run_len);
+        out_at += run_len;
+    }
+}
+
+impl Init {
+    /// `f64` workspace elements [`Init::fill_shard`] needs: orthogonal computes the whole tensor (its QR
+    /// workspace plus the tensor in f64); every other scheme needs none.
+    pub fn shard_workspace_len(&self, shape: &[usize], start: &[usize], len: &[usize]) -> Result<usize> {
+        shard_len(shape, start, len)?;
+        match self {
+            Init::Orthogonal { .. } => {
+                orthogonal::workspace_len(shape)?.checked_add(numel(shape)?).ok_or(Error::SizeOverflow)
+            }
+            _ => Ok(0),
+        }
+    }
+
+    /// Fills `out` with the box `start[d] .. start[d] + len[d]` of the tensor [`Init::fill`] would produce,
+    /// in row-major order over the box, bit for bit the same values. `workspace` is used by orthogonal only
+    /// ([`Init::shard_workspace_len`]: the whole QR is computed there and the box copied out).
+    ///
+    /// Errors: as [`Init::explain`]; a box of another rank ([`Error::InvalidShape`]), with a zero length
+    /// ([`Error::EmptyShard`]) or past the shape ([`Error::ShardOutOfBounds`]); `out` shorter than the box
+    /// ([`Error::BufferTooSmall`]; only the box's first elements are written); a short workspace.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fill_shard<T: Float>(
+        &self,
+        stream: &Stream,
+        shape: &[usize],
+        layout: Layout,
+        start: &[usize],
+        len: &[usize],
+        out: &mut [T],
+        workspace: &mut [f64],
+    ) -> Result<Explanation> {
+        let e = self.explain(shape, layout)?;
+        check_fits::<T>(&e)?;
+        let n = shard_len(shape, start, len)?;
+        if out.len() < n {
+            return Err(Error::BufferTooSmall { needed: n, actual: out.len() });
+        }
+        let out = &mut out[..n];
+        match e.values {
+            Values::Orthogonal { gain } => {
+                let total = numel(shape)?;
+                let needed = self.shard_workspace_len(shape, start, len)?;
+                if workspace.len() < needed {
+                    return Err(Error::BufferTooSmall { needed, actual: workspace.len() });
+                }
+                let (whole, ws) = workspace[..needed].split_at_mut(total);
+                orthogonal::fill_orthogonal_f64::<T>(stream, shape, gain, whole, ws)?;
+                for_each_run(shape, start, len, |g, o, l| {
+                    for (d, &s) in out[o..o + l].iter_mut().zip(&whole[g..g + l]) {
+                        *d = T::from_f64(s);
+                    }
+                });
+            }
+            Values::Eye => {
+                let cols = shape[1];
+                for_each_run(shape, start, len, |g, o, l| {
+                    for (i, d) in out[o..o + l].iter_mut().enumerate() {
+                        let at = g + i;
+                        *d = if at / cols == at % cols { T::ONE } else { T::ZERO };
+                    }
+                });
+            }
+            Values::Dirac { groups } => {
+                let per_group = shape[0] / groups;
+                let kernel: usize = shape[2..].iter().product();
+                let mut centre = 0;
+                for &d in &shape[2..] {
+                    centre = centre * d + d / 2;
+                }
+                let in_ch = shape[1];
+                for_each_run(shape, start, len, |g, o, l| {
+                    for (i, d) in out[o..o + l].iter_mut().enumerate() {
+                        let at = g + i;
+                        let (oc, ic, k) = (at / (in_ch * kernel), (at / kernel) % in_ch, at % kernel);
+                        let dd = oc % per_group;
+                        *d = if k == centre && ic == dd && dd < in_ch { T::ONE } else { T::ZERO };
+                    }
+                });
+            }
+            Values::Sparse { std, zeros_per_column } => {
+                let mut result = Ok(());
+                for_each_run(shape, start, len, |g, o, l| {
+                    if result.is_ok() {
+                        result = stream.fill_normal(g as u64, &mut out[o..o + l], T::ZERO, T::from_f64(std));
+                    }
+                });
+                result?;
+                let (rows, cols) = (shape[0], shape[1]);
+                for (bc, c) in (start[1]..start[1] + len[1]).enumerate() {
+                    sparse_zero_rows(stream, rows, cols, c, zeros_per_column, |r| {
+                        if (start[0]..start[0] + len[0]).contains(&r) {
+                            out[(r - start[0]) * len[1] + bc] = T::ZERO;
+                        }
+                    })?;
+                }
+            }
+            values => {
+                let mut result = Ok(());
+                for_each_run(shape, start, len, |g, o, l| {
+                    if result.is_ok() {
+                        result = fill_values(stream, values, g as u64, &mut out[o..o + l]);
+                    }
+                });
+                result?;
+            }
+        }
+        Ok(e)
+    }
+}
