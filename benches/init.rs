@@ -59,5 +59,29 @@ fn orthogonal(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, big, orthogonal);
+/// Shards of a `[4096, 4096]` he_normal weight, 8 Mi values each: a column block (rows of 2048 values, the
+/// Megatron split of a linear layer) and a row block, against the contiguous fill of as many values (the
+/// peer: `fill_range`, the same stream positions a row block covers).
+fn shards(c: &mut Criterion) {
+    let shape = [4096usize, 4096];
+    let half = shape[0] * shape[1] / 2;
+    let mut w = vec![0.0f32; half];
+    let s = Stream::new(1, 0);
+    let init = Init::HE_NORMAL;
+    let mut g = c.benchmark_group("shard of [4096, 4096] f32, 8 Mi values");
+    g.throughput(Throughput::Bytes(4 * half as u64));
+    g.sample_size(10);
+    g.bench_function("contiguous fill", |b| {
+        b.iter(|| init.fill_range(&s, &shape, Layout::Torch, half, &mut w).unwrap())
+    });
+    g.bench_function("column block [:, 2048:4096]", |b| {
+        b.iter(|| init.fill_shard(&s, &shape, Layout::Torch, &[0, 2048], &[4096, 2048], &mut w, &mut []).unwrap())
+    });
+    g.bench_function("row block [2048:4096, :]", |b| {
+        b.iter(|| init.fill_shard(&s, &shape, Layout::Torch, &[2048, 0], &[2048, 4096], &mut w, &mut []).unwrap())
+    });
+    g.finish();
+}
+
+criterion_group!(benches, big, orthogonal, shards);
 criterion_main!(benches);

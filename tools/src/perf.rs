@@ -23,9 +23,19 @@ pub struct Bench {
 /// Whether a benchmark of this name is a peer: another library, a naive reference, a floor or the
 /// one-thread baseline.
 pub fn peer_of(function: &str) -> bool {
-    ["rand_distr", "rand::random", "matrixmultiply", "naive", "memory-write floor", "1 thread", "fma loop", "randn"]
-        .iter()
-        .any(|p| function.contains(p))
+    [
+        "rand_distr",
+        "rand::random",
+        "matrixmultiply",
+        "naive",
+        "memory-write floor",
+        "1 thread",
+        "fma loop",
+        "randn",
+        "(peer)",
+    ]
+    .iter()
+    .any(|p| function.contains(p))
 }
 
 fn throughput(b: &Bench) -> String {
@@ -117,6 +127,12 @@ pub const SUMMARY: &[(&str, &str, &str, &str)] = &[
         "gemm batch-1 forward 784-100-100-10",
         "weightinit auto",
         "matrixmultiply",
+    ),
+    (
+        "shard: column block of a `[4096, 4096]` he_normal (rows of 2048)",
+        "shard of [4096, 4096] f32, 8 Mi values",
+        "column block [:, 2048:4096]",
+        "contiguous fill",
     ),
     ("training epoch, 2 threads", "train epoch 784-100-100-10 b128 sgd (16384 examples)", "2 thread(s)", "1 thread(s)"),
 ];
