@@ -1,5 +1,6 @@
 //! The C ABI called from Rust with arbitrary arguments and buffer sizes: every call returns a status (never
-//! WI_PANIC), and a successful fill equals the Rust API's.
+//! WI_PANIC), a successful fill equals the Rust API's, and a successful shard equals its box of the whole
+//! fill.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -83,6 +84,71 @@ fuzz_target!(|d: &[u8]| {
         )
     };
     assert_ne!(st, wi_status::WI_PANIC);
+    // A shard of the same tensor: an arbitrary box; when it and the whole fill succeed, it equals the
+    // box cut from the whole fill.
+    let whole_ok = st == wi_status::WI_OK;
+    let start: Vec<usize> = (0..ndim).map(|i| d[(i * 7 + 3) % d.len()] as usize % 10).collect();
+    let blen: Vec<usize> = (0..ndim).map(|i| d[(i * 11 + 5) % d.len()] as usize % 10).collect();
+    let mut shard_ws = 0usize;
+    // SAFETY: valid pointers to a spec, `ndim` dims (three arrays) and one usize.
+    let st = unsafe {
+        wi_init_shard_workspace_len(
+            &spec,
+            shape.as_ptr(),
+            ndim,
+            WiLayoutArg(d[35] as u32 % 7),
+            start.as_ptr(),
+            blen.as_ptr(),
+            &mut shard_ws,
+        )
+    };
+    assert_ne!(st, wi_status::WI_PANIC);
+    let mut sws = vec![0.0f64; shard_ws.min(8192)];
+    let part_len = blen.iter().product::<usize>().min(out_len);
+    let mut part = vec![0.0f32; part_len];
+    // SAFETY: every pointer addresses at least the length passed with it.
+    let st = unsafe {
+        wi_init_shard_f32(
+            &spec,
+            shape.as_ptr(),
+            ndim,
+            WiLayoutArg(d[35] as u32 % 7),
+            seed,
+            2,
+            start.as_ptr(),
+            blen.as_ptr(),
+            part.as_mut_ptr(),
+            part_len,
+            sws.as_mut_ptr(),
+            sws.len(),
+            std::ptr::null_mut(),
+        )
+    };
+    assert_ne!(st, wi_status::WI_PANIC);
+    if st == wi_status::WI_OK && whole_ok && out_len == shape.iter().product::<usize>() {
+        let mut at = 0;
+        let mut idx = vec![0usize; ndim];
+        loop {
+            let g = (0..ndim).fold(0, |g, k| g * shape[k] + start[k] + idx[k]);
+            assert_eq!(part[at].to_bits(), w[g].to_bits(), "shard element {at} (global {g})");
+            at += 1;
+            let mut k = ndim;
+            loop {
+                if k == 0 {
+                    break;
+                }
+                k -= 1;
+                idx[k] += 1;
+                if idx[k] < blen[k] {
+                    break;
+                }
+                idx[k] = 0;
+            }
+            if at == part_len {
+                break;
+            }
+        }
+    }
     let (mut fi, mut fo) = (0usize, 0usize);
     // SAFETY: valid pointers.
     let st = unsafe { wi_fans(shape.as_ptr(), ndim, WiLayoutArg(d[35] as u32 % 7), &mut fi, &mut fo) };

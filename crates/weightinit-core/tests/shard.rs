@@ -126,6 +126,11 @@ fn box_errors_are_typed_and_distinct() {
     assert!(matches!(run(&[0], &[1], &mut out).unwrap_err(), Error::InvalidShape { .. }));
     assert_eq!(run(&[0, 0], &[2, 3], &mut out[..5]).unwrap_err(), Error::BufferTooSmall { needed: 6, actual: 5 });
     assert!(out.iter().all(|&x| x == 7.0), "nothing written on error");
+    // A scalar (rank 0) is one element, as in the whole fill.
+    let (mut whole, mut part) = ([0.0f32; 1], [1.0f32; 1]);
+    Init::Normal { mean: 0.0, std: 1.0 }.fill(&s, &[], Layout::Torch, &mut whole, &mut []).unwrap();
+    Init::Normal { mean: 0.0, std: 1.0 }.fill_shard(&s, &[], Layout::Torch, &[], &[], &mut part, &mut []).unwrap();
+    assert_eq!(whole, part);
     let orth = Init::Orthogonal { gain: 1.0 };
     let e = orth.fill_shard(&s, &shape, Layout::Torch, &[0, 0], &[2, 3], &mut out, &mut [0.0; 10]).unwrap_err();
     assert!(matches!(e, Error::BufferTooSmall { .. }), "{e}");

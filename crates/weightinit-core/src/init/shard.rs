@@ -51,6 +51,10 @@ pub fn shard_len(shape: &[usize], start: &[usize], len: &[usize]) -> Result<usiz
 /// trailing dimensions the box covers whole are merged into one run. (The caller checked the box.)
 fn for_each_run(shape: &[usize], start: &[usize], len: &[usize], mut run: impl FnMut(usize, usize, usize)) {
     let rank = shape.len();
+    if rank == 0 {
+        // A scalar: one element.
+        return run(0, 0, 1);
+    }
     // The run: the last dimension, and each one before it while the ones after it are whole.
     let mut k = rank - 1;
     let mut run_len = len[k];
