@@ -449,7 +449,8 @@ fn the_seeds_claim_he_keeps_variance_while_tiny_and_unit_normals_do_not() {
 #[test]
 fn bad_input_is_a_typed_error() {
     let s = Stream::new(0, 0);
-    let mut out = vec![0.0f32; 12];
+    // A sentinel, not zeros: a failed call that wrote zeros (or anything) is caught.
+    let mut out = vec![7.5f32; 12];
     let shape = [3usize, 4];
     let run =
         |init: Init, shape: &[usize], out: &mut [f32], ws: &mut [f64]| init.fill(&s, shape, Layout::Torch, out, ws);
@@ -510,7 +511,7 @@ fn bad_input_is_a_typed_error() {
     assert!(matches!(fans(&[6, 4, 1], Layout::InOut), Err(Error::InvalidShape { .. })));
     assert!(matches!(fans(&[], Layout::Keras), Err(Error::RankTooSmall { .. })));
     // Nothing was written by any failed call.
-    assert!(out.iter().all(|&x| x == 0.0));
+    assert!(out.iter().all(|&x| x == 7.5));
 }
 
 #[test]
