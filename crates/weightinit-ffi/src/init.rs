@@ -286,6 +286,46 @@ pub unsafe extern "C" fn wi_explain(
     })
 }
 
+/// The caller's buffers of a fill: the output and the workspace, checked and not overlapping, and the
+/// optional report.
+pub(crate) struct Buffers<T> {
+    pub(crate) out: *mut T,
+    pub(crate) out_len: usize,
+    pub(crate) workspace: *mut f64,
+    pub(crate) workspace_len: usize,
+    pub(crate) report: *mut wi_init_report,
+}
+
+/// The shared body of the whole and shard fills: reads the spec, checks the buffers, runs `fill` on them
+/// and writes the report, behind the panic boundary.
+///
+/// # Safety
+/// `spec` must be NULL or readable; `b.out` and `b.workspace` NULL (only with a zero length) or writable
+/// for their lengths; `b.report` NULL or writable; the raw arrays `fill` reads valid (its caller's contract).
+pub(crate) unsafe fn fill_with<T: weightinit_core::Float>(
+    spec: *const wi_init_spec,
+    b: Buffers<T>,
+    fill: impl FnOnce(&wi_init_spec, &mut [T], &mut [f64]) -> FfiResult<weightinit_core::init::Explanation>,
+) -> wi_status {
+    guard(|| {
+        // SAFETY: checked non-NULL; the caller guarantees a readable spec.
+        let spec = unsafe { spec.as_ref() }.ok_or(wi_status::WI_NULL_POINTER)?;
+        // SAFETY: the caller passes `out_len` writable values at `out`.
+        let o = unsafe { slice_mut(b.out, b.out_len) }?;
+        // SAFETY: the caller passes `workspace_len` writable values at `workspace`.
+        let ws = unsafe { slice_mut(b.workspace, b.workspace_len) }?;
+        if overlaps(o, ws) {
+            return Err(wi_status::WI_ALIASING);
+        }
+        let e = fill(spec, o, ws)?;
+        if !b.report.is_null() {
+            // SAFETY: non-NULL; checked for alignment in `out`; the caller guarantees it is writable.
+            unsafe { out(b.report, report_from(&e)) }?;
+        }
+        Ok(())
+    })
+}
+
 /// Shared body of `wi_init_f32` / `wi_init_f64`.
 ///
 /// # Safety
@@ -304,25 +344,14 @@ unsafe fn init_impl<T: weightinit_core::Float>(
     workspace_len: usize,
     report: *mut wi_init_report,
 ) -> wi_status {
-    guard(|| {
-        // SAFETY: checked non-NULL; the caller guarantees a readable spec.
-        let spec = unsafe { spec.as_ref() }.ok_or(wi_status::WI_NULL_POINTER)?;
+    let b = Buffers { out: out_ptr, out_len, workspace, workspace_len, report };
+    let fill = |spec: &wi_init_spec, o: &mut [T], ws: &mut [f64]| {
         // SAFETY: the caller passes `ndim` readable values at `shape`.
         let shape = unsafe { slice(shape, ndim) }?;
-        // SAFETY: the caller passes `out_len` writable values at `out_ptr`.
-        let o = unsafe { slice_mut(out_ptr, out_len) }?;
-        // SAFETY: the caller passes `workspace_len` writable values at `workspace`.
-        let ws = unsafe { slice_mut(workspace, workspace_len) }?;
-        if overlaps(o, ws) {
-            return Err(wi_status::WI_ALIASING);
-        }
-        let e = init_of(spec)?.fill(&Stream::new(seed, key), shape, layout_of(layout, spec.groups)?, o, ws)?;
-        if !report.is_null() {
-            // SAFETY: non-NULL; checked for alignment in `out`; the caller guarantees it is writable.
-            unsafe { out(report, report_from(&e)) }?;
-        }
-        Ok(())
-    })
+        Ok(init_of(spec)?.fill(&Stream::new(seed, key), shape, layout_of(layout, spec.groups)?, o, ws)?)
+    };
+    // SAFETY: the caller upholds `wi_init_f32`'s contract, which covers `fill_with`'s.
+    unsafe { fill_with(spec, b, fill) }
 }
 
 /// Initializes `out[0..out_len]` (the whole tensor of `shape`, row-major) with `spec`, from the stream

@@ -4,8 +4,8 @@
 use weightinit_core::Stream;
 
 use crate::enums::WiLayoutArg;
-use crate::init::{init_of, layout_of, report_from, wi_init_report, wi_init_spec};
-use crate::plumbing::{FfiResult, guard, out, overlaps, slice, slice_mut, wi_status};
+use crate::init::{Buffers, fill_with, init_of, layout_of, wi_init_report, wi_init_spec};
+use crate::plumbing::{FfiResult, guard, out, slice, wi_status};
 
 /// The shape and the box, read from the caller's arrays (each `ndim` long).
 ///
@@ -67,26 +67,15 @@ unsafe fn shard_impl<T: weightinit_core::Float>(
     workspace_len: usize,
     report: *mut wi_init_report,
 ) -> wi_status {
-    guard(|| {
-        // SAFETY: checked non-NULL; the caller guarantees a readable spec.
-        let spec = unsafe { spec.as_ref() }.ok_or(wi_status::WI_NULL_POINTER)?;
+    let b = Buffers { out: out_ptr, out_len, workspace, workspace_len, report };
+    let fill = |spec: &wi_init_spec, o: &mut [T], ws: &mut [f64]| {
         // SAFETY: the caller passes `ndim` values at each array.
         let (shape, start, blen) = unsafe { read_box(shape, box_start, box_len, ndim) }?;
-        // SAFETY: the caller passes `out_len` writable values at `out_ptr`.
-        let o = unsafe { slice_mut(out_ptr, out_len) }?;
-        // SAFETY: the caller passes `workspace_len` writable values at `workspace`.
-        let ws = unsafe { slice_mut(workspace, workspace_len) }?;
-        if overlaps(o, ws) {
-            return Err(wi_status::WI_ALIASING);
-        }
-        let init = init_of(spec)?;
-        let e = init.fill_shard(&Stream::new(seed, key), shape, layout_of(layout, spec.groups)?, start, blen, o, ws)?;
-        if !report.is_null() {
-            // SAFETY: non-NULL; checked for alignment in `out`; the caller guarantees it is writable.
-            unsafe { out(report, report_from(&e)) }?;
-        }
-        Ok(())
-    })
+        let (stream, layout) = (Stream::new(seed, key), layout_of(layout, spec.groups)?);
+        Ok(init_of(spec)?.fill_shard(&stream, shape, layout, start, blen, o, ws)?)
+    };
+    // SAFETY: the caller upholds `wi_init_shard_f32`'s contract, which covers `fill_with`'s.
+    unsafe { fill_with(spec, b, fill) }
 }
 
 /// Fills `out` with the box `box_start[d] .. box_start[d] + box_len[d]` (every `d < ndim`) of the tensor
