@@ -31,11 +31,16 @@ fn schemes() -> Vec<Init> {
 
 /// Shapes a scheme accepts (rank 2 for eye and sparse, 3-5 for dirac; 4 and 3 otherwise too).
 fn shapes(init: &Init) -> Vec<Vec<usize>> {
-    match init {
+    let mut v = match init {
         Init::Eye | Init::Sparse { .. } => vec![vec![9, 13], vec![5, 3]],
         Init::Dirac { .. } => vec![vec![6, 3, 3], vec![4, 5, 3, 3]],
         _ => vec![vec![9, 13], vec![6, 4, 3, 5], vec![70, 130]],
+    };
+    // Miri interprets: the smallest shape of each kind only.
+    if cfg!(miri) {
+        v.truncate(1);
     }
+    v
 }
 
 /// The box `start .. start + len` of a row-major tensor of `shape`.
@@ -74,7 +79,7 @@ fn boxes(shape: &[usize], seed: u64) -> Vec<(Vec<usize>, Vec<usize>)> {
     start[last] = shape[last] / 3;
     len[last] = (shape[last] - start[last]).div_ceil(2);
     v.push((start, len));
-    for _ in 0..6 {
+    for _ in 0..if cfg!(miri) { 1 } else { 6 } {
         let start: Vec<usize> = shape.iter().map(|&d| next(d)).collect();
         let len: Vec<usize> = shape.iter().zip(&start).map(|(&d, &s)| 1 + next(d - s)).collect();
         v.push((start, len));
@@ -105,7 +110,8 @@ fn check<T: Float>(init: Init, layout: Layout) {
 #[test]
 fn every_scheme_shard_equals_the_box_of_the_whole_fill() {
     for init in schemes() {
-        for layout in [Layout::Torch, Layout::Keras, Layout::InOut, Layout::TorchConv { groups: 1 }] {
+        let layouts = [Layout::Torch, Layout::Keras, Layout::InOut, Layout::TorchConv { groups: 1 }];
+        for &layout in if cfg!(miri) { &layouts[..1] } else { &layouts[..] } {
             check::<f32>(init, layout);
             check::<f64>(init, layout);
         }
