@@ -5,7 +5,7 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use weightinit::init::Init;
 use weightinit::train::data::synthetic;
-use weightinit::train::model::Activation;
+use weightinit::train::model::{Activation, Norm};
 use weightinit::train::train::{Optimizer, TrainConfig, train};
 
 const EXAMPLES: usize = 16_384;
@@ -23,6 +23,9 @@ fn bench(c: &mut Criterion) {
             init_name: "he-normal".into(),
             init: Init::HE_NORMAL,
             bias_init: Init::Zeros,
+            lsuv: None,
+            norm: Norm::None,
+            flush_subnormals: true,
             epochs: 1,
             batch: 128,
             lr: 0.01,

@@ -3,7 +3,7 @@
 
 use weightinit::init::Init;
 use weightinit::train::data::synthetic;
-use weightinit::train::model::Activation;
+use weightinit::train::model::{Activation, Norm};
 use weightinit::train::train::{Optimizer, TrainConfig, train};
 
 fn main() {
@@ -23,6 +23,9 @@ fn main() {
             init_name: "he-normal".into(),
             init: Init::HE_NORMAL,
             bias_init: Init::Zeros,
+            lsuv: None,
+            norm: Norm::None,
+            flush_subnormals: true,
             epochs,
             batch: 128,
             lr: 0.01,

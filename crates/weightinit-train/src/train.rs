@@ -11,10 +11,11 @@ use std::time::Instant;
 
 use serde::Serialize;
 use weightinit_core::Stream;
-use weightinit_core::init::{Explanation, Init};
+use weightinit_core::init::{Explanation, Init, LsuvOptions};
 
 use crate::data::Dataset;
-use crate::model::{Activation, Mlp, Step, StepWork};
+use crate::model::lsuv::LsuvStat;
+use crate::model::{Activation, Mlp, Norm, Step, StepWork, Trace};
 pub use crate::optim::Optimizer;
 
 /// Everything a run needs.
@@ -30,6 +31,12 @@ pub struct TrainConfig {
     pub init: Init,
     /// Bias initializer.
     pub bias_init: Init,
+    /// After `init`, rescale every layer by LSUV on the first `batch` training examples.
+    pub lsuv: Option<LsuvOptions>,
+    /// Normalization after each hidden linear layer.
+    pub norm: Norm,
+    /// Flush subnormal floats to zero in every worker thread ([`weightinit_core::simd::set_flush_subnormals`]).
+    pub flush_subnormals: bool,
     /// Epochs.
     pub epochs: usize,
     /// Batch size.
@@ -57,6 +64,8 @@ pub struct EpochStat {
     pub train_loss: f64,
     /// Validation accuracy after the epoch.
     pub val_accuracy: f64,
+    /// Each layer's weight drift from initialization after the epoch, `||W_t - W_0||_F / ||W_0||_F`.
+    pub weight_drift: Vec<f64>,
 }
 
 /// Where a run diverged.
@@ -88,6 +97,11 @@ pub struct TrainResult {
     /// Std of each layer's output (hidden activations, then logits) at initialization, on up to 1000
     /// training examples.
     pub activation_std_at_init: Vec<f64>,
+    /// Std of each layer's weight gradient at initialization, on the first (up to) `batch` training
+    /// examples (the loss's gradient as in training; nothing updated).
+    pub gradient_std_at_init: Vec<f64>,
+    /// What LSUV did to each layer (with `--init lsuv`).
+    pub lsuv: Option<Vec<LsuvStat>>,
     /// Validation accuracy before training.
     pub val_accuracy_at_init: f64,
     /// Batches per epoch.
@@ -121,15 +135,50 @@ pub fn accuracy(model: &Mlp, data: &Dataset) -> f64 {
     correct as f64 / data.len() as f64
 }
 
-/// Std of each layer's output at `model`'s current parameters on the first (up to) 1000 examples.
+/// Std of each layer's output at `model`'s current parameters on the first (up to) 1000 examples (as in
+/// training: batch norm with the batch's statistics).
 pub fn activation_stds(model: &Mlp, data: &Dataset) -> Vec<f64> {
     let rows = data.len().min(1000);
     let mut acts = vec![Vec::new(); model.layers()];
-    model.forward(&data.images[..rows * data.features], rows, &mut acts);
+    model.forward_training(&data.images[..rows * data.features], rows, &mut acts);
     acts.iter()
         .map(|a| {
             let m = weightinit_core::stats::moments(a.iter().map(|&v| v as f64));
             m.var.max(0.0).sqrt()
+        })
+        .collect()
+}
+
+/// Std of each layer's weight gradient at `model`'s current parameters on the first (up to) `batch`
+/// examples.
+pub fn gradient_stds(model: &Mlp, data: &Dataset, batch: usize) -> Result<Vec<f64>, String> {
+    let idx: Vec<usize> = (0..data.len().min(batch)).collect();
+    let mut grad = vec![0.0f32; model.params.len()];
+    model.gradient(&data.images, &data.labels, &idx, &mut Trace::default(), &mut grad)?;
+    Ok((0..model.layers())
+        .map(|l| {
+            let (wo, bo) = weight_range(model, l);
+            weightinit_core::stats::moments(grad[wo..bo].iter().map(|&v| v as f64)).var.max(0.0).sqrt()
+        })
+        .collect())
+}
+
+fn weight_range(model: &Mlp, l: usize) -> (usize, usize) {
+    let offset: usize = model.widths.windows(2).take(l).map(|w| w[0] * w[1] + w[1]).sum();
+    (offset, offset + model.widths[l] * model.widths[l + 1])
+}
+
+/// Each layer's `||W - W0||_F / ||W0||_F` (infinite for a zero `W0` that moved, 0 if it did not).
+pub fn weight_drift(model: &Mlp, initial: &[f32]) -> Vec<f64> {
+    (0..model.layers())
+        .map(|l| {
+            let (wo, bo) = weight_range(model, l);
+            let (mut d, mut n) = (0.0f64, 0.0f64);
+            for (&w, &w0) in model.params[wo..bo].iter().zip(&initial[wo..bo]) {
+                d += (w as f64 - w0 as f64).powi(2);
+                n += (w0 as f64).powi(2);
+            }
+            if d == 0.0 { 0.0 } else { (d / n).sqrt() }
         })
         .collect()
 }
@@ -159,16 +208,38 @@ pub fn train(cfg: &TrainConfig, train: &Dataset, val: &Dataset, test: Option<&Da
         return Err("batch size and thread count must be >= 1".into());
     }
     let (model, reports) = Mlp::new(&cfg.layers, cfg.act, cfg.init, cfg.bias_init, cfg.seed)?;
-    let act_std = activation_stds(&model, train);
-    let val_at_init = accuracy(&model, val);
+    let model = model.with_norm(cfg.norm);
+    let flush = cfg.flush_subnormals;
+    // Every computation of the run happens on the pool's threads, each in the same floating-point mode.
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.threads)
+        .start_handler(move |_| weightinit_core::simd::set_flush_subnormals(flush))
         .build()
         .map_err(|e| format!("cannot start {} threads: {e}", cfg.threads))?;
+    pool.install(|| run(cfg, model, reports, train, val, test))
+}
+
+fn run(
+    cfg: &TrainConfig,
+    mut model: Mlp,
+    reports: Vec<Explanation>,
+    train: &Dataset,
+    val: &Dataset,
+    test: Option<&Dataset>,
+) -> Result<TrainResult, String> {
+    let lsuv = match cfg.lsuv {
+        None => None,
+        Some(o) => {
+            let idx: Vec<usize> = (0..train.len().min(cfg.batch)).collect();
+            Some(model.lsuv(&train.images, &train.labels, &idx, o)?)
+        }
+    };
+    let act_std = activation_stds(&model, train);
+    let grad_std = gradient_stds(&model, train, cfg.batch)?;
+    let val_at_init = accuracy(&model, val);
     let bar = progress_bar(cfg, train.len().div_ceil(cfg.batch) * cfg.epochs);
-    let mut model = model;
-    let outcome = pool.install(|| run_epochs(cfg, train, val, &mut model, bar.as_ref()));
-    let (epochs, divergence, train_time, trained, batch_losses) = outcome?;
+    let (epochs, divergence, train_time, trained, batch_losses) =
+        run_epochs(cfg, train, val, &mut model, bar.as_ref())?;
     if let Some(b) = bar {
         b.finish_and_clear();
     }
@@ -185,6 +256,8 @@ pub fn train(cfg: &TrainConfig, train: &Dataset, val: &Dataset, test: Option<&Da
         diverged,
         divergence,
         activation_std_at_init: act_std,
+        gradient_std_at_init: grad_std,
+        lsuv,
         val_accuracy_at_init: val_at_init,
         batch_losses,
         steps_per_epoch: train.len().div_ceil(cfg.batch),
@@ -214,6 +287,7 @@ fn run_epochs(
     let mut adam_t = 0u32; // the optimizer step count (Adam's bias correction)
     let mut batch_losses = Vec::new();
     let steps_per_epoch = train.len().div_ceil(cfg.batch);
+    let initial = model.params.clone();
     for epoch in 1..=cfg.epochs {
         let perm = permutation(train.len(), cfg.seed, epoch);
         let mut loss_sum = 0.0;
@@ -264,8 +338,12 @@ fn run_epochs(
                 batch_losses,
             ));
         }
-        let stat =
-            EpochStat { epoch, train_loss: loss_sum / steps_per_epoch as f64, val_accuracy: accuracy(model, val) };
+        let stat = EpochStat {
+            epoch,
+            train_loss: loss_sum / steps_per_epoch as f64,
+            val_accuracy: accuracy(model, val),
+            weight_drift: weight_drift(model, &initial),
+        };
         if let Some(b) = bar {
             b.set_message(format!("epoch {epoch}: loss {:.4} val {:.2}%", stat.train_loss, 100.0 * stat.val_accuracy));
         }

@@ -6,7 +6,7 @@ use std::path::Path;
 use weightinit_core::init::Init;
 use weightinit_train::cli::parse_train_scheme;
 use weightinit_train::data::{embedded, load_dir};
-use weightinit_train::model::Activation;
+use weightinit_train::model::{Activation, Norm};
 use weightinit_train::train::{Optimizer, TrainConfig, TrainResult, train};
 
 fn cfg(scheme: &str, epochs: usize, threads: usize) -> TrainConfig {
@@ -16,6 +16,9 @@ fn cfg(scheme: &str, epochs: usize, threads: usize) -> TrainConfig {
         init_name: scheme.into(),
         init: parse_train_scheme(scheme, Activation::Relu).unwrap(),
         bias_init: Init::Zeros,
+        lsuv: None,
+        norm: Norm::None,
+        flush_subnormals: true,
         epochs,
         batch: 128,
         lr: 0.2,

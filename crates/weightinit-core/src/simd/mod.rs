@@ -12,6 +12,7 @@
 //! variable `WEIGHTINIT_ISA=portable|avx2|avx512` (std only) caps [`best`], so tests run every path.
 
 mod fma;
+mod ftz;
 #[rustfmt::skip]
 pub(crate) mod ln_table;
 pub mod math;
@@ -20,6 +21,7 @@ pub mod wide;
 pub(crate) mod x86;
 
 pub use fma::fmaf;
+pub use ftz::{flushing_subnormals, set_flush_subnormals};
 pub use math::{Lanes16, Math, Scalar, Two};
 pub use wide::{LANES, Wide};
 

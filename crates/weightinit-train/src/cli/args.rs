@@ -4,11 +4,13 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use weightinit_core::init::{FanMode, Init, Layout, Nonlinearity, SCHEMES, SchemeId, SchemeParams, VsDistribution};
+use weightinit_core::init::{
+    FanMode, Init, Layout, LsuvOptions, Nonlinearity, SCHEMES, SchemeId, SchemeParams, VsDistribution,
+};
 
 use super::{CliError, core_err, usage};
 use crate::data::{self, Dataset, embedded};
-use crate::model::Activation;
+use crate::model::{Activation, Norm};
 use crate::train::{Optimizer, TrainConfig};
 
 /// Every scheme name of the core's table, comma-separated (for help and error texts).
@@ -25,7 +27,7 @@ pub(super) fn train_scheme_names() -> String {
             Some(if t.what.is_empty() { s.name.to_string() } else { format!("{}[:{}]", s.name, t.what) })
         })
         .collect();
-    names.join(", ")
+    names.join(", ") + ", lsuv[:tolerance] (orthogonal, then Mishkin & Matas's layer-sequential unit variance)"
 }
 
 #[derive(Args, Debug, Clone)]
@@ -37,21 +39,28 @@ pub(super) struct CommonTrain {
     /// Folder with a test set (t10k-images-idx3-ubyte[.gz] and labels, or test-*).
     #[arg(long, value_name = "DIR")]
     pub(super) test_data: Option<PathBuf>,
-    /// Layer widths, input first.
-    #[arg(long, default_value = "784,100,100,10", value_name = "W0,W1,...")]
-    pub(super) layers: String,
+    /// Layer widths, input first; `WxN` repeats a width N times (784,100x30,10) [default: 784,100,100,10].
+    #[arg(long, value_name = "W0,W1,...")]
+    pub(super) layers: Option<String>,
+    /// Normalization after each hidden linear layer, before its activation: none | batch | layer.
+    #[arg(long, default_value = "none", value_name = "NORM")]
+    pub(super) norm: String,
+    /// Keep subnormal floats (by default the worker threads flush them to zero: deep nets from tiny weights
+    /// otherwise run many times slower).
+    #[arg(long)]
+    pub(super) no_flush_subnormals: bool,
     /// Hidden activation: relu | leaky-relu[:slope] | tanh | sigmoid | linear.
     #[arg(long, default_value = "relu", value_name = "ACT")]
     pub(super) activation: String,
-    /// Epochs.
-    #[arg(long, default_value_t = 10)]
-    pub(super) epochs: usize,
+    /// Epochs [default: 10; depth: 5].
+    #[arg(long)]
+    pub(super) epochs: Option<usize>,
     /// Batch size.
     #[arg(long, default_value_t = 128)]
     pub(super) batch: usize,
-    /// Learning rate.
-    #[arg(long, default_value_t = 0.2, allow_hyphen_values = true)]
-    pub(super) lr: f32,
+    /// Learning rate [default: 0.2; depth: 0.01].
+    #[arg(long, allow_hyphen_values = true)]
+    pub(super) lr: Option<f32>,
     /// Momentum (SGD).
     #[arg(long, default_value_t = 0.9, allow_hyphen_values = true)]
     pub(super) momentum: f32,
@@ -185,6 +194,28 @@ pub fn parse_dims(s: &str, what: &str) -> Result<Vec<usize>, String> {
     }
 }
 
+/// Parses `--layers`: comma-separated positive widths, `WxN` for N copies of W (`784,100x30,10`).
+pub fn parse_layers(s: &str) -> Result<Vec<usize>, String> {
+    let bad = || {
+        format!(
+            "invalid --layers '{s}': expected comma-separated positive integers such as 784,100,10 (WxN for N layers of width W: 784,100x30,10)"
+        )
+    };
+    let mut v = Vec::new();
+    for term in s.split(',') {
+        let (w, n) = term.trim().split_once('x').map_or((term.trim(), "1"), |(w, n)| (w, n));
+        let (w, n) = (w.parse::<usize>().map_err(|_| bad())?, n.parse::<usize>().map_err(|_| bad())?);
+        if w == 0 || n == 0 || v.len() + n > MAX_LAYERS {
+            return Err(bad());
+        }
+        v.extend(std::iter::repeat_n(w, n));
+    }
+    Ok(v)
+}
+
+/// Most widths `--layers` accepts.
+const MAX_LAYERS: usize = 10_000;
+
 pub(super) fn parse_f64(v: &str, what: &str) -> Result<f64, String> {
     v.parse::<f64>()
         .ok()
@@ -317,16 +348,55 @@ pub(super) fn check_input_width(layers: &[usize], d: &Data) -> Result<(), CliErr
     }
 }
 
+/// A command's defaults for the options whose default differs between commands.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Defaults {
+    pub(super) epochs: usize,
+    pub(super) lr: f32,
+}
+
+/// `train` and `compare`.
+pub(super) const TRAIN_DEFAULTS: Defaults = Defaults { epochs: 10, lr: 0.2 };
+
+/// The default `--layers`.
+pub(super) const DEFAULT_LAYERS: &str = "784,100,100,10";
+
+impl CommonTrain {
+    pub(super) fn epochs(&self, d: Defaults) -> usize {
+        self.epochs.unwrap_or(d.epochs)
+    }
+
+    pub(super) fn lr(&self, d: Defaults) -> f32 {
+        self.lr.unwrap_or(d.lr)
+    }
+}
+
+/// The configuration of a `train` or `compare` run.
 pub(super) fn config(c: &CommonTrain, init_name: &str, act: Activation) -> Result<TrainConfig, CliError> {
-    let layers = parse_dims(&c.layers, "--layers").map_err(usage)?;
+    config_with(c, TRAIN_DEFAULTS, c.layers.as_deref().unwrap_or(DEFAULT_LAYERS), init_name, act)
+}
+
+/// The configuration of one run: `layers` (the `--layers` text) and `init_name` given, the rest from `c`
+/// and, where `c` leaves them out, `d`.
+pub(super) fn config_with(
+    c: &CommonTrain,
+    d: Defaults,
+    layers_text: &str,
+    init_name: &str,
+    act: Activation,
+) -> Result<TrainConfig, CliError> {
+    let (epochs, lr) = (c.epochs(d), c.lr(d));
+    let layers = parse_layers(layers_text).map_err(usage)?;
+    let norm = Norm::parse(&c.norm)
+        .ok_or_else(|| usage(format!("invalid --norm '{}': accepted none, batch, layer", c.norm)))?;
     if layers.len() < 2 {
-        return Err(usage(format!("invalid --layers '{}': need at least an input and an output width", c.layers)));
+        return Err(usage(format!("invalid --layers '{layers_text}': need at least an input and an output width")));
     }
     if *layers.last().expect("non-empty") != 10 {
-        return Err(usage(format!("invalid --layers '{}': the last width must be 10 (digit classes)", c.layers)));
+        return Err(usage(format!("invalid --layers '{layers_text}': the last width must be 10 (digit classes)")));
     }
-    if !(c.lr.is_finite() && c.lr > 0.0) {
-        return Err(usage(format!("invalid --lr {}: expected a finite number > 0", c.lr)));
+    if !(lr.is_finite() && lr > 0.0) {
+        return Err(usage(format!("invalid --lr {lr}: expected a finite number > 0")));
     }
     if !(c.momentum.is_finite() && (0.0..1.0).contains(&c.momentum)) {
         return Err(usage(format!("invalid --momentum {}: expected a number in [0, 1)", c.momentum)));
@@ -334,7 +404,7 @@ pub(super) fn config(c: &CommonTrain, init_name: &str, act: Activation) -> Resul
     if c.batch == 0 {
         return Err(usage("invalid --batch 0: expected a positive integer"));
     }
-    if c.epochs == 0 {
+    if epochs == 0 {
         return Err(usage("invalid --epochs 0: expected a positive integer"));
     }
     let threads = match c.threads {
@@ -348,12 +418,21 @@ pub(super) fn config(c: &CommonTrain, init_name: &str, act: Activation) -> Resul
         Some(t) => t,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
-    let params = crate::model::param_count(&layers)
-        .ok_or_else(|| usage(format!("invalid --layers '{}': the parameter count overflows", c.layers)))?;
+    let params = crate::model::param_count(&layers, norm)
+        .ok_or_else(|| usage(format!("invalid --layers '{layers_text}': the parameter count overflows")))?;
     // Parameters, gradient and two optimizer state buffers, plus the batch's activations and gradients.
     let acts: u128 = layers.iter().map(|&w| w as u128).sum::<u128>() * c.batch as u128 * 3;
-    super::check_memory((params as u128 * 4 + acts) * 4, &format!("--layers {}", c.layers))?;
-    let init = parse_train_scheme(init_name, act).map_err(usage)?;
+    super::check_memory((params as u128 * 4 + acts) * 4, &format!("--layers {layers_text}"))?;
+    let (init, lsuv) = match parse_lsuv(init_name)? {
+        Some(_) if c.batch < 2 => {
+            return Err(usage(format!(
+                "invalid --init '{init_name}' with --batch {}: lsuv measures a variance on one batch of at least 2 examples",
+                c.batch
+            )));
+        }
+        Some(o) => (Init::Orthogonal { gain: 1.0 }, Some(o)),
+        None => (parse_train_scheme(init_name, act).map_err(usage)?, None),
+    };
     let bias_init = if init == Init::TorchDefaultWeight { Init::TorchDefaultBias { fan_in: 0 } } else { Init::Zeros };
     Ok(TrainConfig {
         layers,
@@ -361,9 +440,12 @@ pub(super) fn config(c: &CommonTrain, init_name: &str, act: Activation) -> Resul
         init_name: init_name.to_string(),
         init,
         bias_init,
-        epochs: c.epochs,
+        lsuv,
+        norm,
+        flush_subnormals: !c.no_flush_subnormals,
+        epochs,
         batch: c.batch,
-        lr: c.lr,
+        lr,
         optimizer: match c.optimizer {
             OptimizerArg::Sgd => Optimizer::Sgd { momentum: c.momentum },
             OptimizerArg::Adam => Optimizer::Adam,
@@ -373,6 +455,23 @@ pub(super) fn config(c: &CommonTrain, init_name: &str, act: Activation) -> Resul
         seed: c.seed,
         progress: !c.quiet,
     })
+}
+
+/// `lsuv[:TOLERANCE]`: LSUV's options (Mishkin & Matas 2016: tolerance 0.1, at most 10 iterations per
+/// layer), or None for any other scheme.
+fn parse_lsuv(spec: &str) -> Result<Option<LsuvOptions>, CliError> {
+    let (name, value) = spec.split_once(':').map_or((spec, None), |(n, v)| (n, Some(v)));
+    if name != "lsuv" {
+        return Ok(None);
+    }
+    let mut o = LsuvOptions::default();
+    if let Some(v) = value {
+        o.tolerance = parse_f64(v, spec).map_err(usage)?;
+        if !(o.tolerance > 0.0 && o.tolerance < 1.0) {
+            return Err(usage(format!("invalid --init '{spec}': the lsuv tolerance must be in (0, 1)")));
+        }
+    }
+    Ok(Some(o))
 }
 
 pub(super) fn activation(c: &CommonTrain) -> Result<Activation, CliError> {

@@ -49,7 +49,7 @@ pub(super) fn run(a: CompareArgs) -> Result<(), CliError> {
     let d = load_data(&a.common)?;
     check_input_width(&cfgs[0].layers, &d)?;
     if !a.common.quiet {
-        note(&format!("data: {}; {} threads; {} epochs per scheme", d.source, cfgs[0].threads, a.common.epochs));
+        note(&format!("data: {}; {} threads; {} epochs per scheme", d.source, cfgs[0].threads, cfgs[0].epochs));
     }
     let results = experiments::compare(&cfgs, &d.train, &d.val, d.test.as_ref()).map_err(usage)?;
     say(&report::table(&results))?;
@@ -64,9 +64,9 @@ pub(super) fn run(a: CompareArgs) -> Result<(), CliError> {
         let v = serde_json::json!({
             "data": d.source,
             "layers": cfgs[0].layers,
-            "epochs": a.common.epochs,
+            "epochs": cfgs[0].epochs,
             "batch": a.common.batch,
-            "lr": a.common.lr,
+            "lr": cfgs[0].lr,
             "seed": a.common.seed,
             "schemes": results.iter().map(result_json).collect::<Vec<_>>(),
         });

@@ -1,10 +1,11 @@
-//! The `weightinit` command: `train`, `compare`, `init`, `explain`. One file per command, the shared
+//! The `weightinit` command: `train`, `compare`, `depth`, `init`, `explain`. One file per command, the shared
 //! argument types in `args`, JSON in `json`.
 //!
 //! Every wrong argument is a one-line error saying what is wrong and what is accepted, with exit code 2.
 
 mod args;
 mod compare;
+mod depth;
 mod explain;
 mod init;
 mod json;
@@ -31,6 +32,9 @@ enum Cmd {
     Train(train::TrainArgs),
     /// Train one MLP per scheme from the same seed; print a table and write plots.
     Compare(compare::CompareArgs),
+    /// Train nets of several depths from each scheme: activation and gradient std per layer at init,
+    /// accuracy, weight drift; a table, plots and JSON.
+    Depth(depth::DepthArgs),
     /// Write an initialized tensor as a NumPy .npy file.
     Init(init::InitArgs),
     /// Print the init report (fans, gain, std or bound, formula) of a scheme for a shape.
@@ -184,6 +188,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<(), Cli
     match cli.cmd {
         Cmd::Train(a) => train::run(a),
         Cmd::Compare(a) => compare::run(a),
+        Cmd::Depth(a) => depth::run(a),
         Cmd::Init(a) => init::run(a),
         Cmd::Explain(a) => explain::run(a),
     }
@@ -212,6 +217,7 @@ pub fn check(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Check
     match cli.cmd {
         Cmd::Train(a) => train::prepare(&a).map(|_| Checked::default()),
         Cmd::Compare(a) => compare::prepare(&a).map(|_| Checked::default()),
+        Cmd::Depth(a) => depth::prepare(&a).map(|_| Checked::default()),
         Cmd::Init(a) => init::check(&a).map(|npy| Checked { npy, report: None }),
         Cmd::Explain(a) => explain::report(&a).map(|text| Checked { npy: None, report: Some(text) }),
     }

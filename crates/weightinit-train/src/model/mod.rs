@@ -1,9 +1,14 @@
 //! A multilayer perceptron built on weightinit-core's kernels and initializers: the activations, the
 //! parameters and their initialization, inference; one training step in `step.rs` ([`Mlp::train_step`]).
 
+mod general;
+pub mod lsuv;
+pub mod norm;
 mod step;
 
 pub use crate::par::first_layer_halves;
+pub use general::Trace;
+pub use norm::{Mode, Norm};
 pub use step::{GRAD_LIMIT, PieceUpdate, Step, StepWork};
 
 use weightinit_core::Stream;
@@ -42,6 +47,17 @@ impl Activation {
         })
     }
 
+    /// The CLI's name (`leaky-relu:0.01`).
+    pub fn name(self) -> String {
+        match self {
+            Activation::Relu => "relu".into(),
+            Activation::LeakyRelu(a) => format!("leaky-relu:{a}"),
+            Activation::Tanh => "tanh".into(),
+            Activation::Sigmoid => "sigmoid".into(),
+            Activation::Linear => "linear".into(),
+        }
+    }
+
     /// The matching nonlinearity for gains.
     pub fn nonlinearity(self) -> weightinit_core::init::Nonlinearity {
         use weightinit_core::init::Nonlinearity as N;
@@ -54,6 +70,7 @@ impl Activation {
         }
     }
 
+    /// The activation, in place; ReLU excepted (fused into the gemm's epilogue by the callers).
     fn forward(self, z: &mut [f32]) {
         match self {
             Activation::Relu => {} // fused into the gemm epilogue
@@ -61,6 +78,14 @@ impl Activation {
             Activation::Tanh => z.iter_mut().for_each(|v| *v = v.tanh()),
             Activation::Sigmoid => z.iter_mut().for_each(|v| *v = 1.0 / (1.0 + (-*v).exp())),
             Activation::Linear => {}
+        }
+    }
+
+    /// The activation, in place, ReLU included.
+    fn apply(self, z: &mut [f32]) {
+        match self {
+            Activation::Relu => z.iter_mut().for_each(|v| *v = v.max(0.0)),
+            a => a.forward(z),
         }
     }
 
@@ -77,20 +102,33 @@ impl Activation {
     }
 }
 
-/// An MLP: weights `[in, out]` (`x W + b`, the seed's NumPy layout), biases `[out]`.
+/// An MLP: weights `[in, out]` (`x W + b`, the seed's NumPy layout), biases `[out]`; with normalization,
+/// each hidden layer is `act(norm(x W + b))`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Mlp {
     /// Layer widths, input first (e.g. 784, 100, 100, 10).
     pub widths: Vec<usize>,
     /// Hidden activation.
     pub act: Activation,
-    /// All parameters in one buffer: `W1, b1, W2, b2, ...`.
+    /// Normalization after each hidden linear layer.
+    pub norm: Norm,
+    /// All parameters in one buffer: `W1, b1, W2, b2, ...`, then with normalization each hidden layer's
+    /// scale and shift `gamma1, beta1, gamma2, beta2, ...`.
     pub params: Vec<f32>,
+    /// Batch norm's running estimates, per hidden layer its mean then its variance (empty otherwise).
+    pub running: Vec<f32>,
+    /// Batch norm's count of training steps (PyTorch's `num_batches_tracked`).
+    pub batches_tracked: u64,
 }
 
-/// The number of parameters (weights and biases) of an MLP with `widths`, or None if it overflows.
-pub fn param_count(widths: &[usize]) -> Option<usize> {
-    widths.windows(2).try_fold(0usize, |acc, w| w[0].checked_mul(w[1])?.checked_add(w[1])?.checked_add(acc))
+/// The number of parameters of an MLP with `widths` and normalization `norm` (weights and biases, and
+/// each hidden layer's scale and shift), or None if it overflows.
+pub fn param_count(widths: &[usize], norm: Norm) -> Option<usize> {
+    let linear =
+        widths.windows(2).try_fold(0usize, |acc, w| w[0].checked_mul(w[1])?.checked_add(w[1])?.checked_add(acc))?;
+    let hidden = widths.get(1..widths.len().saturating_sub(1)).unwrap_or(&[]);
+    let norm_params = if norm == Norm::None { 0 } else { hidden.iter().try_fold(0usize, |a, &w| a.checked_add(w))? };
+    linear.checked_add(norm_params.checked_mul(2)?)
 }
 
 /// Offsets of each layer's weight and bias in [`Mlp::params`].
@@ -125,8 +163,8 @@ impl Mlp {
         if widths.len() < 2 || widths.contains(&0) {
             return Err(format!("layer widths {widths:?}: need at least two non-zero widths"));
         }
-        let total =
-            param_count(widths).ok_or_else(|| format!("layer widths {widths:?}: the parameter count overflows"))?;
+        let total = param_count(widths, Norm::None)
+            .ok_or_else(|| format!("layer widths {widths:?}: the parameter count overflows"))?;
         let mut params = Vec::new();
         params
             .try_reserve_exact(total)
@@ -148,7 +186,70 @@ impl Mlp {
                 .map_err(|e| format!("layer {} bias: {e}", l + 1))?;
             debug_assert_eq!(bo, wo + w[0] * w[1]);
         }
-        Ok((Mlp { widths: widths.to_vec(), act, params }, reports))
+        Ok((
+            Mlp { widths: widths.to_vec(), act, norm: Norm::None, params, running: Vec::new(), batches_tracked: 0 },
+            reports,
+        ))
+    }
+
+    /// The same network with normalization `norm` after each hidden linear layer: scale 1, shift 0, running
+    /// mean 0 and variance 1 (PyTorch's initial values).
+    pub fn with_norm(mut self, norm: Norm) -> Mlp {
+        if self.norm != Norm::None {
+            self.params.truncate(param_count(&self.widths, Norm::None).expect("counted at construction"));
+            self.running.clear();
+        }
+        self.norm = norm;
+        if norm != Norm::None {
+            for &w in &self.widths[1..self.layers()] {
+                self.params.extend(std::iter::repeat_n(1.0, w).chain(std::iter::repeat_n(0.0, w)));
+                if norm == Norm::Batch {
+                    self.running.extend(std::iter::repeat_n(0.0, w).chain(std::iter::repeat_n(1.0, w)));
+                }
+            }
+        }
+        self
+    }
+
+    /// Offsets in [`Mlp::params`] of each hidden layer's normalization scale (its shift follows).
+    pub(crate) fn norm_offsets(&self) -> Vec<(usize, usize)> {
+        let mut o = param_count(&self.widths, Norm::None).expect("counted at construction");
+        self.widths[1..self.layers()]
+            .iter()
+            .map(|&w| {
+                let r = (o, w);
+                o += 2 * w;
+                r
+            })
+            .collect()
+    }
+
+    /// Hidden layer `l`'s normalization scale and shift (empty without normalization).
+    pub(crate) fn norm_params(&self, l: usize) -> (&[f32], &[f32]) {
+        if self.norm == Norm::None {
+            return (&[], &[]);
+        }
+        let (o, w) = self.norm_offsets()[l];
+        self.params[o..o + 2 * w].split_at(w)
+    }
+
+    fn running_range(&self, l: usize) -> (usize, usize) {
+        let o: usize = self.widths[1..=l].iter().map(|w| 2 * w).sum();
+        (o, self.widths[l + 1])
+    }
+
+    /// Hidden layer `l`'s running mean and variance (empty without batch norm).
+    pub(crate) fn running(&self, l: usize) -> (&[f32], &[f32]) {
+        if self.norm != Norm::Batch {
+            return (&[], &[]);
+        }
+        let (o, w) = self.running_range(l);
+        self.running[o..o + 2 * w].split_at(w)
+    }
+
+    fn running_mut(&mut self, l: usize) -> (&mut [f32], &mut [f32]) {
+        let (o, w) = self.running_range(l);
+        self.running[o..o + 2 * w].split_at_mut(w)
     }
 
     /// Layer `l`'s weight `[in, out]` and bias.
@@ -168,8 +269,12 @@ impl Mlp {
         v
     }
 
-    /// Forward pass of `rows` examples; fills `acts` (one buffer per layer: hidden outputs, then logits).
+    /// Forward pass of `rows` examples for evaluation (batch norm with its running estimates); fills `acts`
+    /// (one buffer per layer: hidden outputs, then logits).
     pub fn forward(&self, x: &[f32], rows: usize, acts: &mut [Vec<f32>]) {
+        if self.norm != Norm::None {
+            return self.forward_general(x, rows, Mode::Eval, acts);
+        }
         for l in 0..self.layers() {
             let (din, dout) = (self.widths[l], self.widths[l + 1]);
             let (w, b) = self.layer(l);
@@ -189,6 +294,36 @@ impl Mlp {
                 self.act.forward(out);
             }
         }
+    }
+
+    /// Forward pass as in training: batch norm with the batch's statistics (nothing is updated). The same
+    /// as [`Mlp::forward`] without batch norm.
+    pub fn forward_training(&self, x: &[f32], rows: usize, acts: &mut [Vec<f32>]) {
+        self.forward_general(x, rows, Mode::Train, acts)
+    }
+
+    fn forward_general(&self, x: &[f32], rows: usize, mode: Mode, acts: &mut [Vec<f32>]) {
+        let mut tr = Trace::default();
+        self.forward_layers(Some(x), rows, mode, self.layers() - 1, &mut tr);
+        for (a, h) in acts.iter_mut().zip(tr.h) {
+            *a = h;
+        }
+    }
+
+    /// The mean softmax cross-entropy loss of the batch `idx` (as in training: batch statistics) and its
+    /// gradient with respect to every parameter, into `grad` (the layout of [`Mlp::params`]), by the
+    /// layer-by-layer pass. Nothing is updated. Errors: those of [`Mlp::train_step`].
+    pub fn gradient(
+        &self,
+        images: &[f32],
+        labels: &[u8],
+        idx: &[usize],
+        tr: &mut Trace,
+        grad: &mut [f32],
+    ) -> Result<f64, String> {
+        self.check_batch(images, labels, idx, grad.len(), &[&mut [], &mut []])?;
+        self.gather(images, labels, idx, tr);
+        Ok(self.loss_and_gradient(tr, grad))
     }
 
     /// Predicted classes of `rows` examples.

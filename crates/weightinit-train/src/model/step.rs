@@ -23,6 +23,8 @@ pub struct StepWork {
     dz: Vec<Vec<f32>>,
     /// Loss of each example of the batch.
     losses: Vec<f64>,
+    /// The layer-by-layer pass's buffers (networks with normalization).
+    general: super::Trace,
 }
 
 /// One thread's rows `r0 .. r0 + rows` of the step buffers.
@@ -159,6 +161,10 @@ impl Mlp {
         update: &PieceUpdate<'_>,
     ) -> Result<Step, String> {
         self.check_batch(images, labels, idx, grad.len(), &state)?;
+        if self.norm != super::Norm::None {
+            self.gather(images, labels, idx, &mut work.general);
+            return Ok(self.general_step(&mut work.general, grad, state, max_loss, update));
+        }
         let rows = idx.len();
         self.size_work(work, rows);
         let offs = offsets(&self.widths);
@@ -189,7 +195,7 @@ impl Mlp {
     }
 
     /// The errors of [`Mlp::train_step`], checked before anything is computed.
-    fn check_batch(
+    pub(super) fn check_batch(
         &self,
         images: &[f32],
         labels: &[u8],

@@ -41,5 +41,7 @@ pub fn explanation_json(e: &weightinit_core::init::Explanation) -> serde_json::V
 pub fn result_json(r: &TrainResult) -> serde_json::Value {
     let mut v = serde_json::to_value(r).expect("json");
     v["init_report"] = r.init_reports.iter().map(explanation_json).collect();
+    v["gradient_std"] = serde_json::json!(r.gradient_std_at_init);
+    v["weight_drift"] = r.epochs.iter().map(|e| serde_json::json!(e.weight_drift)).collect();
     v
 }

@@ -1,11 +1,12 @@
 //! Reports of training runs: the comparison table (here), SVG plots ([`svg`]), JSON ([`json`]) and
 //! tensor statistics ([`summary`]).
 
+pub mod depth;
 pub mod json;
 pub mod summary;
 pub mod svg;
 
-pub use svg::{activation_svg, line_chart_svg, loss_svg};
+pub use svg::{activation_svg, line_chart_svg, linear_chart_svg, loss_svg, stack_svg};
 
 use std::fmt::Write;
 

@@ -13,7 +13,31 @@ fn esc(s: &str) -> String {
 /// A line chart with a log-scale y axis: `series` are (name, points (x, y)); non-positive or non-finite
 /// y values are skipped.
 pub fn line_chart_svg(title: &str, x_label: &str, y_label: &str, series: &[(String, Vec<(f64, f64)>)]) -> String {
-    let f = Frame::fit(series);
+    chart_svg(title, x_label, y_label, series, true)
+}
+
+/// A line chart with a linear y axis from 0 (or the smallest value) to the largest; non-finite values are
+/// skipped.
+pub fn linear_chart_svg(title: &str, x_label: &str, y_label: &str, series: &[(String, Vec<(f64, f64)>)]) -> String {
+    chart_svg(title, x_label, y_label, series, false)
+}
+
+/// Charts stacked vertically in one SVG (each a whole chart of [`line_chart_svg`]'s size).
+pub fn stack_svg(charts: &[String]) -> String {
+    let (w, h) = (720.0, 440.0);
+    let mut s = format!(r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{}">"#, h * charts.len() as f64);
+    s.push('\n');
+    for (i, c) in charts.iter().enumerate() {
+        // Each chart is its own <svg> element, placed by its y attribute.
+        let inner = c.replacen("<svg ", &format!(r#"<svg y="{}" "#, h * i as f64), 1);
+        s.push_str(&inner);
+    }
+    s.push_str("</svg>\n");
+    s
+}
+
+fn chart_svg(title: &str, x_label: &str, y_label: &str, series: &[(String, Vec<(f64, f64)>)], log: bool) -> String {
+    let f = Frame::fit(series, log);
     let mut s = String::new();
     f.axes(&mut s, title, x_label, y_label);
     for (i, (name, p)) in series.iter().enumerate() {
@@ -37,18 +61,32 @@ struct Frame {
     x1: f64,
     y0: f64,
     y1: f64,
+    /// Log-scale y (y0, y1 are decades), else linear.
+    log: bool,
 }
 
 impl Frame {
-    /// The frame holding every finite, positive point of `series`.
-    fn fit(series: &[(String, Vec<(f64, f64)>)]) -> Frame {
-        let pts = series.iter().flat_map(|(_, p)| p.iter()).filter(|(_, y)| y.is_finite() && *y > 0.0);
+    /// Whether a point is drawn.
+    fn shows(&self, y: f64) -> bool {
+        y.is_finite() && (!self.log || y > 0.0)
+    }
+
+    /// The y coordinate of a value (its log10 on a log scale).
+    fn ty(&self, y: f64) -> f64 {
+        if self.log { y.log10() } else { y }
+    }
+
+    /// The frame holding every drawable point of `series`.
+    fn fit(series: &[(String, Vec<(f64, f64)>)], log: bool) -> Frame {
+        let probe =
+            Frame { w: 0.0, h: 0.0, ml: 0.0, mr: 0.0, mt: 0.0, mb: 0.0, x0: 0.0, x1: 0.0, y0: 0.0, y1: 0.0, log };
+        let pts = series.iter().flat_map(|(_, p)| p.iter()).filter(|(_, y)| probe.shows(*y));
         let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
         for &(x, y) in pts {
             x0 = x0.min(x);
             x1 = x1.max(x);
-            y0 = y0.min(y.log10());
-            y1 = y1.max(y.log10());
+            y0 = y0.min(probe.ty(y));
+            y1 = y1.max(probe.ty(y));
         }
         if x0 > x1 {
             (x0, x1, y0, y1) = (0.0, 1.0, 0.0, 1.0);
@@ -56,8 +94,13 @@ impl Frame {
         if x1 - x0 < 1e-9 {
             x1 = x0 + 1.0;
         }
-        let (y0, y1) = (y0.floor(), y1.ceil().max(y0.floor() + 1.0));
-        Frame { w: 720.0, h: 440.0, ml: 80.0, mr: 190.0, mt: 40.0, mb: 50.0, x0, x1, y0, y1 }
+        let (y0, y1) = if log {
+            (y0.floor(), y1.ceil().max(y0.floor() + 1.0))
+        } else {
+            let lo = y0.min(0.0);
+            (lo, if y1 > lo { y1 } else { lo + 1.0 })
+        };
+        Frame { w: 720.0, h: 440.0, ml: 80.0, mr: 190.0, mt: 40.0, mb: 50.0, x0, x1, y0, y1, log }
     }
 
     fn px(&self, x: f64) -> f64 {
@@ -70,7 +113,7 @@ impl Frame {
 
     /// The SVG header, title, decade grid lines, x ticks, plot border and axis labels.
     fn axes(&self, s: &mut String, title: &str, x_label: &str, y_label: &str) {
-        let Frame { w, h, ml, mr, mt, mb, x0, x1, y0, y1 } = *self;
+        let Frame { w, h, ml, mr, mt, mb, x0, x1, y0, y1, log } = *self;
         let _ = writeln!(
             s,
             r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12">"#
@@ -82,11 +125,16 @@ impl Frame {
             (w - mr + ml) / 2.0,
             esc(title)
         );
-        for e in (y0 as i32)..=(y1 as i32) {
-            let y = self.py(e as f64);
+        let ticks: Vec<(f64, String)> = if log {
+            ((y0 as i32)..=(y1 as i32)).map(|e| (e as f64, format!("1e{e}"))).collect()
+        } else {
+            (0..=5).map(|i| y0 + (y1 - y0) * i as f64 / 5.0).map(|v| (v, format!("{v:.3}"))).collect()
+        };
+        for (v, label) in ticks {
+            let y = self.py(v);
             let _ = writeln!(
                 s,
-                r##"<line x1="{ml}" x2="{}" y1="{y}" y2="{y}" stroke="#ddd"/><text x="{}" y="{}" text-anchor="end">1e{e}</text>"##,
+                r##"<line x1="{ml}" x2="{}" y1="{y}" y2="{y}" stroke="#ddd"/><text x="{}" y="{}" text-anchor="end">{label}</text>"##,
                 w - mr,
                 ml - 6.0,
                 y + 4.0
@@ -125,8 +173,8 @@ impl Frame {
         let c = COLORS[i % COLORS.len()];
         let d: Vec<String> = p
             .iter()
-            .filter(|(_, y)| y.is_finite() && *y > 0.0)
-            .map(|&(x, y)| format!("{:.1},{:.1}", self.px(x), self.py(y.log10())))
+            .filter(|(_, y)| self.shows(*y))
+            .map(|&(x, y)| format!("{:.1},{:.1}", self.px(x), self.py(self.ty(y))))
             .collect();
         if !d.is_empty() {
             let _ = writeln!(s, r#"<polyline fill="none" stroke="{c}" stroke-width="2" points="{}"/>"#, d.join(" "));
@@ -164,13 +212,19 @@ pub fn loss_svg(results: &[TrainResult]) -> String {
     line_chart_svg("Training loss by initialization", "epoch", "training loss per batch (log scale)", &series)
 }
 
-/// Std of each layer's output at initialization.
+/// Points `(1, v[0]), (2, v[1]), ...`.
+pub fn per_layer(v: &[f64]) -> Vec<(f64, f64)> {
+    v.iter().enumerate().map(|(l, &v)| ((l + 1) as f64, v)).collect()
+}
+
+/// Std of each layer's output at initialization, and below it the std of each layer's weight gradient.
 pub fn activation_svg(results: &[TrainResult]) -> String {
-    let series: Vec<(String, Vec<(f64, f64)>)> = results
-        .iter()
-        .map(|r| {
-            (r.init.clone(), r.activation_std_at_init.iter().enumerate().map(|(l, &v)| ((l + 1) as f64, v)).collect())
-        })
-        .collect();
-    line_chart_svg("Activation std at initialization", "layer", "std of layer output (log scale)", &series)
+    let acts: Vec<(String, Vec<(f64, f64)>)> =
+        results.iter().map(|r| (r.init.clone(), per_layer(&r.activation_std_at_init))).collect();
+    let grads: Vec<(String, Vec<(f64, f64)>)> =
+        results.iter().map(|r| (r.init.clone(), per_layer(&r.gradient_std_at_init))).collect();
+    stack_svg(&[
+        line_chart_svg("Activation std at initialization", "layer", "std of layer output (log scale)", &acts),
+        line_chart_svg("Gradient std at initialization", "layer", "std of weight gradient (log scale)", &grads),
+    ])
 }
