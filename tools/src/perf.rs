@@ -46,7 +46,9 @@ fn throughput(b: &Bench) -> String {
     // The benches' units: flops for gemm and the FMA peak, examples for the trainer, values elsewhere.
     let (unit, scale) = match b.kind.as_str() {
         "Bytes" | "BytesDecimal" => ("GB/s", 1e9),
-        _ if b.group.starts_with("gemm") || b.group.starts_with("fma") => ("GFLOP/s", 1e9),
+        _ if b.group.starts_with("gemm") || b.group.starts_with("fma") || b.group.starts_with("train flops") => {
+            ("GFLOP/s", 1e9)
+        }
         _ if b.group.starts_with("train") => ("k samples/s", 1e3),
         _ if per_s >= 1e9 => ("Gelem/s", 1e9),
         _ => ("Melem/s", 1e6),
@@ -135,6 +137,18 @@ pub const SUMMARY: &[(&str, &str, &str, &str)] = &[
         "contiguous fill",
     ),
     ("training epoch, 2 threads", "train epoch 784-100-100-10 b128 sgd (16384 examples)", "2 thread(s)", "1 thread(s)"),
+    (
+        "30-layer net from normal(0, 0.01) (subnormals flushed)",
+        "train epoch 784-100x30-10 b128 sgd (4096 examples), 2 threads",
+        "normal:0.01",
+        "he-normal (peer)",
+    ),
+    (
+        "30-layer net's FLOP rate against the 3-layer net's (training steps)",
+        "train flops, he-normal b128 steps, 2 threads (epochs of equal FLOPs)",
+        "784-100x30-10 (3019 examples)",
+        "784-100-100-10 (16384 examples) (peer)",
+    ),
 ];
 
 /// README.md's performance table (the rows of [`SUMMARY`] found in `groups`).
