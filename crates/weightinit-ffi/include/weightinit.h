@@ -297,6 +297,25 @@ typedef struct wi_init_report {
   char formula[160];
 } wi_init_report;
 
+// Returns the variance of layer `layer`'s output (before its nonlinearity) on the caller's calibration
+// batch with the current weights. Must not unwind.
+typedef double (*wi_lsuv_variance_fn)(void *user, size_t layer);
+
+// Multiplies every weight of layer `layer` by `factor`. Must not unwind.
+typedef void (*wi_lsuv_scale_fn)(void *user, size_t layer, double factor);
+
+// What LSUV did to one layer.
+typedef struct wi_lsuv_layer {
+  // The product of the factors applied to the layer's weight.
+  double scale;
+  // The last variance measured.
+  double variance;
+  // Variance measurements made.
+  uint32_t iterations;
+  // 1 if `|variance - 1| < tolerance` was reached, else 0.
+  uint32_t converged;
+} wi_lsuv_layer;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -504,6 +523,24 @@ wi_status wi_init_f64(const struct wi_init_spec *spec,
                       double *workspace,
                       size_t workspace_len,
                       struct wi_init_report *report);
+
+// LSUV (Mishkin & Matas 2016) over a caller's network of `layers` layers: for each layer in order,
+// `variance(user, l)` is measured and the layer's weight scaled by `1 / sqrt(variance)` through
+// `scale(user, l, factor)`, until `|variance - 1| < tolerance` or `max_iterations` measurements. Writes
+// what it did to each layer into `report[0 .. layers]`. Nothing is allocated.
+//
+// Statuses: `WI_NULL_POINTER` (a NULL callback, or a NULL `report` with `layers > 0`),
+// `WI_BUFFER_TOO_SMALL` (`report_len < layers`), `WI_INVALID_PARAMETER` (`tolerance` not in (0, 1),
+// `max_iterations` 0, or a layer whose variance is zero, NaN or infinite: the layers before it are
+// calibrated and reported).
+wi_status wi_lsuv(size_t layers,
+                  double tolerance,
+                  uint32_t max_iterations,
+                  wi_lsuv_variance_fn variance,
+                  wi_lsuv_scale_fn scale,
+                  void *user,
+                  struct wi_lsuv_layer *report,
+                  size_t report_len);
 
 // The library version, a static NUL-terminated string.
 const char *wi_version(void);

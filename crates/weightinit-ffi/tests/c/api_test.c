@@ -59,6 +59,39 @@ static wi_init_spec spec_zero(void) {
     return s;
 }
 
+/* LSUV over a 3-layer ReLU network of width 8 on a batch of 32: the caller's network, two callbacks. */
+typedef struct {
+    double x[32 * 8];
+    double w[3][8 * 8];
+} lsuv_net;
+
+static double lsuv_variance(void *user, size_t layer) {
+    const lsuv_net *n = (const lsuv_net *)user;
+    double h[32 * 8], z[32 * 8], sum = 0.0, sq = 0.0;
+    size_t l, i, j, k;
+    memcpy(h, n->x, sizeof h);
+    for (l = 0; l <= layer; l++) {
+        for (i = 0; i < 32; i++)
+            for (j = 0; j < 8; j++) {
+                double a = 0.0;
+                for (k = 0; k < 8; k++) a += h[i * 8 + k] * n->w[l][k * 8 + j];
+                z[i * 8 + j] = a;
+            }
+        for (i = 0; i < 32 * 8; i++) h[i] = z[i] > 0.0 ? z[i] : 0.0;
+    }
+    for (i = 0; i < 32 * 8; i++) {
+        sum += z[i];
+        sq += z[i] * z[i];
+    }
+    return sq / 256.0 - (sum / 256.0) * (sum / 256.0);
+}
+
+static void lsuv_scale(void *user, size_t layer, double factor) {
+    lsuv_net *n = (lsuv_net *)user;
+    size_t i;
+    for (i = 0; i < 64; i++) n->w[layer][i] *= factor;
+}
+
 int main(void) {
     float f[16];
     double d[8];
@@ -244,6 +277,22 @@ int main(void) {
         s.sparsity = 1.5;
         s.std = 0.01;
         CHECK_STATUS(wi_init_f32(&s, zero, 2, WI_LAYOUT_TORCH, 1, 1, w, 12, NULL, 0, NULL), WI_ZERO_DIMENSION);
+    }
+
+    {
+        static lsuv_net net;
+        wi_lsuv_layer rep[3];
+        size_t l;
+        CHECK_STATUS(wi_fill_normal_f64(7, 1, 0, 0.0, 1.0, net.x, 32 * 8), WI_OK);
+        CHECK_STATUS(wi_fill_normal_f64(7, 2, 0, 0.0, 3.0, &net.w[0][0], 3 * 64), WI_OK);
+        CHECK_STATUS(wi_lsuv(3, 0.05, 10, lsuv_variance, lsuv_scale, &net, rep, 3), WI_OK);
+        for (l = 0; l < 3; l++) {
+            CHECK(rep[l].converged == 1);
+            CHECK(fabs(lsuv_variance(&net, l) - 1.0) < 0.05);
+        }
+        CHECK_STATUS(wi_lsuv(3, 0.05, 10, NULL, lsuv_scale, &net, rep, 3), WI_NULL_POINTER);
+        CHECK_STATUS(wi_lsuv(3, 0.05, 10, lsuv_variance, lsuv_scale, &net, rep, 2), WI_BUFFER_TOO_SMALL);
+        CHECK_STATUS(wi_lsuv(3, 2.0, 10, lsuv_variance, lsuv_scale, &net, rep, 3), WI_INVALID_PARAMETER);
     }
 
     printf("c api: %d checks, %d failed\n", checks, failures);

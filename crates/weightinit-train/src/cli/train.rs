@@ -59,6 +59,11 @@ fn save_model(path: &Path, format: SaveFormat, r: &TrainResult) -> Result<(), Cl
 pub(super) fn print_result(r: &TrainResult) -> Result<(), CliError> {
     use std::fmt::Write as _;
     let mut s = String::new();
+    if let Some(layers) = &r.lsuv {
+        let each: Vec<String> =
+            layers.iter().map(|l| format!("L{} x{:.3} ({} it)", l.layer, l.scale, l.iterations)).collect();
+        let _ = writeln!(s, "lsuv: {}", each.join(", "));
+    }
     for e in &r.epochs {
         let _ = writeln!(
             s,
