@@ -25,6 +25,7 @@ fn main() {
             bias_init: Init::Zeros,
             lsuv: None,
             norm: Norm::None,
+            init_from: None,
             flush_subnormals: true,
             epochs,
             batch: 128,

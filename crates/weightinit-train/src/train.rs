@@ -35,6 +35,8 @@ pub struct TrainConfig {
     pub lsuv: Option<LsuvOptions>,
     /// Normalization after each hidden linear layer.
     pub norm: Norm,
+    /// Start from this model (its widths, normalization and activation those of the run) instead of `init`.
+    pub init_from: Option<Box<Mlp>>,
     /// Flush subnormal floats to zero in every worker thread ([`weightinit_core::simd::set_flush_subnormals`]).
     pub flush_subnormals: bool,
     /// Epochs.
@@ -135,6 +137,31 @@ pub fn accuracy(model: &Mlp, data: &Dataset) -> f64 {
     correct as f64 / data.len() as f64
 }
 
+/// Mean softmax cross-entropy loss and accuracy of `model` on `data` (evaluation mode), on a pool of
+/// `threads` threads flushing subnormals as training does (the same bits as the accuracy `train` reports).
+pub fn evaluate(model: &Mlp, data: &Dataset, threads: usize) -> Result<(f64, f64), String> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .start_handler(|_| weightinit_core::simd::set_flush_subnormals(true))
+        .build()
+        .map_err(|e| format!("cannot start {threads} threads: {e}"))?;
+    pool.install(|| {
+        let classes = *model.widths.last().expect("widths");
+        let mut acts = vec![Vec::new(); model.layers()];
+        let mut loss = 0.0f64;
+        for start in (0..data.len()).step_by(1000) {
+            let rows = 1000.min(data.len() - start);
+            model.forward(&data.images[start * data.features..(start + rows) * data.features], rows, &mut acts);
+            for (z, &l) in acts[model.layers() - 1].chunks_exact(classes).zip(&data.labels[start..start + rows]) {
+                let m = z.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b)) as f64;
+                let lse = m + z.iter().map(|&v| (v as f64 - m).exp()).sum::<f64>().ln();
+                loss += lse - z[l as usize] as f64;
+            }
+        }
+        Ok((loss / data.len() as f64, accuracy(model, data)))
+    })
+}
+
 /// Std of each layer's output at `model`'s current parameters on the first (up to) 1000 examples (as in
 /// training: batch norm with the batch's statistics).
 pub fn activation_stds(model: &Mlp, data: &Dataset) -> Vec<f64> {
@@ -207,8 +234,16 @@ pub fn train(cfg: &TrainConfig, train: &Dataset, val: &Dataset, test: Option<&Da
     if cfg.batch == 0 || cfg.threads == 0 {
         return Err("batch size and thread count must be >= 1".into());
     }
-    let (model, reports) = Mlp::new(&cfg.layers, cfg.act, cfg.init, cfg.bias_init, cfg.seed)?;
-    let model = model.with_norm(cfg.norm);
+    let (model, reports) = match &cfg.init_from {
+        Some(m) if m.widths != cfg.layers || m.norm != cfg.norm || m.act != cfg.act => {
+            return Err("the starting model's layers, normalization or activation differ from the run's".into());
+        }
+        Some(m) => ((**m).clone(), Vec::new()),
+        None => {
+            let (m, r) = Mlp::new(&cfg.layers, cfg.act, cfg.init, cfg.bias_init, cfg.seed)?;
+            (m.with_norm(cfg.norm), r)
+        }
+    };
     let flush = cfg.flush_subnormals;
     // Every computation of the run happens on the pool's threads, each in the same floating-point mode.
     let pool = rayon::ThreadPoolBuilder::new()

@@ -27,7 +27,8 @@ fn complete(bytes: &[u8]) -> bool {
     let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
     let Some(h) = bytes.get(8..8 + n) else { return false };
     let Ok(v) = serde_json::from_slice::<serde_json::Value>(h) else { return false };
-    let end = v.as_object().unwrap().values().map(|t| t["data_offsets"][1].as_u64().unwrap() as usize).max().unwrap();
+    // Every tensor's end (`__metadata__` has none).
+    let end = v.as_object().unwrap().values().filter_map(|t| t["data_offsets"][1].as_u64()).max().unwrap() as usize;
     8 + n + end == bytes.len()
 }
 

@@ -183,11 +183,14 @@ fn train_writes_the_json_contract_and_safetensors() {
     let b = std::fs::read(&st_path).unwrap();
     let n = u64::from_le_bytes(b[..8].try_into().unwrap()) as usize;
     let h: serde_json::Value = serde_json::from_slice(&b[8..8 + n]).unwrap();
-    let w1 = &h["layer1.weight"];
+    // PyTorch's state_dict of Sequential(Linear(784, 100), ReLU(), Linear(100, 100), ReLU(), Linear(100, 10)).
+    let w1 = &h["0.weight"];
     assert_eq!(w1["dtype"], "F32");
-    assert_eq!(w1["shape"], serde_json::json!([784, 100]));
-    let total: usize =
-        h.as_object().unwrap().values().map(|t| t["data_offsets"][1].as_u64().unwrap() as usize).max().unwrap();
+    assert_eq!(w1["shape"], serde_json::json!([100, 784]));
+    assert_eq!(h["4.bias"]["shape"], serde_json::json!([10]));
+    assert_eq!(h["__metadata__"]["layout"], "torch");
+    let total =
+        h.as_object().unwrap().values().filter_map(|t| t["data_offsets"][1].as_u64()).max().unwrap() as usize;
     assert_eq!(8 + n + total, b.len());
 }
 

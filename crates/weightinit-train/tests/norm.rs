@@ -126,6 +126,7 @@ fn cfg(init: &str, norm: Norm, layers: Vec<usize>, threads: usize) -> TrainConfi
         bias_init: Init::Zeros,
         lsuv: None,
         norm,
+        init_from: None,
         flush_subnormals: true,
         epochs: 1,
         batch: 128,

@@ -18,6 +18,7 @@ fn cfg(scheme: &str, epochs: usize, threads: usize) -> TrainConfig {
         bias_init: Init::Zeros,
         lsuv: None,
         norm: Norm::None,
+        init_from: None,
         flush_subnormals: true,
         epochs,
         batch: 128,

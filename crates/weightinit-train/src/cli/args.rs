@@ -194,28 +194,6 @@ pub fn parse_dims(s: &str, what: &str) -> Result<Vec<usize>, String> {
     }
 }
 
-/// Parses `--layers`: comma-separated positive widths, `WxN` for N copies of W (`784,100x30,10`).
-pub fn parse_layers(s: &str) -> Result<Vec<usize>, String> {
-    let bad = || {
-        format!(
-            "invalid --layers '{s}': expected comma-separated positive integers such as 784,100,10 (WxN for N layers of width W: 784,100x30,10)"
-        )
-    };
-    let mut v = Vec::new();
-    for term in s.split(',') {
-        let (w, n) = term.trim().split_once('x').map_or((term.trim(), "1"), |(w, n)| (w, n));
-        let (w, n) = (w.parse::<usize>().map_err(|_| bad())?, n.parse::<usize>().map_err(|_| bad())?);
-        if w == 0 || n == 0 || v.len() + n > MAX_LAYERS {
-            return Err(bad());
-        }
-        v.extend(std::iter::repeat_n(w, n));
-    }
-    Ok(v)
-}
-
-/// Most widths `--layers` accepts.
-const MAX_LAYERS: usize = 10_000;
-
 pub(super) fn parse_f64(v: &str, what: &str) -> Result<f64, String> {
     v.parse::<f64>()
         .ok()
@@ -386,7 +364,7 @@ pub(super) fn config_with(
     act: Activation,
 ) -> Result<TrainConfig, CliError> {
     let (epochs, lr) = (c.epochs(d), c.lr(d));
-    let layers = parse_layers(layers_text).map_err(usage)?;
+    let layers = crate::model::parse_layers(layers_text).map_err(usage)?;
     let norm = Norm::parse(&c.norm)
         .ok_or_else(|| usage(format!("invalid --norm '{}': accepted none, batch, layer", c.norm)))?;
     if layers.len() < 2 {
@@ -442,6 +420,7 @@ pub(super) fn config_with(
         bias_init,
         lsuv,
         norm,
+        init_from: None,
         flush_subnormals: !c.no_flush_subnormals,
         epochs,
         batch: c.batch,

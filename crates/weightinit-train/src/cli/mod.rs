@@ -1,4 +1,4 @@
-//! The `weightinit` command: `train`, `compare`, `depth`, `init`, `explain`. One file per command, the shared
+//! The `weightinit` command: `train`, `compare`, `depth`, `eval`, `init`, `explain`. One file per command, the shared
 //! argument types in `args`, JSON in `json`.
 //!
 //! Every wrong argument is a one-line error saying what is wrong and what is accepted, with exit code 2.
@@ -6,6 +6,7 @@
 mod args;
 mod compare;
 mod depth;
+mod eval;
 mod explain;
 mod init;
 mod json;
@@ -35,6 +36,8 @@ enum Cmd {
     /// Train nets of several depths from each scheme: activation and gradient std per layer at init,
     /// accuracy, weight drift; a table, plots and JSON.
     Depth(depth::DepthArgs),
+    /// Evaluate a saved model (ours or a PyTorch nn.Sequential state_dict) on a test set.
+    Eval(eval::EvalArgs),
     /// Write an initialized tensor as a NumPy .npy file.
     Init(init::InitArgs),
     /// Print the init report (fans, gain, std or bound, formula) of a scheme for a shape.
@@ -189,6 +192,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<(), Cli
         Cmd::Train(a) => train::run(a),
         Cmd::Compare(a) => compare::run(a),
         Cmd::Depth(a) => depth::run(a),
+        Cmd::Eval(a) => eval::run(a),
         Cmd::Init(a) => init::run(a),
         Cmd::Explain(a) => explain::run(a),
     }
@@ -218,6 +222,7 @@ pub fn check(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Check
         Cmd::Train(a) => train::prepare(&a).map(|_| Checked::default()),
         Cmd::Compare(a) => compare::prepare(&a).map(|_| Checked::default()),
         Cmd::Depth(a) => depth::prepare(&a).map(|_| Checked::default()),
+        Cmd::Eval(a) => eval::prepare(&a).map(|_| Checked::default()),
         Cmd::Init(a) => init::check(&a).map(|npy| Checked { npy, report: None }),
         Cmd::Explain(a) => explain::report(&a).map(|text| Checked { npy: None, report: Some(text) }),
     }

@@ -7,7 +7,7 @@ use clap::Args;
 use super::args::{CommonTrain, activation, check_input_width, config, load_data};
 use super::json::write_json;
 use super::{CliError, check_writable, note, say, usage};
-use crate::io::{npz_bytes, safetensors_bytes, write_atomic};
+use crate::model::saved::{self, Fallback, Provenance, SaveLayout};
 use crate::report::json::result_json;
 use crate::train::{TrainConfig, TrainResult, train};
 
@@ -18,9 +18,17 @@ pub(super) struct TrainArgs {
     /// Weight initializer: NAME[:VALUE] (from the core's scheme table).
     #[arg(long, default_value = "he-normal", value_name = "SCHEME", help = format!("Weight initializer: {}", super::args::train_scheme_names()))]
     pub(super) init: String,
-    /// Write trained weights: .safetensors or .npz (atomically).
+    /// Write the trained model: .safetensors or .npz (+ FILE.npz.json metadata), atomically; by default
+    /// PyTorch's nn.Sequential state_dict.
     #[arg(long, value_name = "FILE")]
     pub(super) save: Option<PathBuf>,
+    /// The saved tensors' layout: torch (state_dict, Linear weights [out, in]) or in-out (Keras names,
+    /// kernels [in, out]).
+    #[arg(long, value_enum, default_value_t = SaveLayoutArg::Torch)]
+    pub(super) save_layout: SaveLayoutArg,
+    /// Start from saved weights (a weightinit model or a PyTorch nn.Sequential state_dict) instead of --init.
+    #[arg(long, value_name = "FILE")]
+    pub(super) init_from: Option<PathBuf>,
     /// Write the results as JSON.
     #[arg(long, value_name = "FILE")]
     pub(super) json: Option<PathBuf>,
@@ -44,16 +52,21 @@ impl SaveFormat {
     }
 }
 
-fn save_model(path: &Path, format: SaveFormat, r: &TrainResult) -> Result<(), CliError> {
-    let model = r.model.as_ref().expect("trained model");
-    let tensors: Vec<(String, Vec<usize>, &[f32])> =
-        model.tensors().into_iter().map(|(n, s, range)| (n, s, &model.params[range])).collect();
-    let bytes = match format {
-        SaveFormat::Safetensors => safetensors_bytes(&tensors),
-        SaveFormat::Npz => npz_bytes(&tensors),
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq)]
+pub(super) enum SaveLayoutArg {
+    /// PyTorch's state_dict: `0.weight` [out, in], ...
+    Torch,
+    /// Keras's names, kernels [in, out].
+    InOut,
+}
+
+impl SaveLayoutArg {
+    fn layout(self) -> SaveLayout {
+        match self {
+            SaveLayoutArg::Torch => SaveLayout::Torch,
+            SaveLayoutArg::InOut => SaveLayout::InOut,
+        }
     }
-    .map_err(|e| CliError::Failed(format!("--save {}: {e}", path.display())))?;
-    write_atomic(path, &bytes).map_err(|e| CliError::Failed(format!("{}: {e}", path.display())))
 }
 
 pub(super) fn print_result(r: &TrainResult) -> Result<(), CliError> {
@@ -91,9 +104,32 @@ pub(super) fn prepare(a: &TrainArgs) -> Result<(TrainConfig, Option<SaveFormat>)
     Ok((cfg, save))
 }
 
+/// `--init-from`: the saved model, checked against the configuration's layers, normalization and
+/// activation.
+fn init_from(path: &Path, cfg: &TrainConfig) -> Result<crate::model::Mlp, CliError> {
+    let fallback = Fallback { widths: Some(cfg.layers.clone()), act: cfg.act };
+    let m = saved::load(path, &fallback).map_err(usage)?.mlp;
+    let at = |what: String| usage(format!("--init-from {}: {what}", path.display()));
+    if m.widths != cfg.layers {
+        let w = |v: &[usize]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(",");
+        return Err(at(format!("the saved network has layers {} but --layers is {}", w(&m.widths), w(&cfg.layers))));
+    }
+    if m.norm != cfg.norm {
+        return Err(at(format!("the saved network has --norm {} but this run {}", m.norm.name(), cfg.norm.name())));
+    }
+    if m.act != cfg.act {
+        return Err(at(format!("the saved network has --activation {} but this run {}", m.act.name(), cfg.act.name())));
+    }
+    Ok(m)
+}
+
 pub(super) fn run(a: TrainArgs) -> Result<(), CliError> {
-    let (cfg, format) = prepare(&a)?;
+    let (mut cfg, format) = prepare(&a)?;
     let save = a.save.as_deref().zip(format);
+    if let Some(p) = &a.init_from {
+        cfg.init_from = Some(Box::new(init_from(p, &cfg)?));
+        cfg.init_name = format!("from {}", p.display());
+    }
     for (path, flag) in [(a.save.as_deref(), "--save"), (a.json.as_deref(), "--json")] {
         if let Some(p) = path {
             check_writable(p, flag)?;
@@ -112,8 +148,10 @@ pub(super) fn run(a: TrainArgs) -> Result<(), CliError> {
     if r.diverged {
         return Err(CliError::Failed(format!("training diverged with init {}", r.init)));
     }
-    if let Some((p, format)) = save {
-        save_model(p, format, &r)?;
+    if let Some((p, _)) = save {
+        let model = r.model.as_ref().expect("a run that did not diverge has its model");
+        let prov = Provenance { init: r.init.clone(), seed: cfg.seed };
+        saved::save(p, model, a.save_layout.layout(), &prov).map_err(CliError::Failed)?;
     }
     Ok(())
 }

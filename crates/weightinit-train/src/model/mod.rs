@@ -4,6 +4,7 @@
 mod general;
 pub mod lsuv;
 pub mod norm;
+pub mod saved;
 mod step;
 
 pub use crate::par::first_layer_halves;
@@ -120,6 +121,28 @@ pub struct Mlp {
     /// Batch norm's count of training steps (PyTorch's `num_batches_tracked`).
     pub batches_tracked: u64,
 }
+
+/// Parses `--layers`: comma-separated positive widths, `WxN` for N copies of W (`784,100x30,10`).
+pub fn parse_layers(s: &str) -> Result<Vec<usize>, String> {
+    let bad = || {
+        format!(
+            "invalid --layers '{s}': expected comma-separated positive integers such as 784,100,10 (WxN for N layers of width W: 784,100x30,10)"
+        )
+    };
+    let mut v = Vec::new();
+    for term in s.split(',') {
+        let (w, n) = term.trim().split_once('x').map_or((term.trim(), "1"), |(w, n)| (w, n));
+        let (w, n) = (w.parse::<usize>().map_err(|_| bad())?, n.parse::<usize>().map_err(|_| bad())?);
+        if w == 0 || n == 0 || v.len() + n > MAX_LAYERS {
+            return Err(bad());
+        }
+        v.extend(std::iter::repeat_n(w, n));
+    }
+    Ok(v)
+}
+
+/// Most widths `--layers` accepts.
+const MAX_LAYERS: usize = 10_000;
 
 /// The number of parameters of an MLP with `widths` and normalization `norm` (weights and biases, and
 /// each hidden layer's scale and shift), or None if it overflows.
@@ -256,17 +279,6 @@ impl Mlp {
     pub fn layer(&self, l: usize) -> (&[f32], &[f32]) {
         let (wo, bo) = offsets(&self.widths)[l];
         (&self.params[wo..bo], &self.params[bo..bo + self.widths[l + 1]])
-    }
-
-    /// Names and shapes of the parameters (`layer1.weight` `[in, out]`, `layer1.bias` `[out]`, ...), with
-    /// their ranges in [`Mlp::params`].
-    pub fn tensors(&self) -> Vec<(String, Vec<usize>, std::ops::Range<usize>)> {
-        let mut v = Vec::new();
-        for (l, (w, (wo, bo))) in self.widths.windows(2).zip(offsets(&self.widths)).enumerate() {
-            v.push((format!("layer{}.weight", l + 1), vec![w[0], w[1]], wo..bo));
-            v.push((format!("layer{}.bias", l + 1), vec![w[1]], bo..bo + w[1]));
-        }
-        v
     }
 
     /// Forward pass of `rows` examples for evaluation (batch norm with its running estimates); fills `acts`
