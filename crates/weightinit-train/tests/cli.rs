@@ -189,8 +189,7 @@ fn train_writes_the_json_contract_and_safetensors() {
     assert_eq!(w1["shape"], serde_json::json!([100, 784]));
     assert_eq!(h["4.bias"]["shape"], serde_json::json!([10]));
     assert_eq!(h["__metadata__"]["layout"], "torch");
-    let total =
-        h.as_object().unwrap().values().filter_map(|t| t["data_offsets"][1].as_u64()).max().unwrap() as usize;
+    let total = h.as_object().unwrap().values().filter_map(|t| t["data_offsets"][1].as_u64()).max().unwrap() as usize;
     assert_eq!(8 + n + total, b.len());
 }
 

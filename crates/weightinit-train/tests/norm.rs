@@ -202,21 +202,3 @@ fn lsuv_gives_every_layer_unit_output_variance() {
     let e = m.lsuv(&t.images, &t.labels, &idx[..1], o).unwrap_err();
     assert!(e.contains("at least 2"), "{e}");
 }
-
-#[test]
-fn flushing_subnormals_is_per_thread() {
-    use weightinit_core::simd::{flushing_subnormals, set_flush_subnormals};
-    assert!(!flushing_subnormals(), "off by default");
-    let on = std::thread::spawn(|| {
-        set_flush_subnormals(true);
-        let on = flushing_subnormals();
-        set_flush_subnormals(false);
-        (on, flushing_subnormals())
-    });
-    let (on, off_again) = on.join().unwrap();
-    if cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) {
-        assert!(on, "subnormals flushed when on");
-    }
-    assert!(!off_again, "off again");
-    assert!(!flushing_subnormals(), "another thread's mode does not change this one's");
-}
