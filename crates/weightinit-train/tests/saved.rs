@@ -286,3 +286,44 @@ fn eval_gives_trains_accuracy_and_init_from_starts_there() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn compare_and_depth_save_each_run_that_did_not_diverge() {
+    let dir = tmp("save-dir");
+    let (out, models) = (dir.join("plots"), dir.join("models"));
+    let (o, m) = (out.to_str().unwrap(), models.to_str().unwrap());
+    stdout_ok(&[
+        "compare",
+        "--quiet",
+        "--epochs",
+        "1",
+        "--schemes",
+        "he-normal,normal:1.0",
+        "--out",
+        o,
+        "--save-dir",
+        m,
+    ]);
+    let fb = Fallback { widths: None, act: Activation::Relu };
+    assert!(saved::load(&models.join("he-normal.safetensors"), &fb).is_ok());
+    assert!(!models.join("normal_1.0.safetensors").exists(), "the diverged run is not saved");
+    stdout_ok(&[
+        "depth",
+        "--quiet",
+        "--epochs",
+        "1",
+        "--depths",
+        "2",
+        "--schemes",
+        "lsuv",
+        "--out",
+        o,
+        "--save-dir",
+        m,
+        "--save-layout",
+        "in-out",
+    ]);
+    let l = saved::load(&models.join("depth-2-lsuv.safetensors"), &fb).unwrap();
+    assert_eq!((l.mlp.widths.len(), l.layout), (4, SaveLayout::InOut));
+    let _ = std::fs::remove_dir_all(&dir);
+}

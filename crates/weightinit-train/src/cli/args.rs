@@ -10,6 +10,7 @@ use weightinit_core::init::{
 
 use super::{CliError, core_err, usage};
 use crate::data::{self, Dataset, embedded};
+use crate::model::saved::SaveLayout;
 use crate::model::{Activation, Norm};
 use crate::train::{Optimizer, TrainConfig};
 
@@ -460,4 +461,41 @@ pub(super) fn activation(c: &CommonTrain) -> Result<Activation, CliError> {
             c.activation
         ))
     })
+}
+
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq)]
+pub(super) enum SaveLayoutArg {
+    /// PyTorch's state_dict: `0.weight` [out, in], ...
+    Torch,
+    /// Keras's names, kernels [in, out].
+    InOut,
+}
+
+impl SaveLayoutArg {
+    pub(super) fn layout(self) -> SaveLayout {
+        match self {
+            SaveLayoutArg::Torch => SaveLayout::Torch,
+            SaveLayoutArg::InOut => SaveLayout::InOut,
+        }
+    }
+}
+
+/// `--save-dir DIR` of `compare` and `depth`: one model per run that did not diverge, `DIR/<name>.safetensors`
+/// (names made file-safe), in `layout`. Returns the files written.
+pub(super) fn save_runs(
+    dir: &std::path::Path,
+    layout: SaveLayoutArg,
+    runs: &[(String, &crate::train::TrainResult, u64)],
+) -> Result<Vec<PathBuf>, CliError> {
+    let mut written = Vec::new();
+    for (name, r, seed) in runs {
+        let Some(model) = &r.model else { continue };
+        let safe: String =
+            name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' }).collect();
+        let p = dir.join(format!("{safe}.safetensors"));
+        let prov = crate::model::saved::Provenance { init: r.init.clone(), seed: *seed };
+        crate::model::saved::save(&p, model, layout.layout(), &prov).map_err(CliError::Failed)?;
+        written.push(p);
+    }
+    Ok(written)
 }

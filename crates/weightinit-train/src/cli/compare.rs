@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::args::{CommonTrain, activation, check_input_width, config, load_data};
+use super::args::{CommonTrain, SaveLayoutArg, activation, check_input_width, config, load_data, save_runs};
 use super::json::write_json;
 use super::{CliError, check_writable, note, say, usage};
 use crate::io::write_atomic;
@@ -26,6 +26,12 @@ pub(super) struct CompareArgs {
     /// Write the results as JSON.
     #[arg(long, value_name = "FILE")]
     pub(super) json: Option<PathBuf>,
+    /// Write each trained model (runs that did not diverge) to DIR/<run>.safetensors.
+    #[arg(long, value_name = "DIR")]
+    pub(super) save_dir: Option<PathBuf>,
+    /// The saved tensors' layout (see `train --save-layout`).
+    #[arg(long, value_enum, default_value_t = SaveLayoutArg::Torch)]
+    pub(super) save_layout: SaveLayoutArg,
 }
 
 /// One configuration per scheme, every argument checked (no I/O).
@@ -44,6 +50,10 @@ pub(super) fn run(a: CompareArgs) -> Result<(), CliError> {
     if let Some(p) = &a.json {
         check_writable(p, "--json")?;
     }
+    if let Some(d) = &a.save_dir {
+        std::fs::create_dir_all(d).map_err(|e| CliError::Failed(format!("--save-dir {}: {e}", d.display())))?;
+        check_writable(&d.join("model.safetensors"), "--save-dir")?;
+    }
     std::fs::create_dir_all(&a.out).map_err(|e| CliError::Failed(format!("--out {}: {e}", a.out.display())))?;
     check_writable(&a.out.join("loss.svg"), "--out")?;
     let d = load_data(&a.common)?;
@@ -60,6 +70,11 @@ pub(super) fn run(a: CompareArgs) -> Result<(), CliError> {
         write_atomic(&p, svg.as_bytes()).map_err(|e| CliError::Failed(format!("{}: {e}", p.display())))?;
     }
     say(&format!("plots: {} and {}\n", a.out.join("loss.svg").display(), a.out.join("activation-std.svg").display()))?;
+    if let Some(dir) = &a.save_dir {
+        let runs: Vec<_> = results.iter().zip(&cfgs).map(|(r, c)| (r.init.clone(), r, c.seed)).collect();
+        let files = save_runs(dir, a.save_layout, &runs)?;
+        say(&format!("models: {} files in {}\n", files.len(), dir.display()))?;
+    }
     if let Some(p) = &a.json {
         let v = serde_json::json!({
             "data": d.source,

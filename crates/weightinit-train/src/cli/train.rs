@@ -4,10 +4,10 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::args::{CommonTrain, activation, check_input_width, config, load_data};
+use super::args::{CommonTrain, SaveLayoutArg, activation, check_input_width, config, load_data};
 use super::json::write_json;
 use super::{CliError, check_writable, note, say, usage};
-use crate::model::saved::{self, Fallback, Provenance, SaveLayout};
+use crate::model::saved::{self, Fallback, Provenance};
 use crate::report::json::result_json;
 use crate::train::{TrainConfig, TrainResult, train};
 
@@ -48,23 +48,6 @@ impl SaveFormat {
             Some("safetensors") => Ok(SaveFormat::Safetensors),
             Some("npz") => Ok(SaveFormat::Npz),
             _ => Err(usage(format!("invalid --save '{}': the file must end in .safetensors or .npz", path.display()))),
-        }
-    }
-}
-
-#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq)]
-pub(super) enum SaveLayoutArg {
-    /// PyTorch's state_dict: `0.weight` [out, in], ...
-    Torch,
-    /// Keras's names, kernels [in, out].
-    InOut,
-}
-
-impl SaveLayoutArg {
-    fn layout(self) -> SaveLayout {
-        match self {
-            SaveLayoutArg::Torch => SaveLayout::Torch,
-            SaveLayoutArg::InOut => SaveLayout::InOut,
         }
     }
 }
