@@ -558,3 +558,71 @@ fn an_allocation_that_cannot_be_made_is_a_typed_error() {
     assert_eq!(e, Error::AllocationFailed { bytes: 1 << 63 });
     assert_eq!(e.to_string(), format!("cannot allocate {} bytes", 1u64 << 63));
 }
+
+/// `A^T A` (tall) or `A A^T` (wide) of the `[rows, cols]` matrix `a(r, c)`, against `gain^2 I`.
+fn assert_semi_orthogonal(rows: usize, cols: usize, gain: f64, a: impl Fn(usize, usize) -> f64, what: &str) {
+    let (n, m, tall) = if rows >= cols { (cols, rows, true) } else { (rows, cols, false) };
+    for i in 0..n {
+        for j in 0..n {
+            let dot: f64 = (0..m).map(|k| if tall { a(k, i) * a(k, j) } else { a(i, k) * a(j, k) }).sum();
+            let want = if i == j { gain * gain } else { 0.0 };
+            assert!((dot - want).abs() < 1e-5 * gain * gain, "{what}: ({i}, {j}) = {dot}");
+        }
+    }
+}
+
+#[test]
+fn orthogonal_columns_are_orthonormal_along_the_column_axis() {
+    for (shape, axis, gain) in [
+        (vec![3, 4, 5, 6], -1isize, 1.0),
+        (vec![2, 8], -1, 1.5),
+        (vec![4, 3, 5], 0, 2.0),
+        (vec![3, 7, 2], 1, 1.0),
+        (vec![6, 2], -2, 1.0),
+    ] {
+        let (w, e) = fill::<f64>(Init::OrthogonalColumns { gain, column_axis: axis }, &shape, Layout::Torch);
+        let r = shape.len() as isize;
+        let ax = if axis < 0 { (axis + r) as usize } else { axis as usize };
+        let cols = shape[ax];
+        let rows = w.len() / cols;
+        let inner: usize = shape[ax + 1..].iter().product();
+        // Element (row, c): `row` the row-major index over the other axes.
+        let at = |row: usize, c: usize| w[(row / inner) * inner * cols + c * inner + row % inner];
+        assert_semi_orthogonal(rows, cols, gain, at, &format!("{shape:?} axis {axis}"));
+        assert_eq!(e, Values::OrthogonalColumns { gain, column_axis: ax });
+    }
+    // Keras's and JAX's default (the last axis) on a dense kernel [in, out] with in > out: orthonormal columns.
+    let (w, _) = fill::<f32>(Init::OrthogonalColumns { gain: 1.0, column_axis: -1 }, &[20, 5], Layout::Keras);
+    assert_semi_orthogonal(20, 5, 1.0, |r, c| w[r * 5 + c], "[20, 5]");
+    let mut out = vec![0.0f32; 6];
+    let bad = Init::OrthogonalColumns { gain: 1.0, column_axis: 2 };
+    assert!(matches!(
+        bad.fill(&Stream::new(1, 1), &[2, 3], Layout::Torch, &mut out, &mut []),
+        Err(Error::InvalidShape { .. })
+    ));
+}
+
+#[test]
+fn delta_orthogonal_is_zero_but_an_orthogonal_centre() {
+    for shape in [vec![3, 4, 6], vec![4, 3, 2, 5], vec![3, 3, 3, 4, 4]] {
+        let (w, _) = fill::<f64>(Init::DeltaOrthogonal { gain: 1.0, column_axis: -1 }, &shape, Layout::Keras);
+        let r = shape.len();
+        let (din, dout) = (shape[r - 2], shape[r - 1]);
+        let centre = shape[..r - 2].iter().fold(0, |acc, &k| acc * k + (k - 1) / 2) * din * dout;
+        for (i, &v) in w.iter().enumerate() {
+            if !(centre..centre + din * dout).contains(&i) {
+                assert_eq!(v, 0.0, "{shape:?}: element {i} off the centre");
+            }
+        }
+        assert_semi_orthogonal(din, dout, 1.0, |a, b| w[centre + a * dout + b], &format!("{shape:?}"));
+    }
+    let mut out = vec![0.0f32; 3 * 5 * 4];
+    let d = Init::DeltaOrthogonal { gain: 1.0, column_axis: -1 };
+    assert!(matches!(
+        d.fill(&Stream::new(1, 1), &[3, 5, 4], Layout::Keras, &mut out, &mut []),
+        Err(Error::InvalidShape { .. })
+    ));
+    let (w, e) = fill::<f32>(Init::Identity { gain: 0.5 }, &[3, 4], Layout::Keras);
+    assert_eq!(w, [0.5, 0.0, 0.0, 0.0, 0.0, 0.5, 0.0, 0.0, 0.0, 0.0, 0.5, 0.0]);
+    assert_eq!(e, Values::Eye { gain: 0.5 });
+}

@@ -26,14 +26,20 @@ fn schemes() -> Vec<Init> {
         Init::Sparse { sparsity: 0.4, std: 0.01 },
         Init::TorchDefaultWeight,
         Init::TorchDefaultBias { fan_in: 7 },
+        Init::Identity { gain: 0.5 },
+        Init::OrthogonalColumns { gain: 1.0, column_axis: -1 },
+        Init::OrthogonalColumns { gain: 2.0, column_axis: 0 },
+        Init::OrthogonalColumns { gain: 1.0, column_axis: 1 },
+        Init::DeltaOrthogonal { gain: 1.0, column_axis: -1 },
     ]
 }
 
 /// Shapes a scheme accepts (rank 2 for eye and sparse, 3-5 for dirac; 4 and 3 otherwise too).
 fn shapes(init: &Init) -> Vec<Vec<usize>> {
     let mut v = match init {
-        Init::Eye | Init::Sparse { .. } => vec![vec![9, 13], vec![5, 3]],
+        Init::Eye | Init::Identity { .. } | Init::Sparse { .. } => vec![vec![9, 13], vec![5, 3]],
         Init::Dirac { .. } => vec![vec![6, 3, 3], vec![4, 5, 3, 3]],
+        Init::DeltaOrthogonal { .. } => vec![vec![3, 4, 6], vec![3, 3, 2, 5], vec![2, 3, 3, 4, 4]],
         _ => vec![vec![9, 13], vec![6, 4, 3, 5], vec![70, 130]],
     };
     // Miri interprets: the smallest shape of each kind only.

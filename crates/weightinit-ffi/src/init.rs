@@ -193,6 +193,7 @@ pub(crate) fn init_of(s: &wi_init_spec) -> FfiResult<Init> {
         },
         groups: Some(s.groups),
         fan_in: None,
+        column_axis: None,
     };
     Ok(Init::from_params(id, &p)?)
 }

@@ -1,4 +1,4 @@
-//! LSUV across the C ABI: the core's allocation-free procedure ([`weightinit_core::init::lsuv`]) driven by
+//! LSUV across the C ABI: the core's allocation-free procedure ([`weightinit_core::init::lsuv()`]) driven by
 //! two C callbacks over the caller's network.
 
 use core::ffi::c_void;

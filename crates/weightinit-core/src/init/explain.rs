@@ -70,7 +70,13 @@ impl fmt::Display for Values {
                 write!(f, "truncated normal(mean {mean}, std {std}) on [{a}, {b}]")
             }
             Values::Orthogonal { gain } => write!(f, "orthogonal x {gain}"),
-            Values::Eye => f.write_str("identity"),
+            Values::Eye { gain } => write!(f, "identity x {gain}"),
+            Values::OrthogonalColumns { gain, column_axis } => {
+                write!(f, "orthogonal x {gain}, columns along axis {column_axis}")
+            }
+            Values::DeltaOrthogonal { gain, column_axis } => {
+                write!(f, "delta-orthogonal x {gain} (centre matrix columns along its axis {column_axis})")
+            }
             Values::Dirac { groups } => write!(f, "dirac ({groups} groups)"),
             Values::Sparse { std, zeros_per_column } => {
                 write!(f, "sparse normal(0, {std}) with {zeros_per_column} zeros per column")
@@ -205,9 +211,13 @@ impl Init {
             | SchemeId::LecunUniform
             | SchemeId::LecunNormal
             | SchemeId::VarianceScaling => self.explain_scaled(shape, layout, &mut e)?,
-            SchemeId::Orthogonal | SchemeId::Eye | SchemeId::Dirac | SchemeId::Sparse => {
-                self.explain_structured(shape, &mut e)?
-            }
+            SchemeId::Orthogonal
+            | SchemeId::Eye
+            | SchemeId::Identity
+            | SchemeId::OrthogonalColumns
+            | SchemeId::DeltaOrthogonal
+            | SchemeId::Dirac
+            | SchemeId::Sparse => self.explain_structured(shape, &mut e)?,
             SchemeId::TorchLinear | SchemeId::TorchBias => self.explain_torch(shape, &mut e)?,
         }
         // Finite parameters can still overflow once scaled (a gain of 1.7e308 times sqrt(3)).
@@ -345,16 +355,42 @@ impl Init {
                 e.bound = Some(libm::fabs(g));
                 e.formula = "Q of the QR of a Gaussian [rows, numel/rows] matrix, Q *= sign(diag R), w = gain Q (torch.nn.init.orthogonal_)";
             }
-            Init::Eye => {
+            Init::Eye | Init::Identity { .. } => {
                 if shape.len() != 2 {
-                    return Err(Error::InvalidShape { reason: "eye needs a rank-2 shape" });
+                    return Err(Error::InvalidShape { reason: "eye and identity need a rank-2 shape" });
                 }
+                let g = if let Init::Identity { gain } = *self { gain } else { 1.0 };
+                check_finite("gain", g)?;
                 let n = (shape[0] * shape[1]) as f64;
                 let k = shape[0].min(shape[1]) as f64;
-                e.values = Values::Eye;
-                e.std = libm::sqrt(k / n - (k / n) * (k / n));
-                e.bound = Some(1.0);
-                e.formula = "w[i][i] = 1, else 0 (torch.nn.init.eye_)";
+                e.values = Values::Eye { gain: g };
+                e.gain = Some(g);
+                e.std = libm::fabs(g) * libm::sqrt(k / n - (k / n) * (k / n));
+                e.bound = Some(libm::fabs(g));
+                e.formula = if let Init::Eye = self {
+                    "w[i][i] = 1, else 0 (torch.nn.init.eye_)"
+                } else {
+                    "w[i][i] = gain, else 0 (keras.initializers.Identity)"
+                };
+            }
+            Init::OrthogonalColumns { gain: g, column_axis } => {
+                check_finite("gain", g)?;
+                let (rows, cols, axis) = orthogonal::column_dims(shape, column_axis)?;
+                e.gain = Some(g);
+                e.values = Values::OrthogonalColumns { gain: g, column_axis: axis };
+                e.std = libm::fabs(g) * libm::sqrt(rows.min(cols) as f64 / (rows as f64 * cols as f64));
+                e.bound = Some(libm::fabs(g));
+                e.formula = "the [numel / shape[axis], shape[axis]] matrix is gain times a semi-orthogonal Q (QR of a Gaussian, Q *= sign(diag R)), its columns along column_axis (jax.nn.initializers.orthogonal, keras.initializers.Orthogonal)";
+            }
+            Init::DeltaOrthogonal { gain: g, column_axis } => {
+                check_finite("gain", g)?;
+                let (din, dout) = orthogonal::delta_dims(shape)?;
+                let (_, _, axis) = orthogonal::column_dims(&[din, dout], column_axis)?;
+                e.gain = Some(g);
+                e.values = Values::DeltaOrthogonal { gain: g, column_axis: axis };
+                e.std = libm::fabs(g) * libm::sqrt(din.min(dout) as f64 / numel(shape)? as f64);
+                e.bound = Some(libm::fabs(g));
+                e.formula = "w[centre] = gain Q ([in, out] orthogonal), 0 elsewhere; centre = (k - 1) / 2 per spatial axis (jax.nn.initializers.delta_orthogonal)";
             }
             Init::Dirac { groups } => {
                 if !(3..=5).contains(&shape.len()) {

@@ -2,6 +2,7 @@
 
 pub mod explain;
 pub mod fan;
+pub mod framework;
 pub mod gain;
 pub mod lsuv;
 pub mod orthogonal;

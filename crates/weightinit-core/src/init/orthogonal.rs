@@ -81,6 +81,86 @@ pub(crate) fn fill_orthogonal_f64<T: Float>(
     Ok(())
 }
 
+/// `(n_rows, n_cols)` of [`Init::OrthogonalColumns`](crate::init::Init::OrthogonalColumns) on `shape`:
+/// `n_cols = shape[axis]`, `n_rows = numel / n_cols`, with `axis` normalized (negative counts from the end).
+pub fn column_dims(shape: &[usize], column_axis: isize) -> Result<(usize, usize, usize)> {
+    if shape.len() < 2 {
+        return Err(Error::RankTooSmall { rank: shape.len(), min: 2 });
+    }
+    let r = shape.len() as isize;
+    let axis = if column_axis < 0 { column_axis + r } else { column_axis };
+    if !(0..r).contains(&axis) {
+        return Err(Error::InvalidShape { reason: "column_axis is outside the shape's axes" });
+    }
+    let n = numel(shape)?;
+    let cols = shape[axis as usize];
+    Ok((n / cols, cols, axis as usize))
+}
+
+/// `f64` workspace elements of [`Init::OrthogonalColumns`](crate::init::Init::OrthogonalColumns): the
+/// `[n_cols, n_rows]` matrix, then its QR workspace.
+pub fn columns_workspace_len(shape: &[usize], column_axis: isize) -> Result<usize> {
+    let (rows, cols, _) = column_dims(shape, column_axis)?;
+    workspace_len(&[cols, rows])?.checked_add(rows * cols).ok_or(Error::SizeOverflow)
+}
+
+/// The checks of [`Init::DeltaOrthogonal`](crate::init::Init::DeltaOrthogonal)'s shape (rank 3-5,
+/// `shape[-2] <= shape[-1]`); returns `(in, out)`.
+pub fn delta_dims(shape: &[usize]) -> Result<(usize, usize)> {
+    if !(3..=5).contains(&shape.len()) {
+        return Err(Error::InvalidShape { reason: "delta-orthogonal needs a rank 3, 4 or 5 shape [*k, in, out]" });
+    }
+    numel(shape)?;
+    let r = shape.len();
+    if shape[r - 2] > shape[r - 1] {
+        return Err(Error::InvalidShape {
+            reason: "delta-orthogonal needs shape[-2] <= shape[-1] (fan_in <= fan_out)",
+        });
+    }
+    Ok((shape[r - 2], shape[r - 1]))
+}
+
+/// `f64` workspace elements of [`Init::DeltaOrthogonal`](crate::init::Init::DeltaOrthogonal): those of
+/// [`columns_workspace_len`] for its `[in, out]` centre matrix.
+pub fn delta_workspace_len(shape: &[usize], column_axis: isize) -> Result<usize> {
+    let (din, dout) = delta_dims(shape)?;
+    columns_workspace_len(&[din, dout], column_axis)
+}
+
+/// The flat index of the spatial centre `((k1 - 1) / 2, ...)` of a `[*k, in, out]` kernel, in units of
+/// `in * out` matrices (as JAX's `delta_orthogonal`).
+pub(crate) fn delta_centre(shape: &[usize]) -> usize {
+    shape[..shape.len() - 2].iter().fold(0, |acc, &k| acc * k + (k - 1) / 2)
+}
+
+/// The orthogonal factor of [`Init::OrthogonalColumns`](crate::init::Init::OrthogonalColumns) on `shape`:
+/// the `[n_cols, n_rows]` matrix `M` of [`fill_orthogonal_f64`] (its Gaussian is `T`'s normal fill of the
+/// stream from index 0, the values `gain * q` before rounding to `T`) in `ws[..numel]` (the rest is the QR's
+/// workspace, [`columns_workspace_len`] in all). Returns where element `i` of the row-major tensor reads `M`:
+/// with `c` its index along the column axis and `r` its row-major index over the other axes, `M[c][r]`
+/// (element `(r, c)` of `M^T`: JAX's reshape and `moveaxis`).
+pub(crate) fn columns_matrix<T: Float>(
+    stream: &Stream,
+    shape: &[usize],
+    gain: f64,
+    column_axis: isize,
+    ws: &mut [f64],
+) -> Result<impl Fn(usize) -> usize + use<T>> {
+    let (rows, cols, axis) = column_dims(shape, column_axis)?;
+    let need = columns_workspace_len(shape, column_axis)?;
+    if ws.len() < need {
+        return Err(Error::BufferTooSmall { needed: need, actual: ws.len() });
+    }
+    let (m, qr) = ws.split_at_mut(rows * cols);
+    fill_orthogonal_f64::<T>(stream, &[cols, rows], gain, m, qr)?;
+    let inner: usize = shape[axis + 1..].iter().product();
+    Ok(move |i: usize| {
+        let c = (i / inner) % cols;
+        let r = (i / (inner * cols)) * inner + i % inner;
+        c * rows + r
+    })
+}
+
 /// Replaces the row-major `rows x cols` Gaussian `F` in `buf` (read through `get`) by its orthogonal factor
 /// (written through `put`, before the gain). The QR runs on the transposed matrix when `rows < cols`
 /// (`A = F^T`, m >= n), column-major in `workspace`.

@@ -109,6 +109,29 @@ pub enum Init {
     },
     /// The identity (PyTorch `eye_`): rank 2, ones on the main diagonal.
     Eye,
+    /// Keras `Identity(gain)`: rank 2, `gain` on the main diagonal, zeros elsewhere.
+    Identity {
+        /// The diagonal's value.
+        gain: f64,
+    },
+    /// JAX `orthogonal(scale, column_axis)` and Keras `Orthogonal(gain)` (`column_axis = -1`): the
+    /// `[numel / shape[column_axis], shape[column_axis]]` matrix whose columns lie along `column_axis` is
+    /// semi-orthogonal, times `gain`. Needs a workspace ([`Init::workspace_len`]).
+    OrthogonalColumns {
+        /// Gain (JAX's `scale`).
+        gain: f64,
+        /// The axis holding the columns (negative counts from the end).
+        column_axis: isize,
+    },
+    /// JAX `delta_orthogonal(scale, column_axis)` (Xiao et al. 2018): a rank 3-5 convolution kernel
+    /// `[*k, in, out]` (in <= out), zero but at the spatial centre `(k - 1) / 2`, where it is the orthogonal
+    /// `[in, out]` matrix of [`Init::OrthogonalColumns`] with `column_axis`. Needs a workspace.
+    DeltaOrthogonal {
+        /// Gain (JAX's `scale`).
+        gain: f64,
+        /// The axis of the `[in, out]` matrix holding the columns (-1: out).
+        column_axis: isize,
+    },
     /// PyTorch `dirac_`: conv weights (rank 3-5) that pass input channels through (per group).
     Dirac {
         /// Number of groups (divides `shape[0]`).
@@ -170,8 +193,26 @@ pub enum Values {
         /// Gain.
         gain: f64,
     },
-    /// Identity matrix.
-    Eye,
+    /// `gain` times the identity matrix.
+    Eye {
+        /// The diagonal's value.
+        gain: f64,
+    },
+    /// Semi-orthogonal along `column_axis` (normalized, in `0..rank`) times `gain`.
+    OrthogonalColumns {
+        /// Gain.
+        gain: f64,
+        /// The axis holding the columns.
+        column_axis: usize,
+    },
+    /// A delta-orthogonal kernel: the orthogonal `[in, out]` matrix (columns along `column_axis` of it, 0 or
+    /// 1) at the spatial centre.
+    DeltaOrthogonal {
+        /// Gain.
+        gain: f64,
+        /// The axis of the `[in, out]` matrix holding the columns.
+        column_axis: usize,
+    },
     /// Dirac delta conv weight.
     Dirac {
         /// Groups.
@@ -206,6 +247,8 @@ impl Init {
     pub fn workspace_len(&self, shape: &[usize]) -> Result<usize> {
         match self {
             Init::Orthogonal { .. } => orthogonal::workspace_len(shape),
+            Init::OrthogonalColumns { column_axis, .. } => orthogonal::columns_workspace_len(shape, *column_axis),
+            Init::DeltaOrthogonal { column_axis, .. } => orthogonal::delta_workspace_len(shape, *column_axis),
             _ => numel(shape).map(|_| 0),
         }
     }
@@ -241,12 +284,24 @@ impl Init {
         }
         match e.values {
             Values::Orthogonal { gain } => orthogonal::fill_orthogonal(stream, shape, gain, out, workspace)?,
-            Values::Eye => {
+            Values::Eye { gain } => {
                 out.fill(T::ZERO);
                 let cols = shape[1];
                 for i in 0..shape[0].min(cols) {
-                    out[i * cols + i] = T::ONE;
+                    out[i * cols + i] = T::from_f64(gain);
                 }
+            }
+            Values::OrthogonalColumns { gain, column_axis } => {
+                let at = orthogonal::columns_matrix::<T>(stream, shape, gain, column_axis as isize, workspace)?;
+                out.iter_mut().enumerate().for_each(|(i, o)| *o = T::from_f64(workspace[at(i)]));
+            }
+            Values::DeltaOrthogonal { gain, column_axis } => {
+                let r = shape.len();
+                let (din, dout) = (shape[r - 2], shape[r - 1]);
+                let at = orthogonal::columns_matrix::<T>(stream, &[din, dout], gain, column_axis as isize, workspace)?;
+                out.fill(T::ZERO);
+                let c = orthogonal::delta_centre(shape) * din * dout;
+                out[c..c + din * dout].iter_mut().enumerate().for_each(|(i, o)| *o = T::from_f64(workspace[at(i)]));
             }
             Values::Dirac { groups } => fill_dirac(shape, groups, out),
             Values::Sparse { std, zeros_per_column } => fill_sparse(stream, shape, std, zeros_per_column, out)?,
@@ -282,7 +337,7 @@ impl Init {
     }
 
     /// Fills elements `offset .. offset + out.len()` of the tensor, for element-wise schemes (everything but
-    /// orthogonal, eye, dirac and sparse), so shards or threads can each produce their part with the same
+    /// orthogonal, eye, identity, dirac and sparse), so shards or threads can each produce their part with the same
     /// bits as a whole [`Init::fill`]. Errors: as [`Init::explain`], a range past the end of the tensor, or
     /// [`Error::Unsupported`] for the structured schemes.
     pub fn fill_range<T: Float>(

@@ -93,6 +93,7 @@ impl Init {
             Init::Orthogonal { .. } => {
                 orthogonal::workspace_len(shape)?.checked_add(numel(shape)?).ok_or(Error::SizeOverflow)
             }
+            Init::OrthogonalColumns { .. } | Init::DeltaOrthogonal { .. } => self.workspace_len(shape),
             _ => Ok(0),
         }
     }
@@ -137,12 +138,45 @@ impl Init {
                     }
                 });
             }
-            Values::Eye => {
+            Values::Eye { gain } => {
                 let cols = shape[1];
                 for_each_run(shape, start, len, |g, o, l| {
                     for (i, d) in out[o..o + l].iter_mut().enumerate() {
                         let at = g + i;
-                        *d = if at / cols == at % cols { T::ONE } else { T::ZERO };
+                        *d = if at / cols == at % cols { T::from_f64(gain) } else { T::ZERO };
+                    }
+                });
+            }
+            Values::OrthogonalColumns { gain, column_axis } => {
+                let needed = self.shard_workspace_len(shape, start, len)?;
+                if workspace.len() < needed {
+                    return Err(Error::BufferTooSmall { needed, actual: workspace.len() });
+                }
+                let at = orthogonal::columns_matrix::<T>(stream, shape, gain, column_axis as isize, workspace)?;
+                for_each_run(shape, start, len, |g, o, l| {
+                    for (i, d) in out[o..o + l].iter_mut().enumerate() {
+                        *d = T::from_f64(workspace[at(g + i)]);
+                    }
+                });
+            }
+            Values::DeltaOrthogonal { gain, column_axis } => {
+                let needed = self.shard_workspace_len(shape, start, len)?;
+                if workspace.len() < needed {
+                    return Err(Error::BufferTooSmall { needed, actual: workspace.len() });
+                }
+                let r = shape.len();
+                let mat = shape[r - 2] * shape[r - 1];
+                let at =
+                    orthogonal::columns_matrix::<T>(stream, &shape[r - 2..], gain, column_axis as isize, workspace)?;
+                let centre = orthogonal::delta_centre(shape) * mat;
+                for_each_run(shape, start, len, |g, o, l| {
+                    for (i, d) in out[o..o + l].iter_mut().enumerate() {
+                        let k = g + i;
+                        *d = if (centre..centre + mat).contains(&k) {
+                            T::from_f64(workspace[at(k - centre)])
+                        } else {
+                            T::ZERO
+                        };
                     }
                 });
             }

@@ -61,6 +61,12 @@ pub enum SchemeId {
     TorchLinear,
     /// PyTorch's default bias.
     TorchBias,
+    /// Keras `Identity(gain)`.
+    Identity,
+    /// Orthogonal along a column axis (JAX, Keras).
+    OrthogonalColumns,
+    /// JAX delta-orthogonal.
+    DeltaOrthogonal,
 }
 
 /// What the value of a training spec `NAME:VALUE` sets, and its default.
@@ -247,6 +253,30 @@ pub const SCHEMES: &[Scheme] = &[
         aliases: &["torch:Linear.bias"],
         train: None,
     },
+    Scheme {
+        id: SchemeId::Identity,
+        name: "identity",
+        params: "--gain G (1)",
+        summary: "gain on the diagonal, else 0 (rank 2)",
+        aliases: &["keras:Identity"],
+        train: None,
+    },
+    Scheme {
+        id: SchemeId::OrthogonalColumns,
+        name: "orthogonal-columns",
+        params: "--gain G (1) --column-axis K (-1)",
+        summary: "Saxe et al. 2013: the [numel/shape[K], shape[K]] matrix semi-orthogonal times gain, columns along axis K",
+        aliases: &["keras:Orthogonal", "jax:orthogonal"],
+        train: None,
+    },
+    Scheme {
+        id: SchemeId::DeltaOrthogonal,
+        name: "delta-orthogonal",
+        params: "--gain G (1) --column-axis K (-1)",
+        summary: "Xiao et al. 2018: conv kernel [*k, in, out], orthogonal [in, out] at the centre, 0 elsewhere",
+        aliases: &["jax:delta_orthogonal"],
+        train: None,
+    },
 ];
 
 /// The table row of `id`.
@@ -303,6 +333,8 @@ pub struct SchemeParams {
     pub groups: Option<usize>,
     /// torch-bias: the weight's fan_in (required).
     pub fan_in: Option<usize>,
+    /// orthogonal-columns, delta-orthogonal: the axis holding the columns (-1).
+    pub column_axis: Option<isize>,
 }
 
 impl Init {
@@ -348,6 +380,9 @@ impl Init {
             }
             SchemeId::TorchLinear => Init::TorchDefaultWeight,
             SchemeId::TorchBias => Init::TorchDefaultBias { fan_in: p.fan_in.ok_or(missing("fan_in"))? },
+            SchemeId::Identity => Init::Identity { gain },
+            SchemeId::OrthogonalColumns => Init::OrthogonalColumns { gain, column_axis: p.column_axis.unwrap_or(-1) },
+            SchemeId::DeltaOrthogonal => Init::DeltaOrthogonal { gain, column_axis: p.column_axis.unwrap_or(-1) },
         })
     }
 
@@ -411,6 +446,9 @@ impl Init {
             Init::Sparse { .. } => SchemeId::Sparse,
             Init::TorchDefaultWeight => SchemeId::TorchLinear,
             Init::TorchDefaultBias { .. } => SchemeId::TorchBias,
+            Init::Identity { .. } => SchemeId::Identity,
+            Init::OrthogonalColumns { .. } => SchemeId::OrthogonalColumns,
+            Init::DeltaOrthogonal { .. } => SchemeId::DeltaOrthogonal,
         }
     }
 

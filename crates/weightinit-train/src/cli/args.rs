@@ -110,22 +110,30 @@ pub(super) enum LayoutArg {
     Jax,
 }
 
-#[derive(ValueEnum, Debug, Clone, Copy)]
-#[allow(clippy::enum_variant_names)] // the CLI values are fan-in, fan-out, ...
-pub(super) enum ModeArg {
-    FanIn,
-    FanOut,
-    FanAvg,
-    FanGeoAvg,
+/// `--mode` of the core's schemes: fan-in | fan-out | fan-avg | fan-geo-avg (underscores accepted).
+fn parse_mode(m: &str) -> Result<FanMode, CliError> {
+    Ok(match m.replace('_', "-").as_str() {
+        "fan-in" => FanMode::FanIn,
+        "fan-out" => FanMode::FanOut,
+        "fan-avg" => FanMode::FanAvg,
+        "fan-geo-avg" => FanMode::FanGeoAvg,
+        _ => return Err(usage(format!("invalid --mode '{m}': accepted fan-in, fan-out, fan-avg, fan-geo-avg"))),
+    })
 }
 
-#[derive(ValueEnum, Debug, Clone, Copy)]
-pub(super) enum DistArg {
-    Uniform,
-    /// Untruncated normal (JAX "normal", Keras 3 "untruncated_normal").
-    Normal,
-    /// Truncated at ±2 std with the 0.8796 correction (Keras/JAX "truncated_normal").
-    TruncatedNormal,
+/// `--distribution` of the core's variance-scaling: uniform | normal (untruncated, as JAX; also
+/// untruncated-normal) | truncated-normal.
+fn parse_distribution(d: &str) -> Result<VsDistribution, CliError> {
+    Ok(match d.replace('_', "-").as_str() {
+        "uniform" => VsDistribution::Uniform,
+        "normal" | "untruncated-normal" => VsDistribution::UntruncatedNormal,
+        "truncated-normal" => VsDistribution::TruncatedNormal,
+        _ => {
+            return Err(usage(format!(
+                "invalid --distribution '{d}': accepted uniform, normal (untruncated), truncated-normal"
+            )));
+        }
+    })
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq)]
@@ -142,12 +150,13 @@ pub(super) struct SchemeArgs {
     /// Shape, comma-separated.
     #[arg(long, value_name = "D0,D1,...")]
     pub(super) shape: String,
-    /// Weight layout, for fans.
-    #[arg(long, value_enum, default_value_t = LayoutArg::Torch)]
-    pub(super) layout: LayoutArg,
-    /// Fan mode (he-*, variance-scaling).
+    /// Weight layout, for fans [default: torch; a framework name (keras:he_normal) brings its own].
     #[arg(long, value_enum)]
-    pub(super) mode: Option<ModeArg>,
+    pub(super) layout: Option<LayoutArg>,
+    /// Fan mode (he-*, variance-scaling): fan-in | fan-out | fan-avg | fan-geo-avg (fan_in, ... for framework
+    /// names).
+    #[arg(long)]
+    pub(super) mode: Option<String>,
     /// Nonlinearity for the gain (he-*): linear, conv1d.., sigmoid, tanh, relu, leaky-relu, selu.
     #[arg(long)]
     pub(super) nonlinearity: Option<String>,
@@ -160,8 +169,8 @@ pub(super) struct SchemeArgs {
     /// Mean (normal, truncated-normal).
     #[arg(long, allow_hyphen_values = true)]
     pub(super) mean: Option<f64>,
-    /// Std (normal, truncated-normal, sparse).
-    #[arg(long, allow_hyphen_values = true)]
+    /// Std (normal, truncated-normal, sparse; Keras and JAX's stddev).
+    #[arg(long, visible_alias = "stddev", allow_hyphen_values = true)]
     pub(super) std: Option<f64>,
     /// Lower bound (uniform; truncated-normal, absolute as PyTorch).
     #[arg(long, allow_hyphen_values = true)]
@@ -175,15 +184,43 @@ pub(super) struct SchemeArgs {
     /// Variance scale (variance-scaling).
     #[arg(long, allow_hyphen_values = true)]
     pub(super) scale: Option<f64>,
-    /// Distribution (variance-scaling).
-    #[arg(long, value_enum)]
-    pub(super) distribution: Option<DistArg>,
+    /// Distribution (variance-scaling): uniform | normal | truncated-normal (framework names: their own
+    /// spellings; JAX's normal is untruncated, Keras's truncated).
+    #[arg(long)]
+    pub(super) distribution: Option<String>,
     /// Groups (dirac, torch-conv layouts).
     #[arg(long)]
     pub(super) groups: Option<usize>,
     /// The weight's fan_in (torch-bias).
     #[arg(long)]
     pub(super) fan_in: Option<usize>,
+    /// The axis holding the orthogonal columns (orthogonal-columns, delta-orthogonal; JAX's column_axis).
+    #[arg(long, allow_hyphen_values = true)]
+    pub(super) column_axis: Option<isize>,
+    /// Keras RandomUniform's minval.
+    #[arg(long, allow_hyphen_values = true)]
+    pub(super) minval: Option<f64>,
+    /// Keras RandomUniform's maxval.
+    #[arg(long, allow_hyphen_values = true)]
+    pub(super) maxval: Option<f64>,
+    /// JAX truncated_normal's lower bound (std units).
+    #[arg(long, allow_hyphen_values = true)]
+    pub(super) lower: Option<f64>,
+    /// JAX truncated_normal's upper bound (std units).
+    #[arg(long, allow_hyphen_values = true)]
+    pub(super) upper: Option<f64>,
+    /// The constant of torch:constant_ (val), keras:constant and jax:constant (value).
+    #[arg(long, visible_alias = "val", allow_hyphen_values = true)]
+    pub(super) value: Option<f64>,
+    /// JAX in_axis.
+    #[arg(long, allow_hyphen_values = true)]
+    pub(super) in_axis: Option<isize>,
+    /// JAX out_axis.
+    #[arg(long, allow_hyphen_values = true)]
+    pub(super) out_axis: Option<isize>,
+    /// JAX batch_axis: comma-separated non-negative axes.
+    #[arg(long, value_name = "K0,K1,...")]
+    pub(super) batch_axis: Option<String>,
 }
 
 /// Parses a comma-separated list of positive integers.
@@ -205,6 +242,12 @@ pub(super) fn parse_f64(v: &str, what: &str) -> Result<f64, String> {
 /// Parses a training scheme spec `NAME[:VALUE]` into an initializer for a hidden activation (the value's
 /// meaning and default come from the core's scheme table).
 pub fn parse_train_scheme(spec: &str, act: Activation) -> Result<Init, String> {
+    if let Some(f) = weightinit_core::init::framework::framework_init(spec) {
+        // A framework name with its defaults; the trainer's weights are [in, out], whose fans every
+        // framework computes alike.
+        let p = weightinit_core::init::framework::FrameworkParams::default();
+        return f.resolve(&p).map(|r| r.init).map_err(|e| format!("invalid --init '{spec}': {e}"));
+    }
     let (name, value) = spec.split_once(':').map_or((spec, None), |(n, v)| (n, Some(v)));
     let v = value.map(|v| parse_f64(v, spec)).transpose()?;
     let unknown = || format!("unknown scheme '{name}' in '{spec}': accepted {}", train_scheme_names());
@@ -222,7 +265,7 @@ impl SchemeArgs {
 
     pub(super) fn layout(&self) -> Layout {
         let groups = self.groups.unwrap_or(1);
-        match self.layout {
+        match self.layout.unwrap_or(LayoutArg::Torch) {
             LayoutArg::Torch => Layout::Torch,
             LayoutArg::TorchConv => Layout::TorchConv { groups },
             LayoutArg::TorchConvTranspose => Layout::TorchConvTranspose { groups },
@@ -232,10 +275,103 @@ impl SchemeArgs {
         }
     }
 
+    /// The initializer and its layout: a framework name (`keras:he_normal`) with the flags as its
+    /// arguments, or a scheme of the core's table with the flags as its parameters and `--layout`.
+    pub(super) fn resolve(&self) -> Result<(Init, Layout), CliError> {
+        if self.scheme.contains(':') {
+            return self.framework();
+        }
+        for (given, flag) in [
+            (self.minval.is_some(), "--minval"),
+            (self.maxval.is_some(), "--maxval"),
+            (self.lower.is_some(), "--lower"),
+            (self.upper.is_some(), "--upper"),
+            (self.value.is_some(), "--value"),
+            (self.in_axis.is_some(), "--in-axis"),
+            (self.out_axis.is_some(), "--out-axis"),
+            (self.batch_axis.is_some(), "--batch-axis"),
+        ] {
+            if given {
+                return Err(usage(format!(
+                    "{flag} is an argument of framework names (jax:..., keras:...), not of --scheme {}",
+                    self.scheme
+                )));
+            }
+        }
+        Ok((self.init()?, self.layout()))
+    }
+
+    /// A framework name's initializer and layout (the core's framework table).
+    fn framework(&self) -> Result<(Init, Layout), CliError> {
+        use weightinit_core::init::framework::{FrameworkParams, framework_init};
+        let f = framework_init(&self.scheme).ok_or_else(|| {
+            usage(format!(
+                "invalid --scheme '{}': not a framework initializer (weightinit schemes lists them)",
+                self.scheme
+            ))
+        })?;
+        if self.layout.is_some() {
+            return Err(usage(format!(
+                "--scheme {} uses its framework's layout: --layout does not apply",
+                self.scheme
+            )));
+        }
+        if self.param.is_some() {
+            return Err(usage(format!(
+                "--param is not an argument of {} (its own names apply, e.g. --a)",
+                self.scheme
+            )));
+        }
+        let batch_axis = match &self.batch_axis {
+            None => None,
+            Some(s) => Some(
+                s.split(',')
+                    .map(|k| k.trim().parse::<u32>().ok().filter(|&k| k < 64).map(|k| 1u64 << k))
+                    .try_fold(0u64, |m, b| b.map(|b| m | b))
+                    .ok_or_else(|| {
+                        usage(format!("invalid --batch-axis '{s}': expected non-negative axes such as 0,1"))
+                    })?,
+            ),
+        };
+        let underscored = |s: &Option<String>| s.as_ref().map(|v| v.replace('-', "_"));
+        let (mode, distribution, nonlinearity) =
+            (underscored(&self.mode), underscored(&self.distribution), underscored(&self.nonlinearity));
+        let p = FrameworkParams {
+            mean: self.mean,
+            std: self.std,
+            a: self.a,
+            b: self.b,
+            minval: self.minval,
+            maxval: self.maxval,
+            lower: self.lower,
+            upper: self.upper,
+            value: self.value,
+            gain: self.gain,
+            scale: self.scale,
+            mode: mode.as_deref(),
+            nonlinearity: nonlinearity.as_deref(),
+            distribution: distribution.as_deref(),
+            in_axis: self.in_axis,
+            out_axis: self.out_axis,
+            batch_axis,
+            column_axis: self.column_axis,
+            sparsity: self.sparsity,
+            groups: self.groups,
+            fan_in: self.fan_in,
+        };
+        let r = f.resolve(&p).map_err(|e| usage(format!("--scheme {}: {e} (it takes: {})", self.scheme, f.source)))?;
+        Ok((r.init, r.layout))
+    }
+
     /// The initializer: the scheme from the core's table, the flags as its parameters.
-    pub(super) fn init(&self) -> Result<Init, CliError> {
-        let id = SchemeId::from_name(&self.scheme)
-            .ok_or_else(|| usage(format!("invalid --scheme '{}': accepted {}", self.scheme, scheme_names())))?;
+    fn init(&self) -> Result<Init, CliError> {
+        let id = SchemeId::from_name(&self.scheme).ok_or_else(|| {
+            usage(format!(
+                "invalid --scheme '{}': accepted {} and framework names (weightinit schemes)",
+                self.scheme,
+                scheme_names()
+            ))
+        })?;
         let nonlinearity = match &self.nonlinearity {
             None => None,
             Some(n) => Some(
@@ -244,12 +380,7 @@ impl SchemeArgs {
             ),
         };
         let p = SchemeParams {
-            mode: self.mode.map(|m| match m {
-                ModeArg::FanIn => FanMode::FanIn,
-                ModeArg::FanOut => FanMode::FanOut,
-                ModeArg::FanAvg => FanMode::FanAvg,
-                ModeArg::FanGeoAvg => FanMode::FanGeoAvg,
-            }),
+            mode: self.mode.as_deref().map(parse_mode).transpose()?,
             nonlinearity,
             param: self.param,
             gain: self.gain,
@@ -260,13 +391,10 @@ impl SchemeArgs {
             bounds_in_std: false,
             sparsity: self.sparsity,
             scale: self.scale,
-            distribution: self.distribution.map(|d| match d {
-                DistArg::Uniform => VsDistribution::Uniform,
-                DistArg::Normal => VsDistribution::UntruncatedNormal,
-                DistArg::TruncatedNormal => VsDistribution::TruncatedNormal,
-            }),
+            distribution: self.distribution.as_deref().map(parse_distribution).transpose()?,
             groups: self.groups,
             fan_in: self.fan_in,
+            column_axis: self.column_axis,
         };
         Init::from_params(id, &p).map_err(|e| match (id, e) {
             (SchemeId::Sparse, _) => usage("sparse needs --sparsity P (a fraction in [0, 1])"),

@@ -27,7 +27,8 @@ pub(super) fn run(a: ExplainArgs) -> Result<(), CliError> {
 /// The text `explain` prints (the report, or its JSON), every argument checked.
 pub(super) fn report(a: &ExplainArgs) -> Result<String, CliError> {
     let shape = a.scheme.shape()?;
-    let e = a.scheme.init()?.explain(&shape, a.scheme.layout()).map_err(core_err)?;
+    let (init, layout) = a.scheme.resolve()?;
+    let e = init.explain(&shape, layout).map_err(core_err)?;
     // The same refusal as `init`: values that do not fit the element type.
     match a.dtype {
         DtypeArg::F32 => check_fits::<f32>(&e),

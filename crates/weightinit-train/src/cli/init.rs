@@ -77,8 +77,7 @@ fn parse_shard(spec: &str, shape: &[usize]) -> Result<(Vec<usize>, Vec<usize>), 
 /// fit the memory available.
 fn prepare(a: &InitArgs) -> Result<Plan, CliError> {
     let shape = a.scheme.shape()?;
-    let init = a.scheme.init()?;
-    let layout = a.scheme.layout();
+    let (init, layout) = a.scheme.resolve()?;
     let e = init.explain(&shape, layout).map_err(core_err)?;
     let elem = match a.dtype {
         DtypeArg::F32 => check_fits::<f32>(&e).map(|()| 4u128),

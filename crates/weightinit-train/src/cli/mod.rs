@@ -10,6 +10,7 @@ mod eval;
 mod explain;
 mod init;
 mod json;
+mod schemes;
 mod train;
 
 use clap::{Parser, Subcommand};
@@ -40,6 +41,8 @@ enum Cmd {
     Eval(eval::EvalArgs),
     /// Write an initialized tensor as a NumPy .npy file.
     Init(init::InitArgs),
+    /// List every scheme and framework initializer (torch:..., keras:..., jax:..., flax:...) with its source.
+    Schemes(schemes::SchemesArgs),
     /// Print the init report (fans, gain, std or bound, formula) of a scheme for a shape.
     Explain(explain::ExplainArgs),
 }
@@ -193,6 +196,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<(), Cli
         Cmd::Compare(a) => compare::run(a),
         Cmd::Depth(a) => depth::run(a),
         Cmd::Eval(a) => eval::run(a),
+        Cmd::Schemes(a) => schemes::run(a),
         Cmd::Init(a) => init::run(a),
         Cmd::Explain(a) => explain::run(a),
     }
@@ -223,6 +227,7 @@ pub fn check(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Check
         Cmd::Compare(a) => compare::prepare(&a).map(|_| Checked::default()),
         Cmd::Depth(a) => depth::prepare(&a).map(|_| Checked::default()),
         Cmd::Eval(a) => eval::prepare(&a).map(|_| Checked::default()),
+        Cmd::Schemes(_) => Ok(Checked::default()),
         Cmd::Init(a) => init::check(&a).map(|npy| Checked { npy, report: None }),
         Cmd::Explain(a) => explain::report(&a).map(|text| Checked { npy: None, report: Some(text) }),
     }

@@ -1,4 +1,4 @@
-//! LSUV for an [`Mlp`]: the core's procedure ([`weightinit_core::init::lsuv`]) driven by the network's
+//! LSUV for an [`Mlp`]: the core's procedure ([`weightinit_core::init::lsuv()`]) driven by the network's
 //! layer-by-layer forward pass on one calibration batch.
 
 use serde::Serialize;

@@ -6,7 +6,7 @@
 //! and for batch norm `k.running_mean`, `k.running_var` and `k.num_batches_tracked` (i64, shape `[]`).
 //! In-out layout: Keras's names, `dense/kernel` `[in, out]`, `dense/bias`, `dense_1/...`,
 //! `batch_normalization/{gamma, beta, moving_mean, moving_variance}`, `layer_normalization/{gamma, beta}`.
-//! One list of names ([`entries`]) serves saving and loading, so the two cannot disagree.
+//! One list of names (`entries`) serves saving and loading, so the two cannot disagree.
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -17,7 +17,13 @@ pub fn explanation_json(e: &weightinit_core::init::Explanation) -> serde_json::V
             serde_json::json!({"kind": "truncated_normal", "mean": mean, "std": std, "a": a, "b": b})
         }
         Values::Orthogonal { gain } => serde_json::json!({"kind": "orthogonal", "gain": gain}),
-        Values::Eye => serde_json::json!({"kind": "eye"}),
+        Values::Eye { gain } => serde_json::json!({"kind": "eye", "gain": gain}),
+        Values::OrthogonalColumns { gain, column_axis } => {
+            serde_json::json!({"kind": "orthogonal_columns", "gain": gain, "column_axis": column_axis})
+        }
+        Values::DeltaOrthogonal { gain, column_axis } => {
+            serde_json::json!({"kind": "delta_orthogonal", "gain": gain, "column_axis": column_axis})
+        }
         Values::Dirac { groups } => serde_json::json!({"kind": "dirac", "groups": groups}),
         Values::Sparse { std, zeros_per_column } => {
             serde_json::json!({"kind": "sparse", "std": std, "zeros_per_column": zeros_per_column})
