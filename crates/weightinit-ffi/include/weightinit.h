@@ -51,6 +51,8 @@ enum wi_status
   WI_SHARD_OUT_OF_BOUNDS = 16,
   // A shard (box) has a zero length in some dimension.
   WI_EMPTY_SHARD = 17,
+  // A name (`wi_init_named_*`) is not a framework initializer, or not UTF-8.
+  WI_UNKNOWN_NAME = 18,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -316,6 +318,57 @@ typedef struct wi_lsuv_layer {
   uint32_t converged;
 } wi_lsuv_layer;
 
+// A framework initializer's arguments, by the framework's names. Start from `wi_framework_args_default`
+// (every field "not given": the framework's default applies), then set what you pass. A given argument
+// the initializer does not take is `WI_INVALID_PARAMETER`, as in the framework.
+typedef struct wi_framework_args {
+  // `mean` (NaN: not given).
+  double mean;
+  // `std` / `stddev` (NaN: not given).
+  double std;
+  // torch `a` (bounds; kaiming's slope) (NaN: not given).
+  double a;
+  // torch `b` (NaN: not given).
+  double b;
+  // Keras `minval` (NaN: not given).
+  double minval;
+  // Keras `maxval` (NaN: not given).
+  double maxval;
+  // JAX `lower` (NaN: not given).
+  double lower;
+  // JAX `upper` (NaN: not given).
+  double upper;
+  // `val` / `value` (NaN: not given).
+  double value;
+  // `gain` (NaN: not given).
+  double gain;
+  // `scale` (NaN: not given).
+  double scale;
+  // torch `sparsity` (NaN: not given).
+  double sparsity;
+  // `mode`, the framework's spelling (`"fan_in"`); NULL: not given.
+  const char *mode;
+  // torch `nonlinearity` (`"leaky_relu"`); NULL: not given.
+  const char *nonlinearity;
+  // `distribution` (`"truncated_normal"`; JAX's `"normal"` is untruncated, Keras's truncated); NULL:
+  // not given.
+  const char *distribution;
+  // JAX `in_axis` (`INT64_MIN`: not given).
+  int64_t in_axis;
+  // JAX `out_axis` (`INT64_MIN`: not given).
+  int64_t out_axis;
+  // JAX `column_axis` (`INT64_MIN`: not given).
+  int64_t column_axis;
+  // JAX `batch_axis` as a mask, bit `k` for axis `k` (used when `has_batch_axis`).
+  uint64_t batch_axis_mask;
+  // Whether `batch_axis_mask` is given.
+  bool has_batch_axis;
+  // torch `groups` (0: not given).
+  size_t groups;
+  // The weight's `fan_in` for a layer default's bias (0: not given).
+  size_t fan_in;
+} wi_framework_args;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -541,6 +594,51 @@ wi_status wi_lsuv(size_t layers,
                   void *user,
                   struct wi_lsuv_layer *report,
                   size_t report_len);
+
+// Sets every field of `*args` to "not given". NULL is `WI_NULL_POINTER`.
+wi_status wi_framework_args_default(struct wi_framework_args *args);
+
+// Initializes `out[0..out_len]` (the whole tensor of `shape`, row-major) with the framework initializer
+// `name` (`"torch:kaiming_normal_"`, `"keras:he_normal"`, `"keras:HeNormal"`, `"jax:orthogonal"`,
+// `"flax:Dense"`, ...; `weightinit schemes` lists them) and `args` (NULL: every default), from the
+// stream `(seed, key)`: the same bits as `weightinit init --scheme NAME` and the Rust API. The layout is
+// the framework's own. `workspace` (see [`wi_init_named_workspace_len`]) may be NULL when 0 is needed;
+// `report` may be NULL.
+//
+// Statuses: those of `wi_init_f32`, plus `WI_UNKNOWN_NAME` for a name not in the table and
+// `WI_INVALID_PARAMETER` for an argument the initializer does not take or a mode/distribution it does not
+// know.
+wi_status wi_init_named_f32(const char *name,
+                            const struct wi_framework_args *args,
+                            const size_t *shape,
+                            size_t ndim,
+                            uint64_t seed,
+                            uint64_t key,
+                            float *out,
+                            size_t out_len,
+                            double *workspace,
+                            size_t workspace_len,
+                            struct wi_init_report *report);
+
+// [`wi_init_named_f32`] for `double`.
+wi_status wi_init_named_f64(const char *name,
+                            const struct wi_framework_args *args,
+                            const size_t *shape,
+                            size_t ndim,
+                            uint64_t seed,
+                            uint64_t key,
+                            double *out,
+                            size_t out_len,
+                            double *workspace,
+                            size_t workspace_len,
+                            struct wi_init_report *report);
+
+// The `double` workspace elements `wi_init_named_*` needs for `name`, `args` and `shape`, into `*len`.
+wi_status wi_init_named_workspace_len(const char *name,
+                                      const struct wi_framework_args *args,
+                                      const size_t *shape,
+                                      size_t ndim,
+                                      size_t *len);
 
 // The library version, a static NUL-terminated string.
 const char *wi_version(void);

@@ -303,10 +303,10 @@ pub(crate) struct Buffers<T> {
 /// # Safety
 /// `spec` must be NULL or readable; `b.out` and `b.workspace` NULL (only with a zero length) or writable
 /// for their lengths; `b.report` NULL or writable; the raw arrays `fill` reads valid (its caller's contract).
-pub(crate) unsafe fn fill_with<T: weightinit_core::Float>(
-    spec: *const wi_init_spec,
+pub(crate) unsafe fn fill_with<S, T: weightinit_core::Float>(
+    spec: *const S,
     b: Buffers<T>,
-    fill: impl FnOnce(&wi_init_spec, &mut [T], &mut [f64]) -> FfiResult<weightinit_core::init::Explanation>,
+    fill: impl FnOnce(&S, &mut [T], &mut [f64]) -> FfiResult<weightinit_core::init::Explanation>,
 ) -> wi_status {
     guard(|| {
         // SAFETY: checked non-NULL; the caller guarantees a readable spec.

@@ -12,7 +12,7 @@
 //!   bare-metal images).
 //!
 //! Layout: `plumbing` (status codes, the panic guard, checked slices, the enum conversions), `enums` (the C
-//! enums), then one module per area: `fill`, `init`, `shard`, `gemm`, `elementwise`, `lsuv`. Only `wi_*` items are public.
+//! enums), then one module per area: `fill`, `init`, `shard`, `gemm`, `elementwise`, `lsuv`, `named` (framework initializers by name). Only `wi_*` items are public.
 //!
 //! Features: `std` (default: hosted, runtime CPU detection, panic boundary); without it the crate is
 //! `#![no_std]` and needs no allocator; `panic-handler` adds a `#[panic_handler]` for firmware.
@@ -26,6 +26,7 @@ mod fill;
 mod gemm;
 mod init;
 mod lsuv;
+mod named;
 mod plumbing;
 mod shard;
 
@@ -38,6 +39,9 @@ pub use init::{
     wi_init_workspace_len,
 };
 pub use lsuv::{wi_lsuv, wi_lsuv_layer, wi_lsuv_scale_fn, wi_lsuv_variance_fn};
+pub use named::{
+    wi_framework_args, wi_framework_args_default, wi_init_named_f32, wi_init_named_f64, wi_init_named_workspace_len,
+};
 pub use plumbing::{wi_status, wi_status_str, wi_version};
 pub use shard::{wi_init_shard_f32, wi_init_shard_f64, wi_init_shard_workspace_len};
 

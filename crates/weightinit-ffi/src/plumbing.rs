@@ -46,6 +46,8 @@ pub enum wi_status {
     WI_SHARD_OUT_OF_BOUNDS = 16,
     /// A shard (box) has a zero length in some dimension.
     WI_EMPTY_SHARD = 17,
+    /// A name (`wi_init_named_*`) is not a framework initializer, or not UTF-8.
+    WI_UNKNOWN_NAME = 18,
 }
 
 impl wi_status {
@@ -70,6 +72,7 @@ impl wi_status {
             15 => c"internal panic caught at the C boundary (a bug)",
             16 => c"the shard reaches past the tensor's shape",
             17 => c"the shard has a zero length in some dimension",
+            18 => c"not the name of a framework initializer (torch:..., keras:..., jax:..., flax:...)",
             _ => c"unknown status code",
         }
     }

@@ -295,6 +295,29 @@ int main(void) {
         CHECK_STATUS(wi_lsuv(3, 2.0, 10, lsuv_variance, lsuv_scale, &net, rep, 3), WI_INVALID_PARAMETER);
     }
 
+    {
+        /* Framework initializers by name: Keras's he_normal on a Keras conv kernel, JAX's variance_scaling. */
+        static float kw[3 * 3 * 8 * 16];
+        const size_t kshape[4] = {3, 3, 8, 16};
+        wi_framework_args args;
+        wi_init_report rep;
+        size_t n = 0;
+        CHECK_STATUS(wi_framework_args_default(&args), WI_OK);
+        CHECK_STATUS(wi_init_named_f32("keras:he_normal", NULL, kshape, 4, 1, 2, kw, 3 * 3 * 8 * 16, NULL, 0, &rep), WI_OK);
+        CHECK(rep.fan_in == 72 && fabs(rep.bound - 2.0 * sqrt(2.0 / 72.0) / 0.87962566103423978) < 1e-12);
+        args.scale = 2.0;
+        args.mode = "fan_avg";
+        args.distribution = "normal";
+        args.in_axis = 0;
+        CHECK_STATUS(wi_init_named_f32("jax:variance_scaling", &args, kshape, 4, 1, 2, kw, 3 * 3 * 8 * 16, NULL, 0, &rep), WI_OK);
+        CHECK(rep.fan_in == 3 * 3 * 8 && rep.fan_out == 16 * 3 * 8);
+        CHECK_STATUS(wi_init_named_workspace_len("jax:orthogonal", NULL, kshape, 4, &n), WI_OK);
+        CHECK(n > 0);
+        CHECK_STATUS(wi_init_named_f32("keras:he-normal", NULL, kshape, 4, 1, 2, kw, 3 * 3 * 8 * 16, NULL, 0, NULL), WI_UNKNOWN_NAME);
+        args.gain = 2.0;
+        CHECK_STATUS(wi_init_named_f32("jax:variance_scaling", &args, kshape, 4, 1, 2, kw, 3 * 3 * 8 * 16, NULL, 0, NULL), WI_INVALID_PARAMETER);
+    }
+
     printf("c api: %d checks, %d failed\n", checks, failures);
     return failures == 0 ? 0 : 1;
 }

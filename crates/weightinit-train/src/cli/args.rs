@@ -219,7 +219,7 @@ pub(super) struct SchemeArgs {
     #[arg(long, allow_hyphen_values = true)]
     pub(super) out_axis: Option<isize>,
     /// JAX batch_axis: comma-separated non-negative axes.
-    #[arg(long, value_name = "K0,K1,...")]
+    #[arg(long, value_name = "K0,K1,...", allow_hyphen_values = true)]
     pub(super) batch_axis: Option<String>,
 }
 
@@ -249,6 +249,9 @@ pub fn parse_train_scheme(spec: &str, act: Activation) -> Result<Init, String> {
         return f.resolve(&p).map(|r| r.init).map_err(|e| format!("invalid --init '{spec}': {e}"));
     }
     let (name, value) = spec.split_once(':').map_or((spec, None), |(n, v)| (n, Some(v)));
+    if ["torch", "keras", "jax", "flax"].contains(&name) {
+        return Err(format!("unknown framework initializer '{spec}' in --init (weightinit schemes lists them)"));
+    }
     let v = value.map(|v| parse_f64(v, spec)).transpose()?;
     let unknown = || format!("unknown scheme '{name}' in '{spec}': accepted {}", train_scheme_names());
     let id = SchemeId::from_name(name).ok_or_else(unknown)?;

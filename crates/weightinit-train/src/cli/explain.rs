@@ -28,7 +28,11 @@ pub(super) fn run(a: ExplainArgs) -> Result<(), CliError> {
 pub(super) fn report(a: &ExplainArgs) -> Result<String, CliError> {
     let shape = a.scheme.shape()?;
     let (init, layout) = a.scheme.resolve()?;
-    let e = init.explain(&shape, layout).map_err(core_err)?;
+    let mut e = init.explain(&shape, layout).map_err(core_err)?;
+    if let Some(f) = weightinit_core::init::framework::framework_init(&a.scheme.scheme) {
+        // The framework's name; the core scheme it resolves to is in the formula.
+        e.scheme = f.name;
+    }
     // The same refusal as `init`: values that do not fit the element type.
     match a.dtype {
         DtypeArg::F32 => check_fits::<f32>(&e),
