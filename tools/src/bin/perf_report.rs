@@ -77,6 +77,14 @@ fn write_atomic(path: &Path, text: &str) {
     }
 }
 
+/// The part of `text` from `<!-- python:begin -->` to `<!-- python:end -->`, markers included.
+fn python_block(text: &str) -> Option<&str> {
+    let (begin, end) = ("<!-- python:begin -->", "<!-- python:end -->");
+    let a = text.find(begin)?;
+    let b = a + text[a..].find(end)? + end.len();
+    Some(&text[a..b])
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let dir = PathBuf::from(args.next().unwrap_or_else(|| "target/criterion".to_string()));
@@ -92,7 +100,14 @@ fn main() {
         groups.entry(b.group.clone()).or_default().push(b);
     }
     let date = today();
-    write_atomic(&out, &render(&groups, &machine(), &date, include_str!("../perf_notes.md")));
+    let mut text = render(&groups, &machine(), &date, include_str!("../perf_notes.md"));
+    // The side-by-side Python table (`python/bench/vs_frameworks.py` writes it between its markers) is kept.
+    if let Some(block) = std::fs::read_to_string(&out).ok().as_deref().and_then(python_block) {
+        text.push('\n');
+        text.push_str(block);
+        text.push('\n');
+    }
+    write_atomic(&out, &text);
     println!("wrote {} ({} groups)", out.display(), groups.len());
     let readme = PathBuf::from(args.next().unwrap_or_else(|| "README.md".to_string()));
     if let Some(text) = std::fs::read_to_string(&readme).ok().and_then(|t| splice(&t, &summary(&groups, &date))) {
