@@ -257,3 +257,36 @@ fn a_shard_file_holds_the_box_of_the_whole_tensor() {
         }
     }
 }
+
+#[test]
+fn a_tensor_written_piece_by_piece_has_the_bits_of_the_whole_fill() {
+    // WEIGHTINIT_CHUNK_VALUES makes the pieces small, so every split (ranges of the first dimension, of a
+    // middle one with the leading indices fixed, of the last one) is exercised on small tensors.
+    for (scheme, shape, shard, dtype) in [
+        ("he-normal", "37,53,11", None, "f32"),
+        ("keras:he_normal", "37,53,11", Some("3:30,:,2:9"), "f64"),
+        ("truncated-normal", "5,1,7,300", None, "f32"),
+        ("eye", "40,70", Some("5:35,1:69"), "f32"),
+        ("torch:sparse_", "60,30", None, "f32"),
+    ] {
+        let mut outs = Vec::new();
+        for chunk in [None, Some("13"), Some("97"), Some("1000")] {
+            let out = tmp(&format!("pieces-{}.npy", chunk.unwrap_or("whole")));
+            let mut c = bin();
+            c.args(["init", "--scheme", scheme, "--shape", shape, "--seed", "3", "--key", "1", "--dtype", dtype]);
+            if scheme == "torch:sparse_" {
+                c.args(["--sparsity", "0.3"]);
+            }
+            if let Some(s) = shard {
+                c.args(["--shard", s]);
+            }
+            if let Some(ch) = chunk {
+                c.env("WEIGHTINIT_CHUNK_VALUES", ch);
+            }
+            let st = c.arg("--out").arg(&out).status().unwrap();
+            assert!(st.success(), "{scheme} {shape} {chunk:?}");
+            outs.push(std::fs::read(&out).unwrap());
+        }
+        assert!(outs.iter().all(|o| o == &outs[0]), "{scheme} {shape} {shard:?}: pieces differ from the whole");
+    }
+}

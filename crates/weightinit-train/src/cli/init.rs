@@ -8,7 +8,7 @@ use weightinit_core::init::{Init, Layout, check_fits, shard_len};
 
 use super::args::{DtypeArg, SchemeArgs};
 use super::{CliError, check_memory, check_writable, core_err, usage};
-use crate::io::{TensorData, npy_bytes, write_npy};
+use crate::io::{TensorData, npy_bytes, npy_header, write_atomic_with, write_npy};
 
 #[derive(Args, Debug)]
 pub(super) struct InitArgs {
@@ -90,7 +90,15 @@ fn prepare(a: &InitArgs) -> Result<Plan, CliError> {
     };
     let n = shard_len(&shape, &start, &len).map_err(core_err)?;
     let ws = init.shard_workspace_len(&shape, &start, &len).map_err(core_err)?;
-    check_memory(n as u128 * elem + ws as u128 * 8, "the tensor and its workspace")?;
+    // Schemes without a workspace are written piece by piece (`write_streamed`): only the pieces in
+    // flight are in memory. The others hold the whole tensor and its workspace.
+    let in_memory = if ws == 0 {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        (chunk_values().min(n) * threads) as u128 * elem
+    } else {
+        n as u128 * elem + ws as u128 * 8
+    };
+    check_memory(in_memory, "the tensor and its workspace")?;
     Ok(Plan { shape, init, layout, start, len, n, ws })
 }
 
@@ -118,10 +126,135 @@ pub(super) fn check(a: &InitArgs) -> Result<Option<Vec<u8>>, CliError> {
 pub(super) fn run(a: InitArgs) -> Result<(), CliError> {
     let p = prepare(&a)?;
     check_writable(&a.out, "--out")?;
+    let elem = if a.dtype == DtypeArg::F32 { 4u128 } else { 8 };
+    check_free_space(&a.out, p.n as u128 * elem + 128)?;
     let stream = Stream::new(a.seed, a.key);
-    let written = match a.dtype {
-        DtypeArg::F32 => write_npy(&a.out, TensorData::F32(&fill::<f32>(&p, &stream)?), &p.len),
-        DtypeArg::F64 => write_npy(&a.out, TensorData::F64(&fill::<f64>(&p, &stream)?), &p.len),
+    let written = match (a.dtype, p.ws == 0) {
+        (DtypeArg::F32, true) => write_streamed::<f32>(&a.out, &p, &stream, TensorData::F32(&[])),
+        (DtypeArg::F64, true) => write_streamed::<f64>(&a.out, &p, &stream, TensorData::F64(&[])),
+        (DtypeArg::F32, false) => write_npy(&a.out, TensorData::F32(&fill::<f32>(&p, &stream)?), &p.len),
+        (DtypeArg::F64, false) => write_npy(&a.out, TensorData::F64(&fill::<f64>(&p, &stream)?), &p.len),
     };
     written.map_err(|e| CliError::Failed(format!("--out {}: {e}", a.out.display())))
+}
+
+/// Refuses (exit 2) a file of `bytes` larger than the free space of its destination's file system, before
+/// anything is written (a disk that fills anyway is an I/O error, and the temporary file is removed).
+pub(super) fn check_free_space(path: &std::path::Path, bytes: u128) -> Result<(), CliError> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    if let Ok(free) = fs4::available_space(dir) {
+        if bytes > free as u128 {
+            let gib = |b: u128| b as f64 / (1u64 << 30) as f64;
+            return Err(usage(format!(
+                "{}: the file needs {:.2} GiB, {:.2} GiB is free there",
+                path.display(),
+                gib(bytes),
+                gib(free as u128)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Values per piece of a streamed fill: 8 Mi (32 MiB of f32) per thread, so a 16 GiB tensor is written
+/// with about 100 MiB of memory. `WEIGHTINIT_CHUNK_VALUES` overrides it (tests use small pieces).
+fn chunk_values() -> usize {
+    std::env::var("WEIGHTINIT_CHUNK_VALUES").ok().and_then(|v| v.parse().ok()).filter(|&v| v > 0).unwrap_or(8 << 20)
+}
+
+/// The sub-boxes of the box `(start, len)` in row-major order, each of at most `chunk` values (or one row
+/// of the last dimension's pieces): fixed indices on the dimensions before `d`, a range of `d`, whole
+/// ranges after it, where `d` is the first dimension whose trailing block fits `chunk`.
+struct SubBoxes {
+    start: Vec<usize>,
+    len: Vec<usize>,
+    d: usize,
+    step: usize,
+    /// The next sub-box's offsets from `start` in dimensions `..=d` (None when done).
+    at: Option<Vec<usize>>,
+}
+
+impl SubBoxes {
+    fn new(start: &[usize], len: &[usize], chunk: usize) -> SubBoxes {
+        let r = len.len();
+        let d = (0..r).find(|&d| len[d + 1..].iter().product::<usize>() <= chunk).unwrap_or(r - 1);
+        let inner: usize = len[d + 1..].iter().product();
+        let step = (chunk / inner.max(1)).clamp(1, len[d]);
+        SubBoxes { start: start.to_vec(), len: len.to_vec(), d, step, at: Some(vec![0; d + 1]) }
+    }
+}
+
+impl Iterator for SubBoxes {
+    type Item = (Vec<usize>, Vec<usize>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let at = self.at.take()?;
+        let d = self.d;
+        let mut s = self.start.clone();
+        let mut l = self.len.clone();
+        for k in 0..d {
+            s[k] += at[k];
+            l[k] = 1;
+        }
+        s[d] += at[d];
+        l[d] = self.step.min(self.len[d] - at[d]);
+        // Advance: the range of d, then the odometer of the dimensions before it.
+        let mut next = at;
+        next[d] += l[d];
+        let mut k = d;
+        while next[k] >= self.len[k] {
+            if k == 0 {
+                return Some((s, l));
+            }
+            next[k] = 0;
+            k -= 1;
+            next[k] += 1;
+        }
+        self.at = Some(next);
+        Some((s, l))
+    }
+}
+
+/// Writes the plan's box as `.npy` piece by piece (`kind` gives the element type): each piece a sub-box
+/// filled by `fill_shard` (the same bits as the whole fill), as many pieces at once as there are cores.
+fn write_streamed<T: weightinit_core::Float>(
+    path: &std::path::Path,
+    p: &Plan,
+    stream: &Stream,
+    kind: TensorData<'_>,
+) -> std::io::Result<()> {
+    use std::io::Write;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    write_atomic_with(path, |w| {
+        w.write_all(&npy_header(kind, &p.len))?;
+        let mut boxes = SubBoxes::new(&p.start, &p.len, chunk_values());
+        loop {
+            let batch: Vec<_> = boxes.by_ref().take(threads).collect();
+            if batch.is_empty() {
+                return Ok(());
+            }
+            let pieces: Vec<Result<Vec<T>, weightinit_core::Error>> = std::thread::scope(|s| {
+                let handles: Vec<_> = batch
+                    .iter()
+                    .map(|(st, ln)| {
+                        s.spawn(move || {
+                            let mut v = vec![T::ZERO; ln.iter().product()];
+                            p.init.fill_shard(stream, &p.shape, p.layout, st, ln, &mut v, &mut []).map(|_| v)
+                        })
+                    })
+                    .collect();
+                handles.into_iter().map(|h| h.join().expect("a fill thread panicked")).collect()
+            });
+            for piece in pieces {
+                let v = piece.map_err(|e| std::io::Error::other(e.to_string()))?;
+                // Little-endian values: the low bytes of `to_bits_u64` (f32's 32 bits, f64's 64).
+                let size = core::mem::size_of::<T>();
+                let mut bytes = Vec::with_capacity(v.len() * size);
+                for x in &v {
+                    bytes.extend_from_slice(&x.to_bits_u64().to_le_bytes()[..size]);
+                }
+                w.write_all(&bytes)?;
+            }
+        }
+    })
 }
