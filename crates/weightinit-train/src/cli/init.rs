@@ -142,16 +142,16 @@ pub(super) fn run(a: InitArgs) -> Result<(), CliError> {
 /// anything is written (a disk that fills anyway is an I/O error, and the temporary file is removed).
 pub(super) fn check_free_space(path: &std::path::Path, bytes: u128) -> Result<(), CliError> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    if let Ok(free) = fs4::available_space(dir) {
-        if bytes > free as u128 {
-            let gib = |b: u128| b as f64 / (1u64 << 30) as f64;
-            return Err(usage(format!(
-                "{}: the file needs {:.2} GiB, {:.2} GiB is free there",
-                path.display(),
-                gib(bytes),
-                gib(free as u128)
-            )));
-        }
+    if let Ok(free) = fs4::available_space(dir)
+        && bytes > free as u128
+    {
+        let gib = |b: u128| b as f64 / (1u64 << 30) as f64;
+        return Err(usage(format!(
+            "{}: the file needs {:.2} GiB, {:.2} GiB is free there",
+            path.display(),
+            gib(bytes),
+            gib(free as u128)
+        )));
     }
     Ok(())
 }
