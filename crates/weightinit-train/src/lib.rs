@@ -12,4 +12,5 @@ pub mod model;
 pub mod optim;
 pub mod par;
 pub mod report;
+pub mod spec;
 pub mod train;

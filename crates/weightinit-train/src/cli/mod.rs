@@ -9,6 +9,7 @@ mod depth;
 mod eval;
 mod explain;
 mod init;
+mod init_model;
 mod json;
 mod schemes;
 mod train;
@@ -43,6 +44,8 @@ enum Cmd {
     Init(init::InitArgs),
     /// List every scheme and framework initializer (torch:..., keras:..., jax:..., flax:...) with its source.
     Schemes(schemes::SchemesArgs),
+    /// Initialize every tensor of a model spec: this rank's boxes in DIR/rank-R.safetensors, DIR/index.json.
+    InitModel(init_model::InitModelArgs),
     /// Print the init report (fans, gain, std or bound, formula) of a scheme for a shape.
     Explain(explain::ExplainArgs),
 }
@@ -197,6 +200,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<(), Cli
         Cmd::Depth(a) => depth::run(a),
         Cmd::Eval(a) => eval::run(a),
         Cmd::Schemes(a) => schemes::run(a),
+        Cmd::InitModel(a) => init_model::run(a),
         Cmd::Init(a) => init::run(a),
         Cmd::Explain(a) => explain::run(a),
     }
@@ -228,6 +232,7 @@ pub fn check(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Check
         Cmd::Depth(a) => depth::prepare(&a).map(|_| Checked::default()),
         Cmd::Eval(a) => eval::prepare(&a).map(|_| Checked::default()),
         Cmd::Schemes(_) => Ok(Checked::default()),
+        Cmd::InitModel(a) => init_model::prepare(&a).map(|_| Checked::default()),
         Cmd::Init(a) => init::check(&a).map(|npy| Checked { npy, report: None }),
         Cmd::Explain(a) => explain::report(&a).map(|text| Checked { npy: None, report: Some(text) }),
     }

@@ -9,7 +9,7 @@ pub mod safetensors;
 
 pub use npy::{TensorData, npy_bytes, npy_header, parse_npy, write_npy};
 pub use npz::{npz_bytes, read_npz};
-pub use safetensors::{SAFETENSORS_MAX_HEADER, read_safetensors, safetensors_bytes};
+pub use safetensors::{SAFETENSORS_MAX_HEADER, read_safetensors, safetensors_bytes, safetensors_header};
 
 use std::fs::File;
 use std::io::Write;

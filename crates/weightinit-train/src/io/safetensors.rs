@@ -13,16 +13,35 @@ pub const SAFETENSORS_MAX_HEADER: usize = 100_000_000;
 ///
 /// Errors: a header over the format's 100 MB limit.
 pub fn safetensors_bytes(tensors: &[Tensor], metadata: &BTreeMap<String, String>) -> Result<Vec<u8>, String> {
+    let entries: Vec<(String, &str, Vec<usize>, usize)> = tensors
+        .iter()
+        .map(|t| (t.name.clone(), t.values.dtype(), t.shape.clone(), t.values.le_bytes().len()))
+        .collect();
+    let mut out = safetensors_header(&entries, metadata)?;
+    for t in tensors {
+        out.extend_from_slice(&t.values.le_bytes());
+    }
+    Ok(out)
+}
+
+/// The first bytes of a safetensors file (its 8-byte length and JSON header) whose tensors are `entries`
+/// `(name, dtype, shape, bytes)`, in that order, with `metadata`: the data follows, written by the caller
+/// (a writer that streams the tensors).
+///
+/// Errors: a header over the format's 100 MB limit.
+pub fn safetensors_header(
+    entries: &[(String, &str, Vec<usize>, usize)],
+    metadata: &BTreeMap<String, String>,
+) -> Result<Vec<u8>, String> {
     let mut meta = serde_json::Map::new();
     if !metadata.is_empty() {
         meta.insert("__metadata__".into(), serde_json::json!(metadata));
     }
     let mut offset = 0usize;
-    for t in tensors {
-        let len = t.values.le_bytes().len();
+    for (name, dtype, shape, len) in entries {
         meta.insert(
-            t.name.clone(),
-            serde_json::json!({"dtype": t.values.dtype(), "shape": t.shape, "data_offsets": [offset, offset + len]}),
+            name.clone(),
+            serde_json::json!({"dtype": dtype, "shape": shape, "data_offsets": [offset, offset + len]}),
         );
         offset += len;
     }
@@ -34,12 +53,9 @@ pub fn safetensors_bytes(tensors: &[Tensor], metadata: &BTreeMap<String, String>
     if header.len() > SAFETENSORS_MAX_HEADER {
         return Err(format!("the safetensors header would be {} bytes, over the format's 100 MB limit", header.len()));
     }
-    let mut out = Vec::with_capacity(8 + header.len() + offset);
+    let mut out = Vec::with_capacity(8 + header.len());
     out.extend_from_slice(&(header.len() as u64).to_le_bytes());
     out.extend_from_slice(header.as_bytes());
-    for t in tensors {
-        out.extend_from_slice(&t.values.le_bytes());
-    }
     Ok(out)
 }
 
