@@ -8,7 +8,7 @@ use numpy::{PyArrayDyn, PyArrayMethods, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
-use weightinit_core::init::framework::{FrameworkParams, framework_init};
+use weightinit_core::init::framework::{Arg, FrameworkParams, framework_init};
 use weightinit_core::init::{
     Explanation, FanMode, Init, Layout, Nonlinearity, SchemeId, SchemeParams, Values, VsDistribution,
 };
@@ -74,73 +74,38 @@ fn resolve(scheme: &str, layout: Option<&str>, kw: &Kwargs<'_>) -> PyResult<(Ini
         if layout.is_some() {
             return Err(PyValueError::new_err(format!("{scheme} uses its framework's layout: layout does not apply")));
         }
-        let known = [
-            "mean",
-            "std",
-            "stddev",
-            "a",
-            "b",
-            "minval",
-            "maxval",
-            "lower",
-            "upper",
-            "val",
-            "value",
-            "gain",
-            "scale",
-            "mode",
-            "nonlinearity",
-            "distribution",
-            "in_axis",
-            "out_axis",
-            "batch_axis",
-            "column_axis",
-            "sparsity",
-            "groups",
-            "fan_in",
-        ];
-        if let Some(k) = kw.keys()?.into_iter().find(|k| !known.contains(&k.as_str())) {
-            return Err(PyTypeError::new_err(format!("{scheme}: unexpected argument '{k}' (it takes: {})", f.source)));
+        // The keywords' values, owned here while `FrameworkParams` borrows their strings.
+        enum Owned {
+            Text(String),
+            Arg(Arg<'static>),
         }
-        let (mode, nl, dist) = (kw.string("mode")?, kw.string("nonlinearity")?, kw.string("distribution")?);
-        let batch_axis = match kw.get("batch_axis")? {
-            None => None,
-            Some(v) => {
-                let axes: Vec<i64> = if let Ok(a) = v.extract::<i64>() { vec![a] } else { v.extract()? };
-                let mut m = 0u64;
-                for a in axes {
-                    if !(0..64).contains(&a) {
-                        return Err(PyValueError::new_err("batch_axis: non-negative axes below 64 only"));
-                    }
-                    m |= 1 << a;
+        let mut entries: Vec<(String, Owned)> = Vec::new();
+        for k in kw.keys()? {
+            let v = kw.get(&k)?.expect("a key of the dict");
+            let o = if let Ok(t) = v.extract::<String>() {
+                Owned::Text(t)
+            } else if let Ok(i) = v.extract::<i64>() {
+                Owned::Arg(Arg::Int(i))
+            } else if let Ok(x) = v.extract::<f64>() {
+                Owned::Arg(Arg::Num(x))
+            } else if let Ok(axes) = v.extract::<Vec<i64>>() {
+                if axes.iter().any(|a| !(0..64).contains(a)) {
+                    return Err(PyValueError::new_err(format!("{k}: non-negative axes below 64 only")));
                 }
-                Some(m)
-            }
-        };
-        let axis = |k: &str| kw.int(k).map(|v| v.map(|v| v as isize));
-        let p = FrameworkParams {
-            mean: kw.f64("mean")?,
-            std: kw.f64("std")?.or(kw.f64("stddev")?),
-            a: kw.f64("a")?,
-            b: kw.f64("b")?,
-            minval: kw.f64("minval")?,
-            maxval: kw.f64("maxval")?,
-            lower: kw.f64("lower")?,
-            upper: kw.f64("upper")?,
-            value: kw.f64("value")?.or(kw.f64("val")?),
-            gain: kw.f64("gain")?,
-            scale: kw.f64("scale")?,
-            mode: mode.as_deref(),
-            nonlinearity: nl.as_deref(),
-            distribution: dist.as_deref(),
-            in_axis: axis("in_axis")?,
-            out_axis: axis("out_axis")?,
-            batch_axis,
-            column_axis: axis("column_axis")?,
-            sparsity: kw.f64("sparsity")?,
-            groups: kw.int("groups")?.map(|g| g.max(0) as usize),
-            fan_in: kw.int("fan_in")?.map(|g| g.max(0) as usize),
-        };
+                Owned::Arg(Arg::Axes(axes.iter().fold(0u64, |m, &a| m | 1 << a)))
+            } else {
+                return Err(PyTypeError::new_err(format!("{k} must be a number, a string or a list of axes")));
+            };
+            entries.push((k, o));
+        }
+        let mut p = FrameworkParams::default();
+        for (k, o) in &entries {
+            let a = match o {
+                Owned::Text(t) => Arg::Text(t),
+                Owned::Arg(a) => *a,
+            };
+            p.set(k, a).map_err(|e| PyTypeError::new_err(format!("{scheme}: {k}: {e} (it takes: {})", f.source)))?;
+        }
         let r = f.resolve(&p).map_err(|e| PyValueError::new_err(format!("{scheme}: {e} (it takes: {})", f.source)))?;
         return Ok((r.init, r.layout));
     }

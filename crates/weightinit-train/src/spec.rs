@@ -18,7 +18,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 use weightinit_core::Stream;
-use weightinit_core::init::framework::{FrameworkParams, framework_init};
+use weightinit_core::init::framework::{Arg, FrameworkParams, framework_init};
 use weightinit_core::init::{FanMode, Init, Layout, Nonlinearity, SchemeId, SchemeParams, VsDistribution};
 
 /// How a tensor is split across ranks (tensor parallelism, as Megatron-LM's column- and row-parallel
@@ -123,66 +123,23 @@ pub fn resolve(scheme: &str, params: &Value, layout: Option<&str>) -> Result<(In
         if layout.is_some() {
             return Err(format!("{scheme} uses its framework's layout: layout does not apply"));
         }
-        let mut batch = None;
-        if let Some(b) = p.get("batch_axis") {
-            let axes: Vec<u64> = match b {
-                Value::Array(a) => a.iter().map(|x| x.as_u64().filter(|&k| k < 64)).collect::<Option<_>>(),
-                v => v.as_u64().filter(|&k| k < 64).map(|k| vec![k]),
-            }
-            .ok_or("params.batch_axis must be non-negative axes below 64")?;
-            batch = Some(axes.iter().fold(0u64, |m, &k| m | 1 << k));
+        let mut fp = FrameworkParams::default();
+        for (k, v) in p {
+            let arg = match v {
+                Value::String(t) => Arg::Text(t),
+                Value::Array(a) => Arg::Axes(
+                    a.iter()
+                        .map(|x| x.as_u64().filter(|&k| k < 64))
+                        .try_fold(0u64, |m, k| k.map(|k| m | 1 << k))
+                        .ok_or_else(|| format!("params.{k} must be non-negative axes below 64"))?,
+                ),
+                v if v.is_i64() => Arg::Int(v.as_i64().expect("checked")),
+                v => Arg::Num(
+                    v.as_f64().ok_or_else(|| format!("params.{k} must be a number, a string or a list of axes"))?,
+                ),
+            };
+            fp.set(k, arg).map_err(|e| format!("{scheme}: params.{k}: {e}"))?;
         }
-        let known = [
-            "mean",
-            "std",
-            "stddev",
-            "a",
-            "b",
-            "minval",
-            "maxval",
-            "lower",
-            "upper",
-            "val",
-            "value",
-            "gain",
-            "scale",
-            "mode",
-            "nonlinearity",
-            "distribution",
-            "in_axis",
-            "out_axis",
-            "batch_axis",
-            "column_axis",
-            "sparsity",
-            "groups",
-            "fan_in",
-        ];
-        if let Some(k) = p.keys().find(|k| !known.contains(&k.as_str())) {
-            return Err(format!("{scheme}: unknown argument '{k}' (it takes: {})", f.source));
-        }
-        let fp = FrameworkParams {
-            mean: num("mean")?,
-            std: num("std")?.or(num("stddev")?),
-            a: num("a")?,
-            b: num("b")?,
-            minval: num("minval")?,
-            maxval: num("maxval")?,
-            lower: num("lower")?,
-            upper: num("upper")?,
-            value: num("value")?.or(num("val")?),
-            gain: num("gain")?,
-            scale: num("scale")?,
-            mode: text("mode")?,
-            nonlinearity: text("nonlinearity")?,
-            distribution: text("distribution")?,
-            in_axis: int("in_axis")?.map(|v| v as isize),
-            out_axis: int("out_axis")?.map(|v| v as isize),
-            batch_axis: batch,
-            column_axis: int("column_axis")?.map(|v| v as isize),
-            sparsity: num("sparsity")?,
-            groups: int("groups")?.map(|v| v.max(0) as usize),
-            fan_in: int("fan_in")?.map(|v| v.max(0) as usize),
-        };
         let r = f.resolve(&fp).map_err(|e| format!("{scheme}: {e} (it takes: {})", f.source))?;
         return Ok((r.init, r.layout));
     }

@@ -78,7 +78,105 @@ pub struct FrameworkParams<'a> {
     pub fan_in: Option<usize>,
 }
 
-impl FrameworkParams<'_> {
+/// One argument's value, as a front end (JSON, Python keywords) has it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Arg<'a> {
+    /// A number.
+    Num(f64),
+    /// An integer (axes, groups, fan_in; also accepted where a number is).
+    Int(i64),
+    /// A string (mode, nonlinearity, distribution).
+    Text(&'a str),
+    /// Axes as a mask, bit `k` for axis `k` (batch_axis).
+    Axes(u64),
+}
+
+impl<'a> FrameworkParams<'a> {
+    /// Sets the argument `name`, in any framework's spelling (`std` or `stddev`, `val` or `value`).
+    /// Errors: a name no framework initializer takes, or a value of the wrong kind (both
+    /// [`Error::InvalidParameter`]). The initializer itself checks which arguments it takes
+    /// ([`FrameworkInit::resolve`]).
+    pub fn set(&mut self, name: &str, v: Arg<'a>) -> Result<()> {
+        const NAMES: [&str; 21] = [
+            "mean",
+            "std",
+            "a",
+            "b",
+            "minval",
+            "maxval",
+            "lower",
+            "upper",
+            "value",
+            "gain",
+            "scale",
+            "sparsity",
+            "mode",
+            "nonlinearity",
+            "distribution",
+            "in_axis",
+            "out_axis",
+            "column_axis",
+            "groups",
+            "fan_in",
+            "batch_axis",
+        ];
+        let canonical = match name {
+            "stddev" => "std",
+            "val" => "value",
+            n => n,
+        };
+        let key = *NAMES.iter().find(|&&k| k == canonical).ok_or(Error::InvalidParameter {
+            name: "argument",
+            reason: "is not an argument of any framework initializer",
+        })?;
+        let bad = |reason| Error::InvalidParameter { name: key, reason };
+        let num = match v {
+            Arg::Num(x) => Some(x),
+            Arg::Int(i) => Some(i as f64),
+            _ => None,
+        };
+        let int = match v {
+            Arg::Int(i) => Some(i),
+            Arg::Num(x) if libm::trunc(x) == x && libm::fabs(x) < 9.0e15 => Some(x as i64),
+            _ => None,
+        };
+        let need_num = || num.ok_or(bad("must be a number"));
+        let need_axis = || int.map(|i| i as isize).ok_or(bad("must be an integer axis"));
+        let need_count = || int.filter(|&i| i >= 0).map(|i| i as usize).ok_or(bad("must be a non-negative integer"));
+        let need_text = || if let Arg::Text(t) = v { Ok(t) } else { Err(bad("must be a string")) };
+        match key {
+            "mean" => self.mean = Some(need_num()?),
+            "std" => self.std = Some(need_num()?),
+            "a" => self.a = Some(need_num()?),
+            "b" => self.b = Some(need_num()?),
+            "minval" => self.minval = Some(need_num()?),
+            "maxval" => self.maxval = Some(need_num()?),
+            "lower" => self.lower = Some(need_num()?),
+            "upper" => self.upper = Some(need_num()?),
+            "value" => self.value = Some(need_num()?),
+            "gain" => self.gain = Some(need_num()?),
+            "scale" => self.scale = Some(need_num()?),
+            "sparsity" => self.sparsity = Some(need_num()?),
+            "mode" => self.mode = Some(need_text()?),
+            "nonlinearity" => self.nonlinearity = Some(need_text()?),
+            "distribution" => self.distribution = Some(need_text()?),
+            "in_axis" => self.in_axis = Some(need_axis()?),
+            "out_axis" => self.out_axis = Some(need_axis()?),
+            "column_axis" => self.column_axis = Some(need_axis()?),
+            "groups" => self.groups = Some(need_count()?),
+            "batch_axis" => {
+                self.batch_axis = Some(match (v, int) {
+                    (Arg::Axes(m), _) => m,
+                    (_, Some(k)) if (0..64).contains(&k) => 1u64 << k,
+                    _ => return Err(bad("batch_axis must be non-negative axes below 64")),
+                })
+            }
+            // "fan_in": every other name of NAMES has its arm above.
+            _ => self.fan_in = Some(need_count()?),
+        }
+        Ok(())
+    }
+
     /// The names of the arguments given.
     pub fn given(&self) -> impl Iterator<Item = &'static str> + '_ {
         let f = |set: bool, n: &'static str| set.then_some(n);
@@ -628,5 +726,25 @@ mod tests {
         );
         let j = framework_init("jax:variance_scaling").unwrap();
         assert!(matches!(j.resolve(&FrameworkParams::default()), Err(Error::InvalidParameter { .. })));
+    }
+
+    #[test]
+    fn set_takes_every_spelling_and_refuses_the_wrong_kind() {
+        let mut p = FrameworkParams::default();
+        p.set("stddev", Arg::Num(0.5)).unwrap();
+        p.set("val", Arg::Int(3)).unwrap();
+        p.set("mode", Arg::Text("fan_avg")).unwrap();
+        p.set("in_axis", Arg::Num(0.0)).unwrap();
+        p.set("batch_axis", Arg::Axes(0b101)).unwrap();
+        p.set("groups", Arg::Int(2)).unwrap();
+        p.set("fan_in", Arg::Int(7)).unwrap();
+        assert_eq!((p.std, p.value, p.mode, p.in_axis), (Some(0.5), Some(3.0), Some("fan_avg"), Some(0)));
+        assert_eq!((p.batch_axis, p.groups, p.fan_in), (Some(0b101), Some(2), Some(7)));
+        assert!(matches!(p.set("bogus", Arg::Num(1.0)), Err(Error::InvalidParameter { name: "argument", .. })));
+        assert!(matches!(p.set("mean", Arg::Text("x")), Err(Error::InvalidParameter { name: "mean", .. })));
+        assert!(matches!(p.set("mode", Arg::Num(1.0)), Err(Error::InvalidParameter { name: "mode", .. })));
+        assert!(matches!(p.set("in_axis", Arg::Num(0.5)), Err(Error::InvalidParameter { name: "in_axis", .. })));
+        assert!(matches!(p.set("groups", Arg::Int(-1)), Err(Error::InvalidParameter { name: "groups", .. })));
+        assert!(matches!(p.set("batch_axis", Arg::Int(64)), Err(Error::InvalidParameter { name: "batch_axis", .. })));
     }
 }
