@@ -1,4 +1,10 @@
-//! `weightinit-mpi`: whole models initialized across MPI ranks.
+//! `weightinit-mpi`: whole models initialized across MPI ranks, and data-parallel training.
+//!
+//! `mpirun -np N weightinit-mpi train [every flag of weightinit train]`: every rank reads the data and runs
+//! `weightinit train`'s loop; each step's gradient chunks are computed on the ranks that own them and added
+//! in chunk order through an all-to-all and an all-gather ([`MpiComm`], the `Collective` of
+//! `weightinit_train::model::ranks`), so losses, JSON and saved weights are those of `weightinit train`
+//! with the same flags, bit for bit, for any N and `--threads`. Rank 0 prints and writes the files.
 //!
 //! `mpirun -np N weightinit-mpi init-model --spec model.json --out DIR [--verify]`: every rank fills and
 //! writes only its boxes of every tensor (`DIR/rank-R.safetensors`, the boxes of `weightinit init-model
@@ -10,7 +16,7 @@
 
 use std::path::PathBuf;
 
-use mpi::datatype::{MutView, UserDatatype};
+use mpi::datatype::{MutView, Partition, PartitionMut, UserDatatype};
 use mpi::traits::*;
 use weightinit_core::{Float, Stream};
 use weightinit_train::spec::{Dtype, ModelSpec, ShardKind, TensorSpec, write_rank};
@@ -23,15 +29,87 @@ struct Args {
 
 fn usage(msg: &str) -> ! {
     eprintln!(
-        "weightinit-mpi: error: {msg}\nusage: mpirun -np N weightinit-mpi init-model --spec FILE --out DIR [--verify]"
+        "weightinit-mpi: error: {msg}\nusage: mpirun -np N weightinit-mpi init-model --spec FILE --out DIR [--verify]\n       mpirun -np N weightinit-mpi train [flags of weightinit train]"
     );
     std::process::exit(2)
+}
+
+/// The job's communicator as the trainer's `Collective`.
+struct MpiComm {
+    world: mpi::topology::SimpleCommunicator,
+}
+
+// SAFETY: MPI is initialized with `Threading::Serialized` for `train`, and the trainer calls the
+// collectives from one thread at a time (the thread running the step, between the step's parallel
+// phases); the communicator handle itself is never mutated.
+unsafe impl Sync for MpiComm {}
+
+/// `counts` as MPI counts with their displacements; aborts the job if a count does not fit MPI's `int`.
+fn partition(comm: &MpiComm, counts: &[usize]) -> (Vec<mpi::Count>, Vec<mpi::Count>) {
+    let c: Vec<mpi::Count> =
+        counts.iter().map(|&n| mpi::Count::try_from(n).unwrap_or_else(|_| too_big(comm))).collect();
+    let mut at = 0usize;
+    let d = counts
+        .iter()
+        .map(|&n| {
+            let here = mpi::Count::try_from(at).unwrap_or_else(|_| too_big(comm));
+            at += n;
+            here
+        })
+        .collect();
+    (c, d)
+}
+
+fn too_big(comm: &MpiComm) -> ! {
+    eprintln!("weightinit-mpi: a gradient exchange exceeds MPI's 2^31 - 1 values per message");
+    comm.world.abort(2)
+}
+
+impl weightinit_train::model::ranks::Collective for MpiComm {
+    fn rank(&self) -> usize {
+        self.world.rank() as usize
+    }
+    fn size(&self) -> usize {
+        self.world.size() as usize
+    }
+    fn all_gather_f64(&self, mine: &[f64], counts: &[usize], all: &mut [f64]) {
+        let (c, d) = partition(self, counts);
+        self.world.all_gather_varcount_into(mine, &mut PartitionMut::new(all, c, d));
+    }
+    fn all_gather_f32(&self, mine: &[f32], counts: &[usize], all: &mut [f32]) {
+        let (c, d) = partition(self, counts);
+        self.world.all_gather_varcount_into(mine, &mut PartitionMut::new(all, c, d));
+    }
+    fn all_to_all_f32(&self, send: &[f32], send_counts: &[usize], recv: &mut [f32], recv_counts: &[usize]) {
+        let (sc, sd) = partition(self, send_counts);
+        let (rc, rd) = partition(self, recv_counts);
+        self.world.all_to_all_varcount_into(&Partition::new(send, sc, sd), &mut PartitionMut::new(recv, rc, rd));
+    }
+}
+
+/// `weightinit-mpi train ...`: `weightinit train` on every rank, the gradient shared.
+fn train() {
+    let (universe, threading) = mpi::initialize_with_threading(mpi::Threading::Serialized)
+        .unwrap_or_else(|| usage("MPI could not be initialized"));
+    if threading < mpi::Threading::Serialized {
+        usage("this MPI library cannot be called from a worker thread (MPI_THREAD_SERIALIZED)");
+    }
+    let comm = MpiComm { world: universe.world() };
+    // The flags go to weightinit's own parser: `weightinit-mpi train --help` shows weightinit train's help.
+    if let Err(e) = weightinit_train::cli::run_train_ranks(std::env::args_os(), &comm) {
+        let line = e.line();
+        if !line.is_empty() {
+            eprintln!("{}", line.replacen("weightinit", &format!("weightinit-mpi (rank {})", comm.world.rank()), 1));
+        }
+        // Every rank reaches the same error on the same arguments; a rank alone in error stops the job.
+        comm.world.abort(e.exit_code());
+    }
 }
 
 fn parse_args() -> Args {
     let mut it = std::env::args().skip(1);
     if it.next().as_deref() != Some("init-model") {
-        usage("the command is init-model");
+        usage("the command is init-model or train");
     }
     let (mut spec, mut out, mut verify) = (None, None, false);
     while let Some(a) = it.next() {
@@ -111,6 +189,9 @@ fn verify_tensor<T: Float + Equivalence, C: Communicator>(comm: &C, spec: &Model
 }
 
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some("train") {
+        return train();
+    }
     let args = parse_args();
     let universe = mpi::initialize().unwrap_or_else(|| usage("MPI could not be initialized"));
     let comm = universe.world();

@@ -1,11 +1,17 @@
-//! Minibatch training, parallel over threads with results independent of the thread count.
+//! Minibatch training, parallel over threads (and over the ranks of a data-parallel job) with results
+//! independent of the thread and rank count.
 //!
 //! Each step runs on the whole batch in two parallel phases ([`Mlp::train_step`]): blocks of the
 //! batch's rows go forward, through the loss and back through every layer's input gradient on one thread
-//! each; then every weight gradient (one product over the whole batch) is split by its rows. Splits fall at
-//! multiples of the microkernel's tile rows and every product uses the blocked gemm, so each element is
-//! computed by the same operations in the same order whatever the thread count: the bits are the same for
-//! 1 or 64 threads, and no gradient reduction is needed. The update is a third, element-wise phase.
+//! each; then every weight gradient is split by its rows, each piece summed over the batch's fixed chunks
+//! of [`crate::model::GRAD_CHUNK_ROWS`] examples in chunk order. Splits fall at multiples of the
+//! microkernel's tile rows and every product uses the blocked gemm, so each element is computed by the
+//! same operations in the same order whatever the thread count: the bits are the same for 1 or 64 threads.
+//! A job of several ranks ([`train_ranks`]) computes each chunk's gradient on one rank and adds the chunks
+//! in the same order ([`crate::model::ranks`]): the same bits again. The update is element-wise.
+//!
+//! The chunked sum moved every trained result once (2026-12-05; before, each gradient was one product over
+//! the whole batch): README's tables and figures were regenerated from the new runs.
 
 use std::time::Instant;
 
@@ -15,6 +21,7 @@ use weightinit_core::init::{Explanation, Init, LsuvOptions};
 
 use crate::data::Dataset;
 use crate::model::lsuv::LsuvStat;
+use crate::model::ranks::{Collective, RankWork, SingleProcess, bytes_per_step};
 use crate::model::{Activation, Mlp, Norm, Step, StepWork, Trace};
 pub use crate::optim::Optimizer;
 
@@ -108,6 +115,11 @@ pub struct TrainResult {
     pub val_accuracy_at_init: f64,
     /// Batches per epoch.
     pub steps_per_epoch: usize,
+    /// Ranks of the data-parallel job that trained it (1: one process).
+    pub ranks: usize,
+    /// Payload bytes all ranks together sent each other per training step, averaged over an epoch's steps
+    /// ([`crate::model::ranks::bytes_per_step`]; 0 for one rank).
+    pub bytes_communicated_per_step: f64,
     /// Loss of every training batch in order (the last one is the diverging batch of a diverged run).
     pub batch_losses: Vec<f64>,
     /// The init report of each weight.
@@ -224,6 +236,20 @@ fn permutation(n: usize, seed: u64, epoch: usize) -> Vec<usize> {
 
 /// Trains from scratch. `test` is evaluated once at the end. Errors: bad configuration (message).
 pub fn train(cfg: &TrainConfig, train: &Dataset, val: &Dataset, test: Option<&Dataset>) -> Result<TrainResult, String> {
+    train_ranks(cfg, train, val, test, &SingleProcess)
+}
+
+/// [`train`] as one rank of a data-parallel job of `comm.size()` ranks: every rank calls it with the same
+/// configuration and data; each step's gradient is computed chunk by chunk across the ranks
+/// ([`Mlp::train_step_ranks`]), and every rank ends with the result and model of [`train`], bit for bit.
+/// Evaluation (accuracies, statistics at initialization) runs whole on every rank.
+pub fn train_ranks(
+    cfg: &TrainConfig,
+    train: &Dataset,
+    val: &Dataset,
+    test: Option<&Dataset>,
+    comm: &dyn Collective,
+) -> Result<TrainResult, String> {
     if cfg.layers.first() != Some(&train.features) {
         return Err(format!(
             "--layers starts with {} but the data has {} features per example",
@@ -251,7 +277,7 @@ pub fn train(cfg: &TrainConfig, train: &Dataset, val: &Dataset, test: Option<&Da
         .start_handler(move |_| weightinit_core::simd::set_flush_subnormals(flush))
         .build()
         .map_err(|e| format!("cannot start {} threads: {e}", cfg.threads))?;
-    pool.install(|| run(cfg, model, reports, train, val, test))
+    pool.install(|| run(cfg, model, reports, train, val, test, comm))
 }
 
 fn run(
@@ -261,6 +287,7 @@ fn run(
     train: &Dataset,
     val: &Dataset,
     test: Option<&Dataset>,
+    comm: &dyn Collective,
 ) -> Result<TrainResult, String> {
     let lsuv = match cfg.lsuv {
         None => None,
@@ -274,7 +301,7 @@ fn run(
     let val_at_init = accuracy(&model, val);
     let bar = progress_bar(cfg, train.len().div_ceil(cfg.batch) * cfg.epochs);
     let (epochs, divergence, train_time, trained, batch_losses) =
-        run_epochs(cfg, train, val, &mut model, bar.as_ref())?;
+        run_epochs(cfg, train, val, &mut model, bar.as_ref(), comm)?;
     if let Some(b) = bar {
         b.finish_and_clear();
     }
@@ -296,6 +323,8 @@ fn run(
         val_accuracy_at_init: val_at_init,
         batch_losses,
         steps_per_epoch: train.len().div_ceil(cfg.batch),
+        ranks: comm.size(),
+        bytes_communicated_per_step: communicated(train.len(), cfg.batch, model.params.len(), comm.size(), cfg.norm),
         init_reports: reports,
         // A diverged run's parameters were left mid-update (pieces whose gradient passed its check were
         // updated): not a model to use.
@@ -311,9 +340,11 @@ fn run_epochs(
     val: &Dataset,
     model: &mut Mlp,
     bar: Option<&indicatif::ProgressBar>,
+    comm: &dyn Collective,
 ) -> Result<EpochsOutcome, String> {
     let np = model.params.len();
     let mut work = StepWork::default();
+    let mut rank_work = RankWork::default();
     let mut grad = vec![0.0f32; np];
     let [mut m1, mut m2] = cfg.optimizer.state(np);
     let mut epochs = Vec::new();
@@ -339,16 +370,24 @@ fn run_epochs(
             adam_t += 1;
             let update = cfg.optimizer.piece_update(lr, adam_t);
             let state = [&mut m1[..], &mut m2[..]];
-            let outcome = model.train_step(
-                &train.images,
-                &train.labels,
-                batch_idx,
-                &mut work,
-                &mut grad,
-                state,
-                DIVERGENCE_LOSS,
-                &update,
-            )?;
+            let (images, labels) = (&train.images[..], &train.labels[..]);
+            let outcome = if comm.size() > 1 {
+                let (w, rw) = (&mut work, &mut rank_work);
+                model.train_step_ranks(
+                    comm,
+                    images,
+                    labels,
+                    batch_idx,
+                    w,
+                    rw,
+                    &mut grad,
+                    state,
+                    DIVERGENCE_LOSS,
+                    &update,
+                )?
+            } else {
+                model.train_step(images, labels, batch_idx, &mut work, &mut grad, state, DIVERGENCE_LOSS, &update)?
+            };
             let batch_loss = match outcome {
                 Step::Done { loss } => loss,
                 Step::Diverged { loss } => {
@@ -385,6 +424,16 @@ fn run_epochs(
         epochs.push(stat);
     }
     Ok((epochs, None, train_time, trained, batch_losses))
+}
+
+/// Mean of [`bytes_per_step`] over an epoch of `n` examples in batches of `batch`.
+fn communicated(n: usize, batch: usize, np: usize, ranks: usize, norm: Norm) -> f64 {
+    let steps = n.div_ceil(batch);
+    if steps == 0 {
+        return 0.0;
+    }
+    let total: u64 = (0..steps).map(|s| bytes_per_step(batch.min(n - s * batch), np, ranks, norm)).sum();
+    total as f64 / steps as f64
 }
 
 fn progress_bar(cfg: &TrainConfig, steps: usize) -> Option<indicatif::ProgressBar> {

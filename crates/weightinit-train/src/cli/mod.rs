@@ -206,6 +206,24 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<(), Cli
     }
 }
 
+/// `weightinit train` as one rank of a data-parallel job (the `train` command of `weightinit-mpi`):
+/// `args` (program name first) must be `train` and its flags, exactly those of `weightinit train`. Every
+/// rank trains with the same bits; rank 0 alone prints and writes files (see
+/// [`crate::train::train_ranks`]).
+pub fn run_train_ranks(
+    args: impl IntoIterator<Item = std::ffi::OsString>,
+    comm: &dyn crate::model::ranks::Collective,
+) -> Result<(), CliError> {
+    let cli = match parse(args)? {
+        Parsed::Info(text) => return if comm.rank() == 0 { say(&text) } else { Ok(()) },
+        Parsed::Cli(cli) => cli,
+    };
+    match cli.cmd {
+        Cmd::Train(a) => train::run_ranks(a, comm),
+        _ => Err(usage("this entry point runs the train command only")),
+    }
+}
+
 /// What [`check`] produced for arguments it accepted.
 #[derive(Debug, Default)]
 pub struct Checked {

@@ -7,9 +7,10 @@ use clap::Args;
 use super::args::{CommonTrain, SaveLayoutArg, activation, check_input_width, config, load_data};
 use super::json::write_json;
 use super::{CliError, check_writable, note, say, usage};
+use crate::model::ranks::{Collective, SingleProcess};
 use crate::model::saved::{self, Fallback, Provenance};
 use crate::report::json::result_json;
-use crate::train::{TrainConfig, TrainResult, train};
+use crate::train::{TrainConfig, TrainResult, train_ranks};
 
 #[derive(Args, Debug)]
 pub(super) struct TrainArgs {
@@ -107,6 +108,13 @@ fn init_from(path: &Path, cfg: &TrainConfig) -> Result<crate::model::Mlp, CliErr
 }
 
 pub(super) fn run(a: TrainArgs) -> Result<(), CliError> {
+    run_ranks(a, &SingleProcess)
+}
+
+/// `train` as one rank of a data-parallel job ([`train_ranks`]): every rank reads the data and trains;
+/// rank 0 alone prints, writes `--json` (with `ranks` and `bytes_communicated_per_step`) and `--save`.
+pub(super) fn run_ranks(a: TrainArgs, comm: &dyn Collective) -> Result<(), CliError> {
+    let lead = comm.rank() == 0;
     let (mut cfg, format) = prepare(&a)?;
     let save = a.save.as_deref().zip(format);
     if let Some(p) = &a.init_from {
@@ -120,10 +128,19 @@ pub(super) fn run(a: TrainArgs) -> Result<(), CliError> {
     }
     let d = load_data(&a.common)?;
     check_input_width(&cfg.layers, &d)?;
-    if !a.common.quiet {
-        note(&format!("data: {}; {} threads", d.source, cfg.threads));
+    if !a.common.quiet && lead {
+        let ranks = if comm.size() > 1 { format!("{} ranks x ", comm.size()) } else { String::new() };
+        note(&format!("data: {}; {ranks}{} threads", d.source, cfg.threads));
     }
-    let r = train(&cfg, &d.train, &d.val, d.test.as_ref()).map_err(usage)?;
+    cfg.progress &= lead;
+    let r = train_ranks(&cfg, &d.train, &d.val, d.test.as_ref(), comm).map_err(usage)?;
+    if !lead {
+        return if r.diverged {
+            Err(CliError::Failed(format!("training diverged with init {}", r.init)))
+        } else {
+            Ok(())
+        };
+    }
     print_result(&r)?;
     if let Some(p) = &a.json {
         write_json(p, &result_json(&r))?;

@@ -1,13 +1,16 @@
 //! A multilayer perceptron built on weightinit-core's kernels and initializers: the activations, the
 //! parameters and their initialization, inference; one training step in `step.rs` ([`Mlp::train_step`]).
 
+mod chunks;
 mod general;
 pub mod lsuv;
 pub mod norm;
+pub mod ranks;
 pub mod saved;
 mod step;
 
 pub use crate::par::first_layer_halves;
+pub use chunks::{GRAD_CHUNK_ROWS, chunk_spans};
 pub use general::Trace;
 pub use norm::{Mode, Norm};
 pub use step::{GRAD_LIMIT, PieceUpdate, Step, StepWork};

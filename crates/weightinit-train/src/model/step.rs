@@ -3,9 +3,10 @@
 //! outcome. The thread split comes from [`crate::par`].
 
 use weightinit_core::kernels::{
-    Epilogue, GemmPath, MatMut, MatRef, all_within, blocked_tile_rows, col_sums, gemm_with, softmax_cross_entropy_rows,
+    Epilogue, GemmPath, MatMut, MatRef, all_within, blocked_tile_rows, gemm_with, softmax_cross_entropy_rows,
 };
 
+use super::chunks::{Rows, bias_grad_chunk, chunk_spans, weight_grad_chunk};
 use super::{Activation, Mlp, offsets};
 use crate::par::{first_layer_halves, pieces, spread};
 
@@ -13,16 +14,16 @@ use crate::par::{first_layer_halves, pieces, spread};
 #[derive(Debug, Default)]
 pub struct StepWork {
     /// The batch's inputs, split by feature into the two halves of [`first_layer_halves`].
-    xh: [Vec<f32>; 2],
+    pub(super) xh: [Vec<f32>; 2],
     /// `X_h W1_h`: the first layer's product over each half of the features.
     z1: [Vec<f32>; 2],
     labels: Vec<u8>,
     /// Each layer's output: hidden activations, then the logits.
-    acts: Vec<Vec<f32>>,
+    pub(super) acts: Vec<Vec<f32>>,
     /// Gradient of the mean loss with respect to each layer's pre-activation.
-    dz: Vec<Vec<f32>>,
+    pub(super) dz: Vec<Vec<f32>>,
     /// Loss of each example of the batch.
-    losses: Vec<f64>,
+    pub(super) losses: Vec<f64>,
     /// The layer-by-layer pass's buffers (networks with normalization).
     general: super::Trace,
 }
@@ -136,9 +137,11 @@ impl Mlp {
     /// 1. the batch is split into blocks of rows (at multiples of [`blocked_tile_rows`]); each block is
     ///    gathered, run forward through every layer, through the softmax, and backward through every
     ///    layer's input gradient, all by one thread (rows do not interact there);
-    /// 2. if the mean loss is finite and at most `max_loss`: each weight gradient `H^T dZ` (one product over
-    ///    the whole batch) is split by its rows, again at tile-row multiples, the bias gradients are column
-    ///    sums, and each piece is checked (every `|g| <= GRAD_LIMIT`, so no NaN or infinity) and updated by
+    /// 2. if the mean loss is finite and at most `max_loss`: each weight gradient `H^T dZ` is split by its
+    ///    rows, again at tile-row multiples, and each piece is summed over the batch's fixed chunks of
+    ///    [`super::GRAD_CHUNK_ROWS`] examples in chunk order (the gemm adds each chunk's product into the
+    ///    piece: what [`Mlp::train_step_ranks`] computes across ranks); the bias gradients are column sums,
+    ///    chunk by chunk the same way; each piece is checked (every `|g| <= GRAD_LIMIT`, so no NaN or infinity) and updated by
     ///    the thread that computed it, while it is in that core's cache.
     ///
     /// Every product is the blocked gemm, whose elements do not depend on where its rows are split, the
@@ -166,23 +169,8 @@ impl Mlp {
             return Ok(self.general_step(&mut work.general, grad, state, max_loss, update));
         }
         let rows = idx.len();
-        self.size_work(work, rows);
-        let offs = offsets(&self.widths);
         let threads = rayon::current_num_threads().max(1);
-        let align = blocked_tile_rows::<f32>();
-
-        // Phase 1a: the first layer's product over each half of the features.
-        self.first_layer_products(images, idx, work, threads);
-
-        // Phase 1b: row blocks, from the first layer's sum to the gradients of every pre-activation.
-        let chunk = rows.div_ceil(threads).next_multiple_of(align).max(1);
-        let blocks = row_blocks(work, &self.widths, chunk);
-        let scale = (1.0 / rows as f64) as f32;
-        let this = &*self;
-        spread(blocks, |b| {
-            let ids = &idx[b.r0..b.r0 + b.rows];
-            this.rows_forward_backward(&offs, labels, ids, b, scale);
-        });
+        self.forward_backward(images, labels, idx, work, (1.0 / rows as f64) as f32);
         let sum = work.losses.iter().fold(0.0f64, |s, &l| s + l);
         let loss = ((sum * (1.0 / rows as f64)) as f32) as f64;
         if !loss.is_finite() || loss > max_loss {
@@ -192,6 +180,33 @@ impl Mlp {
         // Phase 2: weight and bias gradients over the whole batch, checked and applied piece by piece.
         let ok = self.apply_gradients(work, rows, threads, grad, state, update);
         Ok(if ok { Step::Done { loss } } else { Step::Diverged { loss } })
+    }
+
+    /// Phase 1 of [`Mlp::train_step`] on the rows `idx` (the whole batch, or one rank's chunks of it):
+    /// the first layer's products, then row blocks forward, through the loss (its gradient scaled by
+    /// `scale`, one over the whole batch's size) and back to every pre-activation's gradient. Each row's
+    /// results are the same whichever rows it is computed with.
+    pub(super) fn forward_backward(
+        &self,
+        images: &[f32],
+        labels: &[u8],
+        idx: &[usize],
+        work: &mut StepWork,
+        scale: f32,
+    ) {
+        let rows = idx.len();
+        self.size_work(work, rows);
+        let offs = offsets(&self.widths);
+        let threads = rayon::current_num_threads().max(1);
+        let align = blocked_tile_rows::<f32>();
+        self.first_layer_products(images, idx, work, threads);
+        let chunk = rows.div_ceil(threads).next_multiple_of(align).max(1);
+        let blocks = row_blocks(work, &self.widths, chunk);
+        let this = self;
+        spread(blocks, |b| {
+            let ids = &idx[b.r0..b.r0 + b.rows];
+            this.rows_forward_backward(&offs, labels, ids, b, scale);
+        });
     }
 
     /// The errors of [`Mlp::train_step`], checked before anything is computed.
@@ -339,15 +354,17 @@ impl Mlp {
                     } else {
                         (&acts[l - 1], din, 0)
                     };
-                    let a = MatRef::row_major(input, rows, width, width).expect("input shape").t();
-                    let a = a.rows_range(i0 - from, i1 - from).expect("gradient rows");
-                    let b = MatRef::row_major(&dz[l], rows, dout, dout).expect("dz shape");
-                    let c = MatMut::row_major(out.g, i1 - i0, dout, dout).expect("gradient shape");
-                    gemm_with(GemmPath::Blocked, 1.0, a, b, 0.0, c, Epilogue::None).expect("consistent shapes");
+                    for (c, span) in chunk_spans(rows).enumerate() {
+                        let rows_in = Rows { input, width, from, span };
+                        weight_grad_chunk(rows_in, (i0, i1), &dz[l], dout, out.g, c > 0);
+                    }
                     out
                 }
                 GradTask::Bias { l, out } => {
-                    col_sums(&dz[l], rows, widths[l + 1], out.g).expect("bias shape");
+                    let mut tmp = Vec::new();
+                    for (c, span) in chunk_spans(rows).enumerate() {
+                        bias_grad_chunk(&dz[l], widths[l + 1], span, out.g, &mut tmp, c > 0);
+                    }
                     out
                 }
             };
