@@ -71,10 +71,10 @@ fn shards(c: &mut Criterion) {
     let mut g = c.benchmark_group("shard of [4096, 4096] f32, 8 Mi values");
     g.throughput(Throughput::Bytes(4 * half as u64));
     g.sample_size(10);
-    g.bench_function("contiguous fill", |b| {
+    g.bench_function("contiguous fill (peer)", |b| {
         b.iter(|| init.fill_range(&s, &shape, Layout::Torch, half, &mut w).unwrap())
     });
-    g.bench_function("column block [:, 2048:4096]", |b| {
+    g.bench_function("column block [:, 2048:4096] (runs start mid-block: 64 lane steps skipped per row)", |b| {
         b.iter(|| init.fill_shard(&s, &shape, Layout::Torch, &[0, 2048], &[4096, 2048], &mut w, &mut []).unwrap())
     });
     g.bench_function("column block [:, 0:2048] (runs start on 4096-value stream blocks)", |b| {

@@ -131,10 +131,16 @@ pub const SUMMARY: &[(&str, &str, &str, &str)] = &[
         "matrixmultiply",
     ),
     (
-        "shard: column block of a `[4096, 4096]` he_normal (rows of 2048)",
+        "shard: column block `[:, 0:2048]` of a `[4096, 4096]` he_normal",
         "shard of [4096, 4096] f32, 8 Mi values",
-        "column block [:, 2048:4096]",
-        "contiguous fill",
+        "column block [:, 0:2048] (runs start on 4096-value stream blocks)",
+        "contiguous fill (peer)",
+    ),
+    (
+        "shard: column block `[:, 2048:4096]` (rows start mid-block)",
+        "shard of [4096, 4096] f32, 8 Mi values",
+        "column block [:, 2048:4096] (runs start mid-block: 64 lane steps skipped per row)",
+        "contiguous fill (peer)",
     ),
     ("training epoch, 2 threads", "train epoch 784-100-100-10 b128 sgd (16384 examples)", "2 thread(s)", "1 thread(s)"),
     (

@@ -147,3 +147,39 @@ fn box_errors_are_typed_and_distinct() {
     let e = orth.fill_shard(&s, &shape, Layout::Torch, &[0, 0], &[2, 3], &mut out, &mut [0.0; 10]).unwrap_err();
     assert!(matches!(e, Error::BufferTooSmall { .. }), "{e}");
 }
+
+/// Boxes of at least `STREAMING_MIN_LEN` values are written with streaming stores run by run (one call of
+/// the ISA's code for the whole box): the same bits as the whole fill, block-aligned and mid-block, on
+/// every ISA path.
+#[test]
+#[cfg_attr(miri, ignore = "megabytes of values")]
+fn large_column_blocks_stream_the_same_bits() {
+    use weightinit_core::sample::bulk::STREAMING_MIN_LEN;
+    use weightinit_core::simd::Isa;
+    let shape = [1200usize, 2000];
+    let inits = [
+        Init::Uniform { low: -0.5, high: 2.0 },
+        Init::HE_NORMAL,
+        Init::TruncatedNormal { mean: 0.0, std: 1.0, bounds: TruncBounds::two_sigma() },
+    ];
+    for isa in [Isa::Portable, Isa::Avx2, Isa::Avx512] {
+        let s = Stream::new(5, 9).with_isa(isa);
+        for init in inits {
+            let mut whole = vec![0.0f32; shape[0] * shape[1]];
+            init.fill(&s, &shape, Layout::Torch, &mut whole, &mut []).unwrap();
+            for (start, len) in [([0, 0], [1200, 1000]), ([0, 1000], [1200, 1000]), ([3, 777], [1100, 1001])] {
+                assert!(len[0] * len[1] >= STREAMING_MIN_LEN);
+                let mut part = vec![0.0f32; len[0] * len[1]];
+                init.fill_shard(&s, &shape, Layout::Torch, &start, &len, &mut part, &mut []).unwrap();
+                let want = cut(&whole, &shape, &start, &len);
+                assert!(part == want, "{isa:?} {init:?} box {start:?} + {len:?}");
+                for policy in [false, true] {
+                    let mut p = vec![0.0f32; len[0] * len[1]];
+                    let sp = s.with_streaming_stores(policy);
+                    init.fill_shard(&sp, &shape, Layout::Torch, &start, &len, &mut p, &mut []).unwrap();
+                    assert!(p == want, "{isa:?} {init:?} streaming {policy}");
+                }
+            }
+        }
+    }
+}

@@ -362,15 +362,39 @@ impl Init {
     }
 }
 
-pub(crate) fn fill_values<T: Float>(stream: &Stream, values: Values, offset: u64, out: &mut [T]) -> Result<()> {
-    let t = |x: f64, name: &'static str| -> Result<T> {
-        let v = T::from_f64(x);
-        if v.is_finite() {
-            Ok(v)
-        } else {
-            Err(Error::InvalidParameter { name, reason: "outside the float type's range" })
+/// `x` as a `T`, or an error naming the parameter when it does not fit.
+fn param<T: Float>(x: f64, name: &'static str) -> Result<T> {
+    let v = T::from_f64(x);
+    if v.is_finite() { Ok(v) } else { Err(Error::InvalidParameter { name, reason: "outside the float type's range" }) }
+}
+
+/// The f32 bulk fill (its parameters checked as [`fill_values`] checks them) that gives `values`, if one
+/// does: uniform, normal, and truncated normal with bounds the fast path takes.
+pub(crate) fn bulk_f32(values: Values) -> Result<Option<crate::sample::bulk::BulkF32>> {
+    use crate::sample::bulk::BulkF32;
+    use crate::sample::{Normal, NormalMethod, TruncatedNormal, Uniform};
+    Ok(Some(match values {
+        Values::Uniform { low, high } => {
+            BulkF32::Uniform(Uniform::new(param::<f32>(low, "low")?, param(high, "high")?)?.params().cast())
         }
-    };
+        Values::Normal { mean, std } => {
+            let (mean, std) = (param::<f32>(mean, "mean")?, param::<f32>(std, "std")?);
+            Normal::new(mean, std, NormalMethod::default_for::<f32>())?;
+            BulkF32::Normal { mean, std }
+        }
+        Values::TruncatedNormal { mean, std, a, b } => {
+            let bounds = TruncBounds::Absolute { a: param::<f32>(a, "a")?, b: param(b, "b")? };
+            match TruncatedNormal::new(param::<f32>(mean, "mean")?, param(std, "std")?, bounds)?.fast_params() {
+                Some(p) => BulkF32::Truncated(p),
+                None => return Ok(None),
+            }
+        }
+        _ => return Ok(None),
+    }))
+}
+
+pub(crate) fn fill_values<T: Float>(stream: &Stream, values: Values, offset: u64, out: &mut [T]) -> Result<()> {
+    let t = param::<T>;
     match values {
         Values::Constant { value } => out.fill(t(value, "value")?),
         Values::Uniform { low, high } => stream.fill_uniform(offset, out, t(low, "low")?, t(high, "high")?)?,

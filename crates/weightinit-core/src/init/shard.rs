@@ -50,37 +50,64 @@ pub fn shard_len(shape: &[usize], start: &[usize], len: &[usize]) -> Result<usiz
 /// Calls `run(global_offset, box_offset, len)` for each contiguous run of the box in row-major order: the
 /// trailing dimensions the box covers whole are merged into one run. (The caller checked the box.)
 fn for_each_run(shape: &[usize], start: &[usize], len: &[usize], mut run: impl FnMut(usize, usize, usize)) {
-    let rank = shape.len();
-    if rank == 0 {
-        // A scalar: one element.
-        return run(0, 0, 1);
+    Runs::new(shape, start, len).for_each(|(g, o, l)| run(g, o, l));
+}
+
+/// The runs of [`for_each_run`] as an iterator of `(global_offset, box_offset, len)`.
+struct Runs<'a> {
+    shape: &'a [usize],
+    start: &'a [usize],
+    len: &'a [usize],
+    /// The first dimension inside a run.
+    k: usize,
+    run_len: usize,
+    total: usize,
+    out_at: usize,
+}
+
+impl<'a> Runs<'a> {
+    fn new(shape: &'a [usize], start: &'a [usize], len: &'a [usize]) -> Runs<'a> {
+        let rank = shape.len();
+        if rank == 0 {
+            // A scalar: one element.
+            return Runs { shape, start, len, k: 0, run_len: 1, total: 1, out_at: 0 };
+        }
+        // The run: the last dimension, and each one before it while the ones after it are whole.
+        let mut k = rank - 1;
+        let mut run_len = len[k];
+        while k > 0 && len[k] == shape[k] {
+            k -= 1;
+            run_len *= len[k];
+        }
+        Runs { shape, start, len, k, run_len, total: len.iter().product(), out_at: 0 }
     }
-    // The run: the last dimension, and each one before it while the ones after it are whole.
-    let mut k = rank - 1;
-    let mut run_len = len[k];
-    while k > 0 && len[k] == shape[k] {
-        k -= 1;
-        run_len *= len[k];
-    }
-    let total: usize = len.iter().product();
-    let mut out_at = 0;
-    while out_at < total {
+}
+
+impl Iterator for Runs<'_> {
+    type Item = (usize, usize, usize);
+
+    #[inline]
+    fn next(&mut self) -> Option<(usize, usize, usize)> {
+        if self.out_at >= self.total || self.run_len == 0 {
+            return None;
+        }
         // The run's global offset from its index in the box (dimensions before `k`), row-major.
-        let mut rest = out_at / run_len;
+        let mut rest = self.out_at / self.run_len;
         let (mut global, mut stride) = (0usize, 1usize);
-        for d in (0..rank).rev() {
-            let i = if d < k {
-                let i = rest % len[d];
-                rest /= len[d];
+        for d in (0..self.shape.len()).rev() {
+            let i = if d < self.k {
+                let i = rest % self.len[d];
+                rest /= self.len[d];
                 i
             } else {
                 0
             };
-            global += (start[d] + i) * stride;
-            stride = stride.wrapping_mul(shape[d]);
+            global += (self.start[d] + i) * stride;
+            stride = stride.wrapping_mul(self.shape[d]);
         }
-        run(global, out_at, run_len);
-        out_at += run_len;
+        let at = self.out_at;
+        self.out_at += self.run_len;
+        Some((global, at, self.run_len))
     }
 }
 
@@ -123,6 +150,15 @@ impl Init {
             return Err(Error::BufferTooSmall { needed: n, actual: out.len() });
         }
         let out = &mut out[..n];
+        // A large box is written run by run (one row of a column block at a time): each run streams past
+        // the cache as one large fill would, unless the caller chose a policy.
+        let hinted;
+        let stream = if stream.streaming_stores().is_none() && n >= crate::sample::bulk::STREAMING_MIN_LEN {
+            hinted = stream.with_streaming_stores(true);
+            &hinted
+        } else {
+            stream
+        };
         match e.values {
             Values::Orthogonal { gain } => {
                 let total = numel(shape)?;
@@ -215,6 +251,12 @@ impl Init {
                 }
             }
             values => {
+                if let (Some(o), Some(v)) = (T::f32s_mut(out), super::scheme::bulk_f32(values)?) {
+                    // Every run in one call of the ISA's code.
+                    let runs = Runs::new(shape, start, len).map(|(g, o, l)| (g as u64, o, l));
+                    stream.isa().run(crate::sample::bulk::RunsF32 { stream, runs, out: o, values: v });
+                    return Ok(e);
+                }
                 let mut result = Ok(());
                 for_each_run(shape, start, len, |g, o, l| {
                     if result.is_ok() {

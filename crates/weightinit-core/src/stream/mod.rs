@@ -50,13 +50,14 @@ pub struct Stream {
     key: u64,
     id: u64,
     isa: Option<Isa>,
+    streaming: Option<bool>,
 }
 
 impl Stream {
     /// The stream `(seed, key)`.
     pub const fn new(seed: u64, key: u64) -> Stream {
         let id = mix64(mix64(seed.wrapping_add(GAMMA)) ^ key.wrapping_add(GAMMA.wrapping_mul(2)));
-        Stream { seed, key, id, isa: None }
+        Stream { seed, key, id, isa: None, streaming: None }
     }
 
     /// The same stream, with bulk fills forced onto `isa` (falling back to the portable path when the CPU
@@ -64,6 +65,21 @@ impl Stream {
     pub const fn with_isa(mut self, isa: Isa) -> Stream {
         self.isa = Some(isa);
         self
+    }
+
+    /// The same stream, with the f32 bulk fills' store policy fixed: `true` stores with streaming
+    /// (non-temporal) stores whatever a fill's length, `false` never does. By default fills of at least
+    /// [`STREAMING_MIN_LEN`](crate::sample::bulk::STREAMING_MIN_LEN) values stream (they bypass the cache:
+    /// about twice the write bandwidth) and smaller ones stay in cache. A caller filling a large tensor in
+    /// short runs (a column block of a shard, one row at a time) sets `true`. The bits never depend on it.
+    pub const fn with_streaming_stores(mut self, on: bool) -> Stream {
+        self.streaming = Some(on);
+        self
+    }
+
+    /// The store policy of [`Stream::with_streaming_stores`], `None` by default (by length).
+    pub const fn streaming_stores(&self) -> Option<bool> {
+        self.streaming
     }
 
     /// The ISA bulk fills of this stream run on: the one of [`Stream::with_isa`], else [`crate::simd::best`].

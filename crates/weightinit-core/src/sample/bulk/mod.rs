@@ -35,7 +35,7 @@ pub use uniform::UniformParams;
 
 use crate::simd::{Isa, Wide, WithSimd};
 use crate::stream::Stream;
-use store::{BlockGen, fill_blocks};
+use store::{BlockGen, fill_blocks, fill_blocks_unfenced};
 
 /// Defines a [`WithSimd`] op: a struct of the arguments whose `with_simd` is the fill's loop, run with the
 /// token (`Stream::fill_*` hand these to [`Isa::run`] directly).
@@ -55,14 +55,53 @@ macro_rules! op {
 }
 
 op!(UniformF32<'a> { stream: &'a Stream, offset: u64, out: &'a mut [f32], p: &'a UniformParams<f32> }
-    |s| fill_blocks(s, offset, out, &uniform::UniformWide { s, stream: *stream, p: *p }));
+    |s| fill_blocks(s, offset, out, &uniform::UniformWide { s, stream: *stream, p: *p }, stream.streaming_stores()));
 op!(UniformF64<'a> { stream: &'a Stream, offset: u64, out: &'a mut [f64], p: &'a UniformParams<f64> }
     |s| { let _ = s; walk::fill_all(stream, offset, out, &uniform::UniformF64(p)) });
 op!(NormalF32<'a> { stream: &'a Stream, offset: u64, out: &'a mut [f32], mean: f32, std: f32 }
-    |s| fill_blocks(s, offset, out, &normal::NormalWide { s, stream: *stream, mean, std }));
+    |s| fill_blocks(s, offset, out, &normal::NormalWide { s, stream: *stream, mean, std }, stream.streaming_stores()));
 op!(TruncatedF32<'a> { stream: &'a Stream, offset: u64, out: &'a mut [f32], t: &'a TruncParams }
-    |s| fill_blocks(s, offset, out, &truncated::TruncWide { s, stream: *stream, t: *t }));
-op!(ConstantF32<'a> { out: &'a mut [f32], value: f32 } |s| fill_blocks(s, 0, out, &ConstWide(value)));
+    |s| fill_blocks(s, offset, out, &truncated::TruncWide { s, stream: *stream, t: *t }, stream.streaming_stores()));
+op!(ConstantF32<'a> { out: &'a mut [f32], value: f32 } |s| fill_blocks(s, 0, out, &ConstWide(value), None));
+
+/// The parameters of one of the f32 bulk fills.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum BulkF32 {
+    Uniform(UniformParams<f32>),
+    Normal { mean: f32, std: f32 },
+    Truncated(TruncParams),
+}
+
+/// Several runs of one f32 bulk fill in one call (one entry into the ISA's code for a whole shard instead
+/// of one per row): `runs` yields `(global offset, offset in out, length)`.
+pub(crate) struct RunsF32<'a, I> {
+    pub(crate) stream: &'a Stream,
+    pub(crate) runs: I,
+    pub(crate) out: &'a mut [f32],
+    pub(crate) values: BulkF32,
+}
+
+impl<I: Iterator<Item = (u64, usize, usize)>> WithSimd for RunsF32<'_, I> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: Wide>(self, s: S) {
+        let (stream, hint) = (*self.stream, self.stream.streaming_stores());
+        let mut streamed = false;
+        for (g, o, l) in self.runs {
+            let out = &mut self.out[o..o + l];
+            streamed |= match self.values {
+                BulkF32::Uniform(p) => fill_blocks_unfenced(s, g, out, &uniform::UniformWide { s, stream, p }, hint),
+                BulkF32::Normal { mean, std } => {
+                    fill_blocks_unfenced(s, g, out, &normal::NormalWide { s, stream, mean, std }, hint)
+                }
+                BulkF32::Truncated(t) => fill_blocks_unfenced(s, g, out, &truncated::TruncWide { s, stream, t }, hint),
+            };
+        }
+        if streamed {
+            s.fence();
+        }
+    }
+}
 
 struct ConstWide(f32);
 

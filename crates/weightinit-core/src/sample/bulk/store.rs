@@ -130,8 +130,9 @@ pub(super) trait BlockGen {
     #[inline(always)]
     fn block_streamed<S: Wide>(&self, s: S, block: u64, skip: usize, out: &mut [f32], stage: &mut Stage) {
         let n = out.len();
-        self.block(block, skip, &mut stage.0[..n]);
-        stream_copy(s, &stage.0[..n], out);
+        let buf = stage.buf();
+        self.block(block, skip, &mut buf[..n]);
+        stream_copy(s, &buf[..n], out);
     }
 }
 
@@ -151,13 +152,14 @@ pub(super) fn stream_staged<S: Wide, const G: usize, Q: Groups<f32, G>>(
 ) {
     let first = (out.as_ptr().align_offset(64) + PIECE).min(out.len());
     let (head, mut rest) = out.split_at_mut(first);
-    c.write(&mut stage.0[..first]);
-    stream_copy(s, &stage.0[..first], head);
+    let buf = stage.buf();
+    c.write(&mut buf[..first]);
+    stream_copy(s, &buf[..first], head);
     while !rest.is_empty() {
         let n = rest.len().min(PIECE);
         let (piece, tail) = rest.split_at_mut(n);
-        c.write(&mut stage.0[..n]);
-        stream_copy(s, &stage.0[..n], piece);
+        c.write(&mut buf[..n]);
+        stream_copy(s, &buf[..n], piece);
         rest = tail;
     }
 }
@@ -205,9 +207,21 @@ pub const STREAMING_MIN_LEN: usize = 1 << 20;
 /// f32 values per 4 KiB page.
 pub(super) const PAGE_F32: usize = 1024;
 
-/// A 64-byte-aligned staging block.
+/// A 64-byte-aligned staging block, zeroed on first use only (a fill of a short run, one row of a shard,
+/// usually never touches it: zeroing 16 KiB per call cost more than the run's stores).
+pub(super) struct Stage(Option<StageBuf>);
+
 #[repr(C, align(64))]
-pub(super) struct Stage([f32; BLOCK_LEN as usize]);
+pub(super) struct StageBuf([f32; BLOCK_LEN as usize]);
+
+impl Stage {
+    /// The block, zeroed the first time.
+    #[inline(always)]
+    #[allow(clippy::unnecessary_lazy_evaluations)] // eager, the 16 KiB of zeros are written on every call
+    pub(super) fn buf(&mut self) -> &mut [f32; BLOCK_LEN as usize] {
+        &mut self.0.get_or_insert_with(|| StageBuf([0.0; BLOCK_LEN as usize])).0
+    }
+}
 
 /// Copies `src` to `dst` (same length), with streaming stores for the 64-byte-aligned part of `dst`.
 #[inline(always)]
@@ -223,19 +237,35 @@ pub(super) fn stream_copy<S: Wide>(s: S, src: &[f32], dst: &mut [f32]) {
     d.into_remainder().copy_from_slice(c.remainder());
 }
 
-/// Runs `g` over every block of a fill, with streaming stores when the fill is large.
+/// Runs `g` over every block of a fill, with streaming stores when `streaming` says so, or (`None`) when
+/// the fill is large.
 #[inline(always)]
-pub(super) fn fill_blocks<S: Wide, B: BlockGen>(s: S, offset: u64, out: &mut [f32], g: &B) {
+pub(super) fn fill_blocks<S: Wide, B: BlockGen>(s: S, offset: u64, out: &mut [f32], g: &B, streaming: Option<bool>) {
+    if fill_blocks_unfenced(s, offset, out, g, streaming) {
+        s.fence();
+    }
+}
+
+/// [`fill_blocks`] without the store fence after streaming stores (the caller fences once after several
+/// fills); true if it streamed.
+#[inline(always)]
+pub(super) fn fill_blocks_unfenced<S: Wide, B: BlockGen>(
+    s: S,
+    offset: u64,
+    out: &mut [f32],
+    g: &B,
+    streaming: Option<bool>,
+) -> bool {
     let mut rest = out;
-    if !S::STREAMING || rest.len() < STREAMING_MIN_LEN {
+    if !S::STREAMING || !streaming.unwrap_or(rest.len() >= STREAMING_MIN_LEN) {
         for (block, skip, n) in block_spans(offset, rest.len()) {
             let (o, tail) = rest.split_at_mut(n);
             rest = tail;
             g.block(block, skip, o);
         }
-        return;
+        return false;
     }
-    let mut stage = Stage([0.0; BLOCK_LEN as usize]);
+    let mut stage = Stage(None);
     for (block, skip, n) in block_spans(offset, rest.len()) {
         // One prefetch per 4 KiB page of the next block: its page walks (costly in a VM) run while this
         // block is computed, instead of stalling its first streaming stores (about 2% on 16 Mi values).
@@ -246,5 +276,5 @@ pub(super) fn fill_blocks<S: Wide, B: BlockGen>(s: S, offset: u64, out: &mut [f3
         rest = tail;
         g.block_streamed(s, block, skip, o, &mut stage);
     }
-    s.fence();
+    true
 }

@@ -13,8 +13,8 @@ pub(super) trait Group<T, const G: usize> {
 /// A block's values as consecutive groups of `G` (a trait, not a closure, so `#[inline(always)]` carries
 /// the code into each `#[target_feature]` wrapper).
 pub(super) trait Groups<T, const G: usize> {
-    /// Advances past one group whose values are not needed.
-    fn skip(&mut self);
+    /// Advances past `n` groups whose values are not needed.
+    fn skip(&mut self, n: usize);
     /// Writes the next group.
     fn next(&mut self, out: &mut [T; G]);
     /// Writes whole groups from the start of `out` and returns how many values it wrote (a multiple of
@@ -49,9 +49,7 @@ impl<'a, T: Copy + Default, const G: usize, Q: Groups<T, G>> Cursor<'a, T, G, Q>
     /// At value `skip` of the block (whole groups before it are skipped, not computed).
     #[inline(always)]
     pub(super) fn new(q: &'a mut Q, skip: usize) -> Self {
-        for _ in 0..skip / G {
-            q.skip();
-        }
+        q.skip(skip / G);
         let mut c = Cursor { q, buf: [T::default(); G], pending: 0 };
         if !skip.is_multiple_of(G) {
             c.q.next(&mut c.buf);
@@ -89,8 +87,10 @@ pub(super) struct LaneGroups<'a, Q> {
 
 impl<T, const G: usize, Q: Group<T, G>> Groups<T, G> for LaneGroups<'_, Q> {
     #[inline(always)]
-    fn skip(&mut self) {
-        self.rng.step();
+    fn skip(&mut self, n: usize) {
+        for _ in 0..n {
+            self.rng.step();
+        }
     }
     #[inline(always)]
     fn next(&mut self, out: &mut [T; G]) {
