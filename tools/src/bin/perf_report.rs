@@ -4,7 +4,8 @@
 //! `rand::random`, matrixmultiply, the naive loop, the memory-write floor, the one-thread trainer), with
 //! the machine and the date. Figures are generated, never typed; the design notes are
 //! `tools/src/perf_notes.md`, appended as they are. README.md's table between `<!-- perf:begin -->` and
-//! `<!-- perf:end -->` is rewritten from the same results.
+//! `<!-- perf:end -->` is rewritten from the same results. The blocks other tools write (`python`, `mpi`) are
+//! kept.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -77,11 +78,11 @@ fn write_atomic(path: &Path, text: &str) {
     }
 }
 
-/// The part of `text` from `<!-- python:begin -->` to `<!-- python:end -->`, markers included.
-fn python_block(text: &str) -> Option<&str> {
-    let (begin, end) = ("<!-- python:begin -->", "<!-- python:end -->");
-    let a = text.find(begin)?;
-    let b = a + text[a..].find(end)? + end.len();
+/// The part of `text` from `<!-- NAME:begin -->` to `<!-- NAME:end -->`, markers included.
+fn kept_block<'a>(text: &'a str, name: &str) -> Option<&'a str> {
+    let (begin, end) = (format!("<!-- {name}:begin -->"), format!("<!-- {name}:end -->"));
+    let a = text.find(&begin)?;
+    let b = a + text[a..].find(&end)? + end.len();
     Some(&text[a..b])
 }
 
@@ -101,11 +102,15 @@ fn main() {
     }
     let date = today();
     let mut text = render(&groups, &machine(), &date, include_str!("../perf_notes.md"));
-    // The side-by-side Python table (`python/bench/vs_frameworks.py` writes it between its markers) is kept.
-    if let Some(block) = std::fs::read_to_string(&out).ok().as_deref().and_then(python_block) {
-        text.push('\n');
-        text.push_str(block);
-        text.push('\n');
+    // The side-by-side Python table (`python/bench/vs_frameworks.py`) and the MPI figures (`mpi-report`),
+    // written between their markers by their own tools, are kept.
+    let previous = std::fs::read_to_string(&out).unwrap_or_default();
+    for name in ["python", "mpi"] {
+        if let Some(block) = kept_block(&previous, name) {
+            text.push('\n');
+            text.push_str(block);
+            text.push('\n');
+        }
     }
     write_atomic(&out, &text);
     println!("wrote {} ({} groups)", out.display(), groups.len());
