@@ -9,9 +9,7 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 use weightinit_core::init::framework::{Arg, FrameworkParams, framework_init};
-use weightinit_core::init::{
-    Explanation, FanMode, Init, Layout, Nonlinearity, SchemeId, SchemeParams, Values, VsDistribution,
-};
+use weightinit_core::init::{Explanation, Init, Layout, SchemeId, SchemeParams, Values};
 use weightinit_core::{Float, Stream, TruncBounds};
 
 fn value_err(e: impl std::fmt::Display) -> PyErr {
@@ -27,21 +25,6 @@ impl<'py> Kwargs<'py> {
             None => Ok(None),
             Some(d) => Ok(d.get_item(k)?.filter(|v| !v.is_none())),
         }
-    }
-    fn f64(&self, k: &str) -> PyResult<Option<f64>> {
-        self.get(k)?
-            .map(|v| v.extract::<f64>().map_err(|_| PyTypeError::new_err(format!("{k} must be a number"))))
-            .transpose()
-    }
-    fn int(&self, k: &str) -> PyResult<Option<i64>> {
-        self.get(k)?
-            .map(|v| v.extract::<i64>().map_err(|_| PyTypeError::new_err(format!("{k} must be an integer"))))
-            .transpose()
-    }
-    fn string(&self, k: &str) -> PyResult<Option<String>> {
-        self.get(k)?
-            .map(|v| v.extract::<String>().map_err(|_| PyTypeError::new_err(format!("{k} must be a string"))))
-            .transpose()
     }
     fn keys(&self) -> PyResult<Vec<String>> {
         match &self.0 {
@@ -70,40 +53,44 @@ fn layout_of(name: Option<&str>, groups: usize) -> PyResult<Layout> {
 /// The initializer and layout of `scheme` (a framework name such as `keras:he_normal`, or a scheme of the
 /// core's table such as `he-normal`) with keyword arguments by the framework's (or the table's) names.
 fn resolve(scheme: &str, layout: Option<&str>, kw: &Kwargs<'_>) -> PyResult<(Init, Layout)> {
+    // The keywords' values, owned here while the parameter structs borrow their strings.
+    enum Owned {
+        Text(String),
+        Arg(Arg<'static>),
+    }
+    let mut entries: Vec<(String, Owned)> = Vec::new();
+    for k in kw.keys()? {
+        // A keyword given as None is not given.
+        let Some(v) = kw.get(&k)? else { continue };
+        let o = if let Ok(t) = v.extract::<String>() {
+            Owned::Text(t)
+        } else if let Ok(i) = v.extract::<i64>() {
+            Owned::Arg(Arg::Int(i))
+        } else if let Ok(x) = v.extract::<f64>() {
+            Owned::Arg(Arg::Num(x))
+        } else if let Ok(axes) = v.extract::<Vec<i64>>() {
+            if axes.iter().any(|a| !(0..64).contains(a)) {
+                return Err(PyValueError::new_err(format!("{k}: non-negative axes below 64 only")));
+            }
+            Owned::Arg(Arg::Axes(axes.iter().fold(0u64, |m, &a| m | 1 << a)))
+        } else {
+            return Err(PyTypeError::new_err(format!("{k} must be a number, a string or a list of axes")));
+        };
+        entries.push((k, o));
+    }
+    let args = entries.iter().map(|(k, o)| {
+        let a = match o {
+            Owned::Text(t) => Arg::Text(t),
+            Owned::Arg(a) => *a,
+        };
+        (k.as_str(), a)
+    });
     if let Some(f) = framework_init(scheme) {
         if layout.is_some() {
             return Err(PyValueError::new_err(format!("{scheme} uses its framework's layout: layout does not apply")));
         }
-        // The keywords' values, owned here while `FrameworkParams` borrows their strings.
-        enum Owned {
-            Text(String),
-            Arg(Arg<'static>),
-        }
-        let mut entries: Vec<(String, Owned)> = Vec::new();
-        for k in kw.keys()? {
-            let v = kw.get(&k)?.expect("a key of the dict");
-            let o = if let Ok(t) = v.extract::<String>() {
-                Owned::Text(t)
-            } else if let Ok(i) = v.extract::<i64>() {
-                Owned::Arg(Arg::Int(i))
-            } else if let Ok(x) = v.extract::<f64>() {
-                Owned::Arg(Arg::Num(x))
-            } else if let Ok(axes) = v.extract::<Vec<i64>>() {
-                if axes.iter().any(|a| !(0..64).contains(a)) {
-                    return Err(PyValueError::new_err(format!("{k}: non-negative axes below 64 only")));
-                }
-                Owned::Arg(Arg::Axes(axes.iter().fold(0u64, |m, &a| m | 1 << a)))
-            } else {
-                return Err(PyTypeError::new_err(format!("{k} must be a number, a string or a list of axes")));
-            };
-            entries.push((k, o));
-        }
         let mut p = FrameworkParams::default();
-        for (k, o) in &entries {
-            let a = match o {
-                Owned::Text(t) => Arg::Text(t),
-                Owned::Arg(a) => *a,
-            };
+        for (k, a) in args {
             p.set(k, a).map_err(|e| PyTypeError::new_err(format!("{scheme}: {k}: {e} (it takes: {})", f.source)))?;
         }
         let r = f.resolve(&p).map_err(|e| PyValueError::new_err(format!("{scheme}: {e} (it takes: {})", f.source)))?;
@@ -114,75 +101,19 @@ fn resolve(scheme: &str, layout: Option<&str>, kw: &Kwargs<'_>) -> PyResult<(Ini
             "unknown scheme '{scheme}': a weightinit scheme (he-normal, ...) or a framework name (torch:kaiming_normal_, keras:he_normal, jax:lecun_normal, ...)"
         ))
     })?;
-    let known = [
-        "mode",
-        "nonlinearity",
-        "param",
-        "gain",
-        "mean",
-        "std",
-        "a",
-        "b",
-        "bounds",
-        "sparsity",
-        "scale",
-        "distribution",
-        "groups",
-        "fan_in",
-        "column_axis",
-    ];
-    if let Some(k) = kw.keys()?.into_iter().find(|k| !known.contains(&k.as_str())) {
-        return Err(PyTypeError::new_err(format!("{scheme}: unexpected argument '{k}'")));
+    let mut p = SchemeParams::default();
+    for (k, a) in args {
+        p.set(k, a).map_err(|e| {
+            let msg = format!("{scheme}: {k}: {e}");
+            // A keyword no scheme takes or a value of the wrong type is a TypeError; a wrong value a ValueError.
+            let wrong_type = matches!(e, weightinit_core::Error::InvalidParameter { reason, .. }
+                if reason.starts_with("is not a parameter") || reason == "must be a number" || reason == "must be a string"
+                    || reason == "must be an integer axis");
+            if wrong_type { PyTypeError::new_err(msg) } else { PyValueError::new_err(msg) }
+        })?;
     }
-    let mode = match kw.string("mode")?.as_deref().map(|m| m.replace('-', "_")).as_deref() {
-        None => None,
-        Some("fan_in") => Some(FanMode::FanIn),
-        Some("fan_out") => Some(FanMode::FanOut),
-        Some("fan_avg") => Some(FanMode::FanAvg),
-        Some("fan_geo_avg") => Some(FanMode::FanGeoAvg),
-        Some(m) => {
-            return Err(PyValueError::new_err(format!("mode '{m}': accepted fan_in, fan_out, fan_avg, fan_geo_avg")));
-        }
-    };
-    let param = kw.f64("param")?;
-    let nonlinearity =
-        match kw.string("nonlinearity")? {
-            None => None,
-            Some(n) => Some(Nonlinearity::parse(&n, param).ok_or_else(|| {
-                PyValueError::new_err(format!("nonlinearity '{n}': accepted {}", Nonlinearity::NAMES))
-            })?),
-        };
-    let distribution = match kw.string("distribution")?.as_deref().map(|d| d.replace('-', "_")).as_deref() {
-        None => None,
-        Some("uniform") => Some(VsDistribution::Uniform),
-        Some("normal") | Some("untruncated_normal") => Some(VsDistribution::UntruncatedNormal),
-        Some("truncated_normal") => Some(VsDistribution::TruncatedNormal),
-        Some(d) => {
-            return Err(PyValueError::new_err(format!(
-                "distribution '{d}': accepted uniform, normal, truncated_normal"
-            )));
-        }
-    };
-    let groups = kw.int("groups")?.map(|g| g.max(0) as usize);
-    let p = SchemeParams {
-        mode,
-        nonlinearity,
-        param,
-        gain: kw.f64("gain")?,
-        mean: kw.f64("mean")?,
-        std: kw.f64("std")?,
-        a: kw.f64("a")?,
-        b: kw.f64("b")?,
-        bounds_in_std: kw.string("bounds")?.as_deref() == Some("std"),
-        sparsity: kw.f64("sparsity")?,
-        scale: kw.f64("scale")?,
-        distribution,
-        groups,
-        fan_in: kw.int("fan_in")?.map(|g| g.max(0) as usize),
-        column_axis: kw.int("column_axis")?.map(|a| a as isize),
-    };
     let init = Init::from_params(id, &p).map_err(value_err)?;
-    Ok((init, layout_of(layout, groups.unwrap_or(1))?))
+    Ok((init, layout_of(layout, p.groups.unwrap_or(1))?))
 }
 
 fn explanation<'py>(py: Python<'py>, e: &Explanation) -> PyResult<Bound<'py, PyDict>> {

@@ -144,3 +144,15 @@ def test_read_only_arrays_are_refused():
     a.flags.writeable = False
     with pytest.raises(ValueError):
         weightinit.init_(a, "he-normal")
+
+
+def test_keyword_order_and_none_do_not_matter():
+    a = weightinit.init("he-normal", (8, 6), seed=3, nonlinearity="leaky_relu", param=0.2, mode="fan_out")
+    b = weightinit.init("he-normal", (8, 6), seed=3, mode="fan-out", param=0.2, nonlinearity="leaky_relu", gain=None)
+    assert np.array_equal(a, b)
+    c = weightinit.init("he-normal", (8, 6), seed=3, nonlinearity="leaky_relu", param=0.5, mode="fan_out")
+    assert not np.array_equal(a, c), "the slope is used"
+    with pytest.raises(ValueError):
+        weightinit.init("he-normal", (8, 6), mode="fan_sideways")
+    with pytest.raises(TypeError):
+        weightinit.init("he-normal", (8, 6), mode=3)

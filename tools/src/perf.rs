@@ -90,7 +90,11 @@ pub fn render(groups: &BTreeMap<String, Vec<Bench>>, machine: &str, date: &str, 
         }
         let _ = writeln!(s, "{header}\n{rule}");
         for b in &benches {
-            let label = if b.peer { format!("{} (peer)", b.function) } else { format!("**{}**", b.function) };
+            let label = match (b.peer, b.function.ends_with("(peer)")) {
+                (true, true) => b.function.clone(),
+                (true, false) => format!("{} (peer)", b.function),
+                _ => format!("**{}**", b.function),
+            };
             let _ = write!(s, "| {label} | {} | {} |", time(b.median_ns), throughput(b));
             for p in &peers {
                 if std::ptr::eq(*p, b) {

@@ -626,3 +626,48 @@ fn delta_orthogonal_is_zero_but_an_orthogonal_centre() {
     assert_eq!(w, [0.5, 0.0, 0.0, 0.0, 0.0, 0.5, 0.0, 0.0, 0.0, 0.0, 0.5, 0.0]);
     assert_eq!(e, Values::Eye { gain: 0.5 });
 }
+
+/// `SchemeParams::set`: every name of the core's schemes, spellings with `-` or `_`, `param` before or after
+/// a leaky ReLU, and typed errors for an unknown name or a value of the wrong kind.
+#[test]
+fn scheme_params_set_takes_every_name_in_any_order() {
+    use weightinit_core::init::framework::Arg;
+    use weightinit_core::init::{FanMode, Nonlinearity, SchemeParams, VsDistribution};
+    let mut p = SchemeParams::default();
+    p.set("mode", Arg::Text("fan-out")).unwrap();
+    p.set("nonlinearity", Arg::Text("leaky_relu")).unwrap();
+    p.set("param", Arg::Num(0.3)).unwrap();
+    for (k, x) in
+        [("gain", 1.5), ("mean", 0.1), ("std", 0.2), ("a", -1.0), ("b", 1.0), ("sparsity", 0.1), ("scale", 2.0)]
+    {
+        p.set(k, Arg::Num(x)).unwrap();
+    }
+    p.set("bounds", Arg::Text("std")).unwrap();
+    p.set("distribution", Arg::Text("truncated-normal")).unwrap();
+    p.set("groups", Arg::Int(2)).unwrap();
+    p.set("fan_in", Arg::Num(288.0)).unwrap();
+    p.set("column_axis", Arg::Int(-2)).unwrap();
+    assert_eq!(p.mode, Some(FanMode::FanOut));
+    assert_eq!(p.nonlinearity, Some(Nonlinearity::LeakyRelu(0.3)), "param after the nonlinearity is its slope");
+    assert_eq!((p.gain, p.mean, p.std, p.a, p.b), (Some(1.5), Some(0.1), Some(0.2), Some(-1.0), Some(1.0)));
+    assert_eq!((p.sparsity, p.scale, p.bounds_in_std), (Some(0.1), Some(2.0), true));
+    assert_eq!(p.distribution, Some(VsDistribution::TruncatedNormal));
+    assert_eq!((p.groups, p.fan_in, p.column_axis), (Some(2), Some(288), Some(-2)));
+    let mut q = SchemeParams::default();
+    q.set("param", Arg::Num(0.3)).unwrap();
+    q.set("nonlinearity", Arg::Text("leaky_relu")).unwrap();
+    assert_eq!(q.nonlinearity, p.nonlinearity, "either order");
+    for (k, v) in [
+        ("stddev", Arg::Num(1.0)),
+        ("std", Arg::Text("wide")),
+        ("mode", Arg::Num(1.0)),
+        ("mode", Arg::Text("fan_sideways")),
+        ("groups", Arg::Int(-1)),
+        ("fan_in", Arg::Num(2.5)),
+        ("distribution", Arg::Text("cauchy")),
+        ("nonlinearity", Arg::Text("swish")),
+        ("bounds", Arg::Text("relative")),
+    ] {
+        assert!(matches!(q.set(k, v), Err(weightinit_core::Error::InvalidParameter { .. })), "{k} {v:?}");
+    }
+}

@@ -19,7 +19,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 use weightinit_core::Stream;
 use weightinit_core::init::framework::{Arg, FrameworkParams, framework_init};
-use weightinit_core::init::{FanMode, Init, Layout, Nonlinearity, SchemeId, SchemeParams, VsDistribution};
+use weightinit_core::init::{Init, Layout, SchemeId, SchemeParams};
 
 /// How a tensor is split across ranks (tensor parallelism, as Megatron-LM's column- and row-parallel
 /// linear layers).
@@ -92,13 +92,18 @@ pub fn key_of(name: &str) -> u64 {
     c.sum() as u64
 }
 
-fn fan_mode(s: &str) -> Option<FanMode> {
-    Some(match s.replace('-', "_").as_str() {
-        "fan_in" => FanMode::FanIn,
-        "fan_out" => FanMode::FanOut,
-        "fan_avg" => FanMode::FanAvg,
-        "fan_geo_avg" => FanMode::FanGeoAvg,
-        _ => return None,
+/// `params.k` as a named argument: a string, a list of axes (a mask), an integer or a number.
+fn arg_of<'v>(k: &str, v: &'v Value) -> Result<Arg<'v>, String> {
+    Ok(match v {
+        Value::String(t) => Arg::Text(t),
+        Value::Array(a) => Arg::Axes(
+            a.iter()
+                .map(|x| x.as_u64().filter(|&k| k < 64))
+                .try_fold(0u64, |m, k| k.map(|k| m | 1 << k))
+                .ok_or_else(|| format!("params.{k} must be non-negative axes below 64"))?,
+        ),
+        v if v.is_i64() => Arg::Int(v.as_i64().expect("checked")),
+        v => Arg::Num(v.as_f64().ok_or_else(|| format!("params.{k} must be a number, a string or a list of axes"))?),
     })
 }
 
@@ -110,88 +115,23 @@ pub fn resolve(scheme: &str, params: &Value, layout: Option<&str>) -> Result<(In
         Value::Object(m) => m,
         _ => return Err("params must be an object".into()),
     };
-    let num = |k: &str| -> Result<Option<f64>, String> {
-        p.get(k).map(|v| v.as_f64().ok_or_else(|| format!("params.{k} must be a number"))).transpose()
-    };
-    let int = |k: &str| -> Result<Option<i64>, String> {
-        p.get(k).map(|v| v.as_i64().ok_or_else(|| format!("params.{k} must be an integer"))).transpose()
-    };
-    let text = |k: &str| -> Result<Option<&str>, String> {
-        p.get(k).map(|v| v.as_str().ok_or_else(|| format!("params.{k} must be a string"))).transpose()
-    };
     if let Some(f) = framework_init(scheme) {
         if layout.is_some() {
             return Err(format!("{scheme} uses its framework's layout: layout does not apply"));
         }
         let mut fp = FrameworkParams::default();
         for (k, v) in p {
-            let arg = match v {
-                Value::String(t) => Arg::Text(t),
-                Value::Array(a) => Arg::Axes(
-                    a.iter()
-                        .map(|x| x.as_u64().filter(|&k| k < 64))
-                        .try_fold(0u64, |m, k| k.map(|k| m | 1 << k))
-                        .ok_or_else(|| format!("params.{k} must be non-negative axes below 64"))?,
-                ),
-                v if v.is_i64() => Arg::Int(v.as_i64().expect("checked")),
-                v => Arg::Num(
-                    v.as_f64().ok_or_else(|| format!("params.{k} must be a number, a string or a list of axes"))?,
-                ),
-            };
-            fp.set(k, arg).map_err(|e| format!("{scheme}: params.{k}: {e}"))?;
+            fp.set(k, arg_of(k, v)?).map_err(|e| format!("{scheme}: params.{k}: {e}"))?;
         }
         let r = f.resolve(&fp).map_err(|e| format!("{scheme}: {e} (it takes: {})", f.source))?;
         return Ok((r.init, r.layout));
     }
     let id = SchemeId::from_name(scheme)
         .ok_or_else(|| format!("unknown scheme '{scheme}' (weightinit schemes lists them)"))?;
-    let known = [
-        "mode",
-        "nonlinearity",
-        "param",
-        "gain",
-        "mean",
-        "std",
-        "a",
-        "b",
-        "bounds",
-        "sparsity",
-        "scale",
-        "distribution",
-        "groups",
-        "fan_in",
-        "column_axis",
-    ];
-    if let Some(k) = p.keys().find(|k| !known.contains(&k.as_str())) {
-        return Err(format!("{scheme}: unknown parameter '{k}'"));
+    let mut sp = SchemeParams::default();
+    for (k, v) in p {
+        sp.set(k, arg_of(k, v)?).map_err(|e| format!("{scheme}: params.{k}: {e}"))?;
     }
-    let param = num("param")?;
-    let sp = SchemeParams {
-        mode: text("mode")?.map(|m| fan_mode(m).ok_or(format!("params.mode '{m}' is not a fan mode"))).transpose()?,
-        nonlinearity: text("nonlinearity")?
-            .map(|n| Nonlinearity::parse(n, param).ok_or(format!("params.nonlinearity '{n}' is unknown")))
-            .transpose()?,
-        param,
-        gain: num("gain")?,
-        mean: num("mean")?,
-        std: num("std")?,
-        a: num("a")?,
-        b: num("b")?,
-        bounds_in_std: text("bounds")? == Some("std"),
-        sparsity: num("sparsity")?,
-        scale: num("scale")?,
-        distribution: text("distribution")?
-            .map(|d| match d.replace('-', "_").as_str() {
-                "uniform" => Ok(VsDistribution::Uniform),
-                "normal" | "untruncated_normal" => Ok(VsDistribution::UntruncatedNormal),
-                "truncated_normal" => Ok(VsDistribution::TruncatedNormal),
-                _ => Err(format!("params.distribution '{d}' is unknown")),
-            })
-            .transpose()?,
-        groups: int("groups")?.map(|v| v.max(0) as usize),
-        fan_in: int("fan_in")?.map(|v| v.max(0) as usize),
-        column_axis: int("column_axis")?.map(|v| v as isize),
-    };
     let init = Init::from_params(id, &sp).map_err(|e| format!("{scheme}: {e}"))?;
     let groups = sp.groups.unwrap_or(1);
     let layout = match layout.unwrap_or("torch") {

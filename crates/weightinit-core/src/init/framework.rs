@@ -91,6 +91,54 @@ pub enum Arg<'a> {
     Axes(u64),
 }
 
+impl<'a> Arg<'a> {
+    /// The number (an integer too), if it is one.
+    pub fn num(self) -> Option<f64> {
+        match self {
+            Arg::Num(x) => Some(x),
+            Arg::Int(i) => Some(i as f64),
+            _ => None,
+        }
+    }
+
+    /// The integer (a number with no fraction too), if it is one.
+    pub fn int(self) -> Option<i64> {
+        match self {
+            Arg::Int(i) => Some(i),
+            Arg::Num(x) if libm::trunc(x) == x && libm::fabs(x) < 9.0e15 => Some(x as i64),
+            _ => None,
+        }
+    }
+
+    /// The string, if it is one.
+    pub fn text(self) -> Option<&'a str> {
+        if let Arg::Text(t) = self { Some(t) } else { None }
+    }
+
+    /// The number, or an error naming `name`.
+    pub(crate) fn need_num(self, name: &'static str) -> Result<f64> {
+        self.num().ok_or(Error::InvalidParameter { name, reason: "must be a number" })
+    }
+
+    /// The integer axis, or an error naming `name`.
+    pub(crate) fn need_axis(self, name: &'static str) -> Result<isize> {
+        self.int().map(|i| i as isize).ok_or(Error::InvalidParameter { name, reason: "must be an integer axis" })
+    }
+
+    /// The non-negative integer, or an error naming `name`.
+    pub(crate) fn need_count(self, name: &'static str) -> Result<usize> {
+        self.int()
+            .filter(|&i| i >= 0)
+            .map(|i| i as usize)
+            .ok_or(Error::InvalidParameter { name, reason: "must be a non-negative integer" })
+    }
+
+    /// The string, or an error naming `name`.
+    pub(crate) fn need_text(self, name: &'static str) -> Result<&'a str> {
+        self.text().ok_or(Error::InvalidParameter { name, reason: "must be a string" })
+    }
+}
+
 impl<'a> FrameworkParams<'a> {
     /// Sets the argument `name`, in any framework's spelling (`std` or `stddev`, `val` or `value`).
     /// Errors: a name no framework initializer takes, or a value of the wrong kind (both
@@ -130,20 +178,10 @@ impl<'a> FrameworkParams<'a> {
             reason: "is not an argument of any framework initializer",
         })?;
         let bad = |reason| Error::InvalidParameter { name: key, reason };
-        let num = match v {
-            Arg::Num(x) => Some(x),
-            Arg::Int(i) => Some(i as f64),
-            _ => None,
-        };
-        let int = match v {
-            Arg::Int(i) => Some(i),
-            Arg::Num(x) if libm::trunc(x) == x && libm::fabs(x) < 9.0e15 => Some(x as i64),
-            _ => None,
-        };
-        let need_num = || num.ok_or(bad("must be a number"));
-        let need_axis = || int.map(|i| i as isize).ok_or(bad("must be an integer axis"));
-        let need_count = || int.filter(|&i| i >= 0).map(|i| i as usize).ok_or(bad("must be a non-negative integer"));
-        let need_text = || if let Arg::Text(t) = v { Ok(t) } else { Err(bad("must be a string")) };
+        let need_num = || v.need_num(key);
+        let need_axis = || v.need_axis(key);
+        let need_count = || v.need_count(key);
+        let need_text = || v.need_text(key);
         match key {
             "mean" => self.mean = Some(need_num()?),
             "std" => self.std = Some(need_num()?),
@@ -165,7 +203,7 @@ impl<'a> FrameworkParams<'a> {
             "column_axis" => self.column_axis = Some(need_axis()?),
             "groups" => self.groups = Some(need_count()?),
             "batch_axis" => {
-                self.batch_axis = Some(match (v, int) {
+                self.batch_axis = Some(match (v, v.int()) {
                     (Arg::Axes(m), _) => m,
                     (_, Some(k)) if (0..64).contains(&k) => 1u64 << k,
                     _ => return Err(bad("batch_axis must be non-negative axes below 64")),

@@ -337,6 +337,109 @@ pub struct SchemeParams {
     pub column_axis: Option<isize>,
 }
 
+impl SchemeParams {
+    /// Sets the parameter `name` of the core's schemes (`mode`, `nonlinearity`, `param`, `gain`, `mean`, `std`,
+    /// `a`, `b`, `bounds` (`"std"` or `"absolute"`), `sparsity`, `scale`, `distribution`, `groups`, `fan_in`,
+    /// `column_axis`), checking the value's kind and spelling: the one place the model spec, Python and the
+    /// other front ends turn a named argument into a parameter. Order does not matter (`param` after
+    /// `nonlinearity = "leaky_relu"` is its slope). Errors: an unknown name, a value of the wrong kind, an
+    /// unknown mode, nonlinearity or distribution.
+    ///
+    /// ```
+    /// use weightinit_core::init::{Init, SchemeId, SchemeParams, framework::Arg};
+    /// let mut p = SchemeParams::default();
+    /// p.set("nonlinearity", Arg::Text("leaky_relu")).unwrap();
+    /// p.set("param", Arg::Num(0.2)).unwrap();
+    /// p.set("mode", Arg::Text("fan-out")).unwrap();
+    /// let init = Init::from_params(SchemeId::from_name("he-normal").unwrap(), &p).unwrap();
+    /// assert!(p.set("stddev", Arg::Num(1.0)).is_err());
+    /// # let _ = init;
+    /// ```
+    pub fn set(&mut self, name: &str, v: crate::init::framework::Arg<'_>) -> Result<()> {
+        const NAMES: [&str; 15] = [
+            "mode",
+            "nonlinearity",
+            "param",
+            "gain",
+            "mean",
+            "std",
+            "a",
+            "b",
+            "bounds",
+            "sparsity",
+            "scale",
+            "distribution",
+            "groups",
+            "fan_in",
+            "column_axis",
+        ];
+        let key = *NAMES.iter().find(|&&k| k == name).ok_or(Error::InvalidParameter {
+            name: "argument",
+            reason: "is not a parameter of weightinit's schemes",
+        })?;
+        let bad = |reason| Error::InvalidParameter { name: key, reason };
+        match key {
+            "mode" => {
+                let t = v.need_text(key)?;
+                let modes = [
+                    ("fan_in", FanMode::FanIn),
+                    ("fan_out", FanMode::FanOut),
+                    ("fan_avg", FanMode::FanAvg),
+                    ("fan_geo_avg", FanMode::FanGeoAvg),
+                ];
+                let m = modes.iter().find(|(n, _)| spelled(t, n));
+                self.mode = Some(m.ok_or(bad("must be fan_in, fan_out, fan_avg or fan_geo_avg"))?.1);
+            }
+            "nonlinearity" => {
+                let n = Nonlinearity::parse(v.need_text(key)?, self.param).ok_or(bad("is not a known nonlinearity"))?;
+                self.nonlinearity = Some(n);
+            }
+            "param" => {
+                let x = v.need_num(key)?;
+                self.param = Some(x);
+                if let Some(Nonlinearity::LeakyRelu(_)) = self.nonlinearity {
+                    self.nonlinearity = Some(Nonlinearity::LeakyRelu(x));
+                }
+            }
+            "gain" => self.gain = Some(v.need_num(key)?),
+            "mean" => self.mean = Some(v.need_num(key)?),
+            "std" => self.std = Some(v.need_num(key)?),
+            "a" => self.a = Some(v.need_num(key)?),
+            "b" => self.b = Some(v.need_num(key)?),
+            "bounds" => {
+                self.bounds_in_std = match v.need_text(key)? {
+                    "std" => true,
+                    "absolute" => false,
+                    _ => return Err(bad("must be std or absolute")),
+                }
+            }
+            "sparsity" => self.sparsity = Some(v.need_num(key)?),
+            "scale" => self.scale = Some(v.need_num(key)?),
+            "distribution" => {
+                let t = v.need_text(key)?;
+                let kinds = [
+                    ("uniform", VsDistribution::Uniform),
+                    ("normal", VsDistribution::UntruncatedNormal),
+                    ("untruncated_normal", VsDistribution::UntruncatedNormal),
+                    ("truncated_normal", VsDistribution::TruncatedNormal),
+                ];
+                let d = kinds.iter().find(|(n, _)| spelled(t, n));
+                self.distribution = Some(d.ok_or(bad("must be uniform, normal or truncated_normal"))?.1);
+            }
+            "groups" => self.groups = Some(v.need_count(key)?),
+            "fan_in" => self.fan_in = Some(v.need_count(key)?),
+            // "column_axis": every other name of NAMES has its arm above.
+            _ => self.column_axis = Some(v.need_axis(key)?),
+        }
+        Ok(())
+    }
+}
+
+/// `given` is `want` with any `_` of `want` written `-` or `_` (`fan-in` and `fan_in`).
+fn spelled(given: &str, want: &str) -> bool {
+    given.len() == want.len() && given.bytes().zip(want.bytes()).all(|(g, w)| g == w || (g == b'-' && w == b'_'))
+}
+
 impl Init {
     /// The initializer `id` with parameters `p` (defaults from the table). Errors: a required parameter
     /// missing (sparse's sparsity, torch-bias's fan_in). Values are checked by [`Init::explain`] and the
