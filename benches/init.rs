@@ -84,6 +84,18 @@ fn shards(c: &mut Criterion) {
         b.iter(|| init.fill_shard(&s, &shape, Layout::Torch, &[2048, 0], &[2048, 4096], &mut w, &mut []).unwrap())
     });
     g.finish();
+    // Rows shorter than a 4096-value stream block: four rows per block, each row's half in the box.
+    let shape = [16384usize, 1024];
+    let mut g = c.benchmark_group("shard of [16384, 1024] f32, 8 Mi values");
+    g.throughput(Throughput::Bytes(4 * half as u64));
+    g.sample_size(10);
+    g.bench_function("contiguous fill (peer)", |b| {
+        b.iter(|| init.fill_range(&s, &shape, Layout::Torch, half, &mut w).unwrap())
+    });
+    g.bench_function("column block [:, 512:1024] (four rows per stream block)", |b| {
+        b.iter(|| init.fill_shard(&s, &shape, Layout::Torch, &[0, 512], &[16384, 512], &mut w, &mut []).unwrap())
+    });
+    g.finish();
 }
 
 criterion_group!(benches, big, orthogonal, shards);

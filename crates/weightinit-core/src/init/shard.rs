@@ -254,7 +254,7 @@ impl Init {
                 if let (Some(o), Some(v)) = (T::f32s_mut(out), super::scheme::bulk_f32(values)?) {
                     // Every run in one call of the ISA's code.
                     let runs = Runs::new(shape, start, len).map(|(g, o, l)| (g as u64, o, l));
-                    stream.isa().run(crate::sample::bulk::RunsF32 { stream, runs, out: o, values: v });
+                    v.run_runs(stream.isa(), stream, runs, o);
                     return Ok(e);
                 }
                 let mut result = Ok(());

@@ -215,6 +215,11 @@ pub(super) struct Stage(Option<StageBuf>);
 pub(super) struct StageBuf([f32; BLOCK_LEN as usize]);
 
 impl Stage {
+    /// A stage not yet zeroed.
+    pub(super) const fn new() -> Stage {
+        Stage(None)
+    }
+
     /// The block, zeroed the first time.
     #[inline(always)]
     #[allow(clippy::unnecessary_lazy_evaluations)] // eager, the 16 KiB of zeros are written on every call
@@ -265,7 +270,7 @@ pub(super) fn fill_blocks_unfenced<S: Wide, B: BlockGen>(
         }
         return false;
     }
-    let mut stage = Stage(None);
+    let mut stage = Stage::new();
     for (block, skip, n) in block_spans(offset, rest.len()) {
         // One prefetch per 4 KiB page of the next block: its page walks (costly in a VM) run while this
         // block is computed, instead of stalling its first streaming stores (about 2% on 16 Mi values).
