@@ -1,9 +1,10 @@
-//! (Semi-)orthogonal matrices as PyTorch's `orthogonal_` (Saxe et al. 2013): a Gaussian matrix, its QR
-//! decomposition by Householder reflections, the sign fix `Q *= sign(diag R)`, times `gain`.
+//! (Semi-)orthogonal matrices with the law of PyTorch's `orthogonal_` (Saxe et al. 2013): Haar-distributed,
+//! from a Gaussian matrix's Householder reflectors (blocked, [`householder_q`]), times `gain`.
 
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::init::fan::numel;
+use crate::kernels::householder::{householder_q, householder_q_workspace};
 use crate::stream::Stream;
 
 /// `(rows, cols)` of the flattened matrix: `rows = shape[0]`, `cols = numel / rows` (PyTorch).
@@ -15,18 +16,27 @@ pub fn flat_dims(shape: &[usize]) -> Result<(usize, usize)> {
     Ok((shape[0], n / shape[0]))
 }
 
-/// `f64` workspace elements [`fill_orthogonal`] needs for `shape`: `rows * cols + min(rows, cols)`. No
-/// `m x m` temporary is formed for a tall `m x n` matrix: Q is built in place from its reflectors.
+/// `f64` workspace elements [`fill_orthogonal`] needs for `shape`: the `rows x cols` matrix and the
+/// blocked Householder product's workspace ([`householder_q_workspace`]); an `f32` fill uses half of it.
 pub fn workspace_len(shape: &[usize]) -> Result<usize> {
     let (r, c) = flat_dims(shape)?;
-    r.checked_mul(c).and_then(|rc| rc.checked_add(r.min(c))).ok_or(Error::SizeOverflow)
+    let (m, n) = (r.max(c), r.min(c));
+    r.checked_mul(c)
+        .zip(householder_q_workspace(m, n).ok())
+        .and_then(|(rc, w)| rc.checked_add(w))
+        .ok_or(Error::SizeOverflow)
 }
 
 /// Fills `out` (row-major `shape`) with a semi-orthogonal matrix times `gain`: rows orthonormal when
 /// `rows <= cols` (`W W^T = gain^2 I`), columns orthonormal otherwise (`W^T W = gain^2 I`).
 ///
-/// The Gaussian matrix is `stream`'s normal fill of `out` (element `r * cols + c` at stream index
-/// `r * cols + c`, in `T`); the QR runs in `f64` in `workspace` (at least [`workspace_len`] elements).
+/// The Gaussian matrix `F` is `stream`'s normal fill of `out` in `T` (element `r * cols + c` at stream
+/// index `r * cols + c`). With `A = F^T` when `rows <= cols` and `A = F` otherwise (`m x n`, `m >= n`),
+/// `Q = H_0 ... H_{n-1} I[:, :n] D` is the product of the Householder reflectors of `A`'s columns
+/// ([`householder_q`]: `H_k` from `A[k.., k]`, `D` the signs that make R's diagonal positive), computed in
+/// `T` in `workspace` (at least [`workspace_len`] elements); the output is `W = gain Q^T` or `gain Q`
+/// (each `gain * q` in f64, rounded to `T`). `Q` is Haar-distributed, the law of PyTorch's `orthogonal_`
+/// (the Q of a QR of a Gaussian matrix), with half its flops (Stewart 1980; see [`householder_q`]).
 pub fn fill_orthogonal<T: Float>(
     stream: &Stream,
     shape: &[usize],
@@ -34,26 +44,18 @@ pub fn fill_orthogonal<T: Float>(
     out: &mut [T],
     workspace: &mut [f64],
 ) -> Result<()> {
-    if !gain.is_finite() {
-        return Err(Error::InvalidParameter { name: "gain", reason: "must be finite" });
-    }
     let (rows, cols) = flat_dims(shape)?;
-    let n_el = rows * cols;
-    if out.len() != n_el {
-        return Err(Error::LengthMismatch { expected: n_el, actual: out.len() });
+    if out.len() != rows * cols {
+        return Err(Error::LengthMismatch { expected: rows * cols, actual: out.len() });
     }
-    let need = workspace_len(shape)?;
-    if workspace.len() < need {
-        return Err(Error::BufferTooSmall { needed: need, actual: workspace.len() });
-    }
-    stream.fill_normal(0, out, T::ZERO, T::ONE)?;
-    orthogonalize(rows, cols, workspace, out, |x| x.to_f64(), |o, q| *o = T::from_f64(gain * q));
+    let a = orthonormal_factor::<T>(stream, rows, cols, gain, workspace)?;
+    write_w(rows, cols, a, out, |o, q| *o = T::from_f64(gain * q.to_f64()));
     Ok(())
 }
 
 /// [`fill_orthogonal`] for `T`, with the result in `f64` (`gain * q` before its rounding to `T`), in
-/// `whole` (row-major, `rows * cols`): the Gaussian is `T`'s normal fill, widened, so
-/// `T::from_f64(whole[i])` is exactly element `i` of `fill_orthogonal::<T>`. For shards, which copy a box.
+/// `whole` (row-major, `rows * cols`): `T::from_f64(whole[i])` is exactly element `i` of
+/// `fill_orthogonal::<T>`. For shards, which copy a box, and the column-axis schemes.
 pub(crate) fn fill_orthogonal_f64<T: Float>(
     stream: &Stream,
     shape: &[usize],
@@ -61,24 +63,79 @@ pub(crate) fn fill_orthogonal_f64<T: Float>(
     whole: &mut [f64],
     workspace: &mut [f64],
 ) -> Result<()> {
+    let (rows, cols) = flat_dims(shape)?;
+    if whole.len() != rows * cols {
+        return Err(Error::LengthMismatch { expected: rows * cols, actual: whole.len() });
+    }
+    let a = orthonormal_factor::<T>(stream, rows, cols, gain, workspace)?;
+    write_w(rows, cols, a, whole, |o, q| *o = gain * q.to_f64());
+    Ok(())
+}
+
+/// The column-major `m x n` factor `Q` of [`fill_orthogonal`] (before the gain), in `T`, at the start of
+/// `workspace`.
+fn orthonormal_factor<'w, T: Float>(
+    stream: &Stream,
+    rows: usize,
+    cols: usize,
+    gain: f64,
+    workspace: &'w mut [f64],
+) -> Result<&'w [T]> {
     if !gain.is_finite() {
         return Err(Error::InvalidParameter { name: "gain", reason: "must be finite" });
     }
-    let (rows, cols) = flat_dims(shape)?;
-    let need = workspace_len(shape)?;
-    if whole.len() != rows * cols || workspace.len() < need {
+    let need = workspace_len(&[rows, cols])?;
+    if workspace.len() < need {
         return Err(Error::BufferTooSmall { needed: need, actual: workspace.len() });
     }
-    let mut tmp = [T::ZERO; 256];
-    for (i, chunk) in whole.chunks_mut(256).enumerate() {
-        let t = &mut tmp[..chunk.len()];
-        stream.fill_normal((i * 256) as u64, t, T::ZERO, T::ONE)?;
-        for (w, x) in chunk.iter_mut().zip(t.iter()) {
-            *w = x.to_f64();
+    let ws = workspace_as::<T>(workspace);
+    let (a, work) = ws.split_at_mut(rows * cols);
+    let (m, n) = (rows.max(cols), rows.min(cols));
+    if rows <= cols {
+        // A = F^T: A(i = c, j = r) = F[r][c] at r * cols + c, F's row-major position.
+        stream.fill_normal(0, a, T::ZERO, T::ONE)?;
+    } else {
+        // A = F: A(r, c) at c * rows + r, from F's rows in stream order.
+        let mut tmp = [T::ZERO; 256];
+        for r in 0..rows {
+            for c0 in (0..cols).step_by(256) {
+                let t = &mut tmp[..(cols - c0).min(256)];
+                stream.fill_normal((r * cols + c0) as u64, t, T::ZERO, T::ONE)?;
+                for (c, &x) in (c0..).zip(t.iter()) {
+                    a[c * rows + r] = x;
+                }
+            }
         }
     }
-    orthogonalize(rows, cols, workspace, whole, |&x| x, |o, q| *o = gain * q);
-    Ok(())
+    householder_q(a, m, n, work)?;
+    Ok(a)
+}
+
+/// Writes the row-major `W` from the column-major `Q` (`m x n`) through `put`: `W = Q^T` when
+/// `rows <= cols` (`W[r][c] = Q(c, r)` at `r * cols + c`, `Q`'s own order), `W = Q` otherwise.
+fn write_w<T: Float, O>(rows: usize, cols: usize, q: &[T], out: &mut [O], put: impl Fn(&mut O, T)) {
+    if rows <= cols {
+        for (o, &x) in out.iter_mut().zip(q) {
+            put(o, x);
+        }
+    } else {
+        for r in 0..rows {
+            for c in 0..cols {
+                put(&mut out[r * cols + c], q[c * rows + r]);
+            }
+        }
+    }
+}
+
+/// `ws` as `T`s: itself for `f64`, twice as many `f32`s.
+#[allow(unsafe_code)]
+fn workspace_as<T: Float>(ws: &mut [f64]) -> &mut [T] {
+    const { assert!(core::mem::size_of::<T>() <= 8 && 8 % core::mem::align_of::<T>() == 0) };
+    let len = ws.len() * (8 / core::mem::size_of::<T>());
+    // SAFETY: `T` is `f32` or `f64` (`Float` is sealed): every bit pattern is a valid value, its alignment
+    // divides f64's, and `len` of them span exactly the bytes of `ws`, whose unique borrow moves into the
+    // result for the same lifetime.
+    unsafe { core::slice::from_raw_parts_mut(ws.as_mut_ptr().cast::<T>(), len) }
 }
 
 /// `(n_rows, n_cols)` of [`Init::OrthogonalColumns`](crate::init::Init::OrthogonalColumns) on `shape`:
@@ -159,122 +216,4 @@ pub(crate) fn columns_matrix<T: Float>(
         let r = (i / (inner * cols)) * inner + i % inner;
         c * rows + r
     })
-}
-
-/// Replaces the row-major `rows x cols` Gaussian `F` in `buf` (read through `get`) by its orthogonal factor
-/// (written through `put`, before the gain). The QR runs on the transposed matrix when `rows < cols`
-/// (`A = F^T`, m >= n), column-major in `workspace`.
-fn orthogonalize<B>(
-    rows: usize,
-    cols: usize,
-    workspace: &mut [f64],
-    buf: &mut [B],
-    get: impl Fn(&B) -> f64,
-    put: impl Fn(&mut B, f64),
-) {
-    // A is m x n with m >= n, stored column-major in the workspace: A(i, j) at j * m + i.
-    let wide = rows < cols;
-    let (m, n) = if wide { (cols, rows) } else { (rows, cols) };
-    let (a, rest) = workspace.split_at_mut(m * n);
-    let diag = &mut rest[..n];
-    if wide {
-        // A = F^T: A(i = c, j = r) = F[r][c] sits at r * cols + c, exactly F's row-major position.
-        for (w, x) in a.iter_mut().zip(buf.iter()) {
-            *w = get(x);
-        }
-    } else {
-        for r in 0..rows {
-            for c in 0..cols {
-                a[c * m + r] = get(&buf[r * cols + c]);
-            }
-        }
-    }
-    householder_qr(a, m, n, diag);
-    form_q(a, m, n, diag);
-    // Row-major W from column-major Q (m x n): wide W = Q^T, W[r][c] = Q(c, r) at r * m + c = r * cols + c;
-    // tall W = Q, W[r][c] = Q(r, c) at c * m + r.
-    if wide {
-        for (o, &q) in buf.iter_mut().zip(a.iter()) {
-            put(o, q);
-        }
-    } else {
-        for r in 0..rows {
-            for c in 0..cols {
-                put(&mut buf[r * cols + c], a[c * m + r]);
-            }
-        }
-    }
-}
-
-/// Householder QR of the column-major `m x n` matrix `a` (m >= n), in place: on return the strict lower
-/// part of column k holds reflector k's tail `v[1..]` (with `v[0] = 1`), the diagonal holds R's diagonal,
-/// and `tau[k]` holds `tau_k` (`H_k = I - tau_k v v^T`) with the sign of `R_kk`, for `form_q`.
-fn householder_qr(a: &mut [f64], m: usize, n: usize, tau: &mut [f64]) {
-    for k in 0..n {
-        let (left, right) = a.split_at_mut((k + 1) * m);
-        let col = &mut left[k * m + k..];
-        let alpha = col[0];
-        let sigma: f64 = col[1..].iter().map(|x| x * x).sum();
-        if sigma == 0.0 {
-            // Already upper triangular in this column: H = I (tau 0), R_kk = alpha.
-            tau[k] = if alpha < 0.0 { -0.0 } else { 0.0 };
-            continue;
-        }
-        let norm = libm::sqrt(alpha * alpha + sigma);
-        let beta = if alpha >= 0.0 { -norm } else { norm };
-        let scale = 1.0 / (alpha - beta);
-        for x in col[1..].iter_mut() {
-            *x *= scale;
-        }
-        // R_kk = beta; tau = (beta - alpha) / beta in (1, 2]. Store tau with R_kk's sign so form_q can apply
-        // the sign fix without another array (tau > 0 always, so its sign is free).
-        let t = (beta - alpha) / beta;
-        col[0] = beta;
-        tau[k] = if beta < 0.0 { -t } else { t };
-        apply_reflector(&col[1..], t, right, m, k, n - k - 1);
-    }
-}
-
-/// Applies `H = I - t v v^T` (with `v = [1, tail]`) to rows `k..m` of the first `cols` columns of the
-/// column-major `right` (column stride `m`).
-fn apply_reflector(tail: &[f64], t: f64, right: &mut [f64], m: usize, k: usize, cols: usize) {
-    for j in 0..cols {
-        let cj = &mut right[j * m + k..(j + 1) * m];
-        let w = cj[0] + tail.iter().zip(&cj[1..]).map(|(a, b)| a * b).sum::<f64>();
-        let tw = t * w;
-        cj[0] -= tw;
-        for (c, vi) in cj[1..].iter_mut().zip(tail) {
-            *c -= tw * vi;
-        }
-    }
-}
-
-/// Overwrites the reflectors in `a` with the thin Q (m x n) = H_0 ... H_{n-1} I[:, :n] (LAPACK dorg2r's
-/// backward accumulation), then multiplies column k by sign(R_kk) (carried in `tau`'s sign).
-fn form_q(a: &mut [f64], m: usize, n: usize, tau: &mut [f64]) {
-    for k in (0..n).rev() {
-        let t = libm::fabs(tau[k]);
-        let (left, right) = a.split_at_mut((k + 1) * m);
-        let col = &mut left[k * m..];
-        // Apply H_k to columns k+1.. of Q (rows k.., where the reflector acts).
-        if t != 0.0 {
-            apply_reflector(&col[k + 1..], t, right, m, k, n - k - 1);
-        }
-        // Column k of Q: H_k e_k = e_k - t v.
-        for x in col[..k].iter_mut() {
-            *x = 0.0;
-        }
-        col[k] = 1.0 - t;
-        for x in col[k + 1..].iter_mut() {
-            *x *= -t;
-        }
-    }
-    // Sign fix: Q[:, k] *= sign(R_kk) (PyTorch: q *= d.sign(), so R has a positive diagonal).
-    for k in 0..n {
-        if tau[k].is_sign_negative() {
-            for x in a[k * m..(k + 1) * m].iter_mut() {
-                *x = -*x;
-            }
-        }
-    }
 }

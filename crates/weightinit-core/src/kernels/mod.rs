@@ -4,12 +4,14 @@
 
 pub mod elementwise;
 pub mod gemm;
+pub mod householder;
 pub mod mat;
 pub mod optim;
 pub(crate) mod vector;
 
 pub use crate::simd::Isa;
 pub use elementwise::*;
+pub use householder::{householder_q, householder_q_with, householder_q_workspace};
 pub use gemm::{Epilogue, GemmPath, auto_path, blocked_tile_rows, gemm, gemm_with};
 pub use mat::{MatMut, MatRef};
 pub use optim::{adam, sgd_momentum};
