@@ -90,6 +90,7 @@ pub mod error;
 pub mod float;
 pub mod init;
 pub mod kernels;
+mod par;
 pub mod sample;
 pub mod simd;
 pub mod stats;

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! float, error, stats  <-  simd  <-  stream  <-  sample  <-  init
-//!                          simd  <-  kernels
+//!                  par  <-  simd  <-  kernels                <-  init (orthogonal's Householder product)
 //! ```
 //!
 //! Checked from the source: every `crate::<module>` path outside comments, per file, must name the file's
@@ -14,13 +14,13 @@ use std::path::{Path, PathBuf};
 /// The modules each top-level module may use (besides itself).
 fn allowed(layer: &str) -> &'static [&'static str] {
     match layer {
-        "float" | "error" => &[],
+        "float" | "error" | "par" => &[],
         "stats" => &["float", "error"],
         "simd" => &["float", "error"],
         "stream" => &["simd", "float", "error"],
         "sample" => &["stream", "simd", "float", "error", "stats"],
-        "kernels" => &["simd", "float", "error"],
-        "init" => &["sample", "stream", "simd", "float", "error", "stats"],
+        "kernels" => &["simd", "float", "error", "par"],
+        "init" => &["sample", "stream", "kernels", "simd", "float", "error", "stats"],
         _ => panic!("unknown top-level module `{layer}`: add it to tests/layers.rs"),
     }
 }

@@ -61,7 +61,7 @@ pub fn golden_header() -> String {
     init.fill(&Stream::new(2024, 0), &[100, 784], Layout::Torch, &mut he, &mut []).unwrap();
     let _ = writeln!(h, "#define GOLDEN_HE_FNV 0x{:016x}ull", fnv1a(&he));
     let mut w = [0.0f32; 96];
-    let mut ws = [0.0f64; 104];
+    let mut ws = [0.0f64; 648];
     Init::Orthogonal { gain: 1.0 }.fill(&Stream::new(5, 1), &[8, 12], Layout::Torch, &mut w, &mut ws).unwrap();
     let _ = writeln!(h, "#define GOLDEN_ORTHO_FNV 0x{:016x}ull", fnv1a(&w));
     let a: Vec<f32> = (0..35).map(|i| (i % 7) as f32 * 0.25 - 0.5).collect();

@@ -1,10 +1,12 @@
 //! (Semi-)orthogonal matrices with the law of PyTorch's `orthogonal_` (Saxe et al. 2013): Haar-distributed,
-//! from a Gaussian matrix's Householder reflectors (blocked, [`householder_q`]), times `gain`.
+//! from a Gaussian matrix's Householder reflectors (blocked, [`householder_q`](crate::kernels::householder_q)),
+//! times `gain`.
 
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::init::fan::numel;
-use crate::kernels::householder::{householder_q, householder_q_workspace};
+use crate::kernels::householder::{householder_q_with, householder_q_workspace};
+use crate::simd;
 use crate::stream::Stream;
 
 /// `(rows, cols)` of the flattened matrix: `rows = shape[0]`, `cols = numel / rows` (PyTorch).
@@ -31,24 +33,26 @@ pub fn workspace_len(shape: &[usize]) -> Result<usize> {
 /// `rows <= cols` (`W W^T = gain^2 I`), columns orthonormal otherwise (`W^T W = gain^2 I`).
 ///
 /// The Gaussian matrix `F` is `stream`'s normal fill of `out` in `T` (element `r * cols + c` at stream
-/// index `r * cols + c`). With `A = F^T` when `rows <= cols` and `A = F` otherwise (`m x n`, `m >= n`),
+/// index `r * cols + c`). With `A = F` when `rows >= cols` and `A = F^T` otherwise (`m x n`, `m >= n`),
 /// `Q = H_0 ... H_{n-1} I[:, :n] D` is the product of the Householder reflectors of `A`'s columns
-/// ([`householder_q`]: `H_k` from `A[k.., k]`, `D` the signs that make R's diagonal positive), computed in
-/// `T` in `workspace` (at least [`workspace_len`] elements); the output is `W = gain Q^T` or `gain Q`
+/// ([`householder_q`](crate::kernels::householder_q): `H_k` from `A[k.., k]`, `D` the signs that make R's diagonal positive), computed in
+/// `T` in `workspace` (at least [`workspace_len`] elements); the output is `W = gain Q` or `gain Q^T`
 /// (each `gain * q` in f64, rounded to `T`). `Q` is Haar-distributed, the law of PyTorch's `orthogonal_`
-/// (the Q of a QR of a Gaussian matrix), with half its flops (Stewart 1980; see [`householder_q`]).
+/// (the Q of a QR of a Gaussian matrix), with half its flops (Stewart 1980; see [`householder_q`](crate::kernels::householder_q)).
+/// `threads` (feature `std`) share the work; the bits do not depend on it.
 pub fn fill_orthogonal<T: Float>(
     stream: &Stream,
     shape: &[usize],
     gain: f64,
     out: &mut [T],
     workspace: &mut [f64],
+    threads: usize,
 ) -> Result<()> {
     let (rows, cols) = flat_dims(shape)?;
     if out.len() != rows * cols {
         return Err(Error::LengthMismatch { expected: rows * cols, actual: out.len() });
     }
-    let a = orthonormal_factor::<T>(stream, rows, cols, gain, workspace)?;
+    let a = orthonormal_factor::<T>(stream, rows, cols, gain, workspace, threads)?;
     write_w(rows, cols, a, out, |o, q| *o = T::from_f64(gain * q.to_f64()));
     Ok(())
 }
@@ -62,17 +66,18 @@ pub(crate) fn fill_orthogonal_f64<T: Float>(
     gain: f64,
     whole: &mut [f64],
     workspace: &mut [f64],
+    threads: usize,
 ) -> Result<()> {
     let (rows, cols) = flat_dims(shape)?;
     if whole.len() != rows * cols {
         return Err(Error::LengthMismatch { expected: rows * cols, actual: whole.len() });
     }
-    let a = orthonormal_factor::<T>(stream, rows, cols, gain, workspace)?;
+    let a = orthonormal_factor::<T>(stream, rows, cols, gain, workspace, threads)?;
     write_w(rows, cols, a, whole, |o, q| *o = gain * q.to_f64());
     Ok(())
 }
 
-/// The column-major `m x n` factor `Q` of [`fill_orthogonal`] (before the gain), in `T`, at the start of
+/// The row-major `m x n` factor `Q` of [`fill_orthogonal`] (before the gain), in `T`, at the start of
 /// `workspace`.
 fn orthonormal_factor<'w, T: Float>(
     stream: &Stream,
@@ -80,6 +85,7 @@ fn orthonormal_factor<'w, T: Float>(
     cols: usize,
     gain: f64,
     workspace: &'w mut [f64],
+    threads: usize,
 ) -> Result<&'w [T]> {
     if !gain.is_finite() {
         return Err(Error::InvalidParameter { name: "gain", reason: "must be finite" });
@@ -91,37 +97,46 @@ fn orthonormal_factor<'w, T: Float>(
     let ws = workspace_as::<T>(workspace);
     let (a, work) = ws.split_at_mut(rows * cols);
     let (m, n) = (rows.max(cols), rows.min(cols));
-    if rows <= cols {
-        // A = F^T: A(i = c, j = r) = F[r][c] at r * cols + c, F's row-major position.
+    if rows >= cols {
+        // A = F, row-major: the stream's order.
         stream.fill_normal(0, a, T::ZERO, T::ONE)?;
     } else {
-        // A = F: A(r, c) at c * rows + r, from F's rows in stream order.
-        let mut tmp = [T::ZERO; 256];
-        for r in 0..rows {
-            for c0 in (0..cols).step_by(256) {
-                let t = &mut tmp[..(cols - c0).min(256)];
-                stream.fill_normal((r * cols + c0) as u64, t, T::ZERO, T::ONE)?;
-                for (c, &x) in (c0..).zip(t.iter()) {
-                    a[c * rows + r] = x;
+        // A = F^T: A(c, r) = F[r][c] at c * rows + r. Tiles of 16 rows x 64 columns of F.
+        let mut tmp = [[T::ZERO; 64]; 16];
+        for r0 in (0..rows).step_by(16) {
+            let rh = (rows - r0).min(16);
+            for c0 in (0..cols).step_by(64) {
+                let cw = (cols - c0).min(64);
+                for (i, t) in tmp[..rh].iter_mut().enumerate() {
+                    stream.fill_normal(((r0 + i) * cols + c0) as u64, &mut t[..cw], T::ZERO, T::ONE)?;
+                }
+                for c in 0..cw {
+                    for (i, t) in tmp[..rh].iter().enumerate() {
+                        a[(c0 + c) * rows + r0 + i] = t[c];
+                    }
                 }
             }
         }
     }
-    householder_q(a, m, n, work)?;
+    householder_q_with(simd::best(), threads, a, m, n, work)?;
     Ok(a)
 }
 
-/// Writes the row-major `W` from the column-major `Q` (`m x n`) through `put`: `W = Q^T` when
-/// `rows <= cols` (`W[r][c] = Q(c, r)` at `r * cols + c`, `Q`'s own order), `W = Q` otherwise.
+/// Writes the row-major `W` from the row-major `Q` (`m x n`) through `put`: `W = Q` when `rows >= cols`
+/// (`Q`'s own order), `W = Q^T` otherwise (`W[r][c] = Q(c, r)` at `c * rows + r`), in 16 x 16 tiles.
 fn write_w<T: Float, O>(rows: usize, cols: usize, q: &[T], out: &mut [O], put: impl Fn(&mut O, T)) {
-    if rows <= cols {
+    if rows >= cols {
         for (o, &x) in out.iter_mut().zip(q) {
             put(o, x);
         }
     } else {
-        for r in 0..rows {
-            for c in 0..cols {
-                put(&mut out[r * cols + c], q[c * rows + r]);
+        for r0 in (0..rows).step_by(16) {
+            for c0 in (0..cols).step_by(16) {
+                for r in r0..(r0 + 16).min(rows) {
+                    for c in c0..(c0 + 16).min(cols) {
+                        put(&mut out[r * cols + c], q[c * rows + r]);
+                    }
+                }
             }
         }
     }
@@ -202,6 +217,7 @@ pub(crate) fn columns_matrix<T: Float>(
     gain: f64,
     column_axis: isize,
     ws: &mut [f64],
+    threads: usize,
 ) -> Result<impl Fn(usize) -> usize + use<T>> {
     let (rows, cols, axis) = column_dims(shape, column_axis)?;
     let need = columns_workspace_len(shape, column_axis)?;
@@ -209,7 +225,7 @@ pub(crate) fn columns_matrix<T: Float>(
         return Err(Error::BufferTooSmall { needed: need, actual: ws.len() });
     }
     let (m, qr) = ws.split_at_mut(rows * cols);
-    fill_orthogonal_f64::<T>(stream, &[cols, rows], gain, m, qr)?;
+    fill_orthogonal_f64::<T>(stream, &[cols, rows], gain, m, qr, threads)?;
     let inner: usize = shape[axis + 1..].iter().product();
     Ok(move |i: usize| {
         let c = (i / inner) % cols;

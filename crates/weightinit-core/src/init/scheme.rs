@@ -276,6 +276,21 @@ impl Init {
         out: &mut [T],
         workspace: &mut [f64],
     ) -> Result<Explanation> {
+        self.fill_threads(stream, shape, layout, out, workspace, 1)
+    }
+
+    /// [`Init::fill`] with the orthogonal schemes' Householder products on up to `threads` threads (feature
+    /// `std`; others fill on the caller's thread, see [`Stream::fill_normal_parallel`] for element-wise
+    /// schemes): the same bits for every `threads`.
+    pub fn fill_threads<T: Float>(
+        &self,
+        stream: &Stream,
+        shape: &[usize],
+        layout: Layout,
+        out: &mut [T],
+        workspace: &mut [f64],
+        threads: usize,
+    ) -> Result<Explanation> {
         let e = self.explain(shape, layout)?;
         check_fits::<T>(&e)?;
         let n = numel(shape)?;
@@ -283,7 +298,7 @@ impl Init {
             return Err(Error::LengthMismatch { expected: n, actual: out.len() });
         }
         match e.values {
-            Values::Orthogonal { gain } => orthogonal::fill_orthogonal(stream, shape, gain, out, workspace)?,
+            Values::Orthogonal { gain } => orthogonal::fill_orthogonal(stream, shape, gain, out, workspace, threads)?,
             Values::Eye { gain } => {
                 out.fill(T::ZERO);
                 let cols = shape[1];
@@ -292,13 +307,21 @@ impl Init {
                 }
             }
             Values::OrthogonalColumns { gain, column_axis } => {
-                let at = orthogonal::columns_matrix::<T>(stream, shape, gain, column_axis as isize, workspace)?;
+                let at =
+                    orthogonal::columns_matrix::<T>(stream, shape, gain, column_axis as isize, workspace, threads)?;
                 out.iter_mut().enumerate().for_each(|(i, o)| *o = T::from_f64(workspace[at(i)]));
             }
             Values::DeltaOrthogonal { gain, column_axis } => {
                 let r = shape.len();
                 let (din, dout) = (shape[r - 2], shape[r - 1]);
-                let at = orthogonal::columns_matrix::<T>(stream, &[din, dout], gain, column_axis as isize, workspace)?;
+                let at = orthogonal::columns_matrix::<T>(
+                    stream,
+                    &[din, dout],
+                    gain,
+                    column_axis as isize,
+                    workspace,
+                    threads,
+                )?;
                 out.fill(T::ZERO);
                 let c = orthogonal::delta_centre(shape) * din * dout;
                 out[c..c + din * dout].iter_mut().enumerate().for_each(|(i, o)| *o = T::from_f64(workspace[at(i)]));

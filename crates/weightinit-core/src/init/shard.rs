@@ -167,7 +167,7 @@ impl Init {
                     return Err(Error::BufferTooSmall { needed, actual: workspace.len() });
                 }
                 let (whole, ws) = workspace[..needed].split_at_mut(total);
-                orthogonal::fill_orthogonal_f64::<T>(stream, shape, gain, whole, ws)?;
+                orthogonal::fill_orthogonal_f64::<T>(stream, shape, gain, whole, ws, 1)?;
                 for_each_run(shape, start, len, |g, o, l| {
                     for (d, &s) in out[o..o + l].iter_mut().zip(&whole[g..g + l]) {
                         *d = T::from_f64(s);
@@ -188,7 +188,7 @@ impl Init {
                 if workspace.len() < needed {
                     return Err(Error::BufferTooSmall { needed, actual: workspace.len() });
                 }
-                let at = orthogonal::columns_matrix::<T>(stream, shape, gain, column_axis as isize, workspace)?;
+                let at = orthogonal::columns_matrix::<T>(stream, shape, gain, column_axis as isize, workspace, 1)?;
                 for_each_run(shape, start, len, |g, o, l| {
                     for (i, d) in out[o..o + l].iter_mut().enumerate() {
                         *d = T::from_f64(workspace[at(g + i)]);
@@ -203,7 +203,7 @@ impl Init {
                 let r = shape.len();
                 let mat = shape[r - 2] * shape[r - 1];
                 let at =
-                    orthogonal::columns_matrix::<T>(stream, &shape[r - 2..], gain, column_axis as isize, workspace)?;
+                    orthogonal::columns_matrix::<T>(stream, &shape[r - 2..], gain, column_axis as isize, workspace, 1)?;
                 let centre = orthogonal::delta_centre(shape) * mat;
                 for_each_run(shape, start, len, |g, o, l| {
                     for (i, d) in out[o..o + l].iter_mut().enumerate() {

@@ -11,7 +11,7 @@ pub(crate) mod vector;
 
 pub use crate::simd::Isa;
 pub use elementwise::*;
-pub use householder::{householder_q, householder_q_with, householder_q_workspace};
 pub use gemm::{Epilogue, GemmPath, auto_path, blocked_tile_rows, gemm, gemm_with};
+pub use householder::{householder_q, householder_q_with, householder_q_workspace};
 pub use mat::{MatMut, MatRef};
 pub use optim::{adam, sgd_momentum};
