@@ -174,7 +174,7 @@ fn fill_slice<T: Float>(
 ) -> Result<Explanation, weightinit_core::Error> {
     if let Some((start, len)) = shard {
         let mut ws = vec![0.0f64; init.shard_workspace_len(shape, start, len)?];
-        return init.fill_shard(&stream, shape, layout, start, len, out, &mut ws);
+        return init.fill_shard_threads(&stream, shape, layout, start, len, out, &mut ws, threads);
     }
     let e = init.explain(shape, layout)?;
     let element_wise = init.workspace_len(shape)? == 0
@@ -182,7 +182,7 @@ fn fill_slice<T: Float>(
     // Below a million values a second thread costs more than it saves.
     if !element_wise || threads <= 1 || out.len() < 1 << 20 {
         let mut ws = vec![0.0f64; init.workspace_len(shape)?];
-        return init.fill(&stream, shape, layout, out, &mut ws);
+        return init.fill_threads(&stream, shape, layout, out, &mut ws, threads);
     }
     let chunk = out.len().div_ceil(threads);
     let results: Vec<_> = std::thread::scope(|s| {

@@ -14,7 +14,7 @@
 //! assert!((var - 2.0 / 784.0).abs() < 1e-4);
 //! ```
 //!
-//! ## Stream format, version 5
+//! ## Stream format, version 6
 //!
 //! A stream is named by a `u64` seed and a `u64` key (one key per tensor). Element `i` of a fill is a pure
 //! function of (seed, key, i, sampler, sampler parameters, float type):
@@ -53,6 +53,11 @@
 //!      normals above, in order, filtered by `alpha <= z <= beta`; position `p` of the block holds the
 //!      `p`-th accepted one as `fma(std, z, mean)`, clamped; otherwise the exact samplers of
 //!      [`sample::truncated`] on the sequential generator; always rounded and clamped.
+//! 5. **Orthogonal** ([`init::orthogonal::fill_orthogonal`]): the `rows x cols` matrix `F` is the stream's
+//!    normal fill in the output's type; `Q` is the blocked product of the Householder reflectors of the
+//!    columns of `A = F` (or `F^T` when `rows < cols`), [`kernels::householder_q`], computed in that type with
+//!    a fixed operation order (block width from the shape; fused multiply-adds in f32), then `gain * q` in
+//!    f64, rounded.
 //!
 //! Golden vectors in the test suite pin values of several streams, including at offset 10^9; any change
 //! of the values is a new format version. Version 1 (blocks of 1024, one generator per block, ziggurat
@@ -61,9 +66,11 @@
 //! the truncated bulk order (in-order filter instead of per-lane queues) for the explicit SIMD kernels;
 //! version 4 made the f32 bulk path cheaper per value: fused multiply-adds in the polynomials and the
 //! affine map, lane words as a register holds them (no shuffle), and an eighth-turn angle with two
-//! quadrant bits; version 5 (this one) computes the radius's logarithm from a 16-entry table and a cubic
+//! quadrant bits; version 5 computes the radius's logarithm from a 16-entry table and a cubic
 //! instead of Cephes' degree-8 polynomial (the f32 polynomial normal, its truncated bulk path and the
-//! sequential `BoxMullerPoly` sampler changed; f64 values and the other samplers are unchanged).
+//! sequential `BoxMullerPoly` sampler changed; f64 values and the other samplers are unchanged); version 6
+//! (this one) changed orthogonal only: a blocked product of the Gaussian columns' own reflectors in the
+//! output's type (Stewart 1980; half the flops of QR-then-Q, same Haar law) instead of an unblocked f64 QR.
 //!
 //! ## Layout
 //!

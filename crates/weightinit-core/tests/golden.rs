@@ -1,4 +1,4 @@
-//! Golden vectors: stream format version 5 pinned bit for bit. A failure here means the
+//! Golden vectors: stream format version 6 pinned bit for bit. A failure here means the
 //! values a user gets for a (seed, key, index) changed: that is a new stream format version, never a
 //! silent change. Regenerate with `cargo run -p weightinit-core --example golden` only after bumping
 //! `STREAM_FORMAT_VERSION`.
@@ -7,7 +7,7 @@ use weightinit_core::{NormalMethod, STREAM_FORMAT_VERSION, Stream, TruncBounds};
 
 #[test]
 fn format_version() {
-    assert_eq!(STREAM_FORMAT_VERSION, 5);
+    assert_eq!(STREAM_FORMAT_VERSION, 6);
 }
 
 #[test]
@@ -101,4 +101,76 @@ fn golden_extreme_seeds() {
             0x7669b04db4645a2b
         ]
     );
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "large Householder products; the small case runs in tests/kernels.rs")]
+fn golden_orthogonal() {
+    let at = [0usize, 1, 2, 3, 17, 34];
+    let shape = [5, 7];
+    let (f, d) = orthogonal_pair(&shape);
+    let n = f.len();
+    assert_eq!(
+        at.map(|i| f[i * (n - 1) / 34].to_bits()),
+        [0xbebf8c5c, 0xbef449e3, 0x3d98b4cb, 0x3edf6b0b, 0xbf2462f6, 0xbe8cf459]
+    );
+    assert_eq!(
+        at.map(|i| d[i * (n - 1) / 34].to_bits()),
+        [
+            0xbfa5e77c42290e40,
+            0xbfb6df18aa22ee15,
+            0x3f9ef856dfba768a,
+            0x3fdae3f59030a659,
+            0xbfc119ad0fbaf6fa,
+            0x3fdfadd3e0bc4dff
+        ]
+    );
+    let shape = [300, 200];
+    let (f, d) = orthogonal_pair(&shape);
+    let n = f.len();
+    assert_eq!(
+        at.map(|i| f[i * (n - 1) / 34].to_bits()),
+        [0xbd8f6920, 0xbd290e92, 0xbd6d5883, 0x3d4beceb, 0x3dc49198, 0xbd80cf1b]
+    );
+    assert_eq!(
+        at.map(|i| d[i * (n - 1) / 34].to_bits()),
+        [
+            0xbf750d2e87d52800,
+            0x3fa9aa6522a3bcea,
+            0xbf861a2e868e13dc,
+            0x3fa027729c5f11b8,
+            0x3fab1fb6419ef9b8,
+            0x3f924d60c2073fca
+        ]
+    );
+    let shape = [520, 600];
+    let (f, d) = orthogonal_pair(&shape);
+    let n = f.len();
+    assert_eq!(
+        at.map(|i| f[i * (n - 1) / 34].to_bits()),
+        [0xbd49eae0, 0xbd8571c7, 0xbcadef22, 0x3d6f9477, 0xbd5a8d15, 0x3d127e5d]
+    );
+    assert_eq!(
+        at.map(|i| d[i * (n - 1) / 34].to_bits()),
+        [
+            0xbf6f569c77d80e00,
+            0xbf855bfeb00609c8,
+            0x3f9075b47cb010d0,
+            0x3f960c4d115503ac,
+            0x3f55708028b83c12,
+            0xbfa12d5b624152c0
+        ]
+    );
+}
+
+/// `Init::Orthogonal { gain: 1 }` of `shape` from stream (42, 7), in f32 and f64.
+fn orthogonal_pair(shape: &[usize]) -> (Vec<f32>, Vec<f64>) {
+    use weightinit_core::init::{Init, Layout};
+    let init = Init::Orthogonal { gain: 1.0 };
+    let mut ws = vec![0.0f64; init.workspace_len(shape).unwrap()];
+    let n: usize = shape.iter().product();
+    let (mut f, mut d) = (vec![0.0f32; n], vec![0.0f64; n]);
+    init.fill(&Stream::new(42, 7), shape, Layout::Torch, &mut f, &mut ws).unwrap();
+    init.fill(&Stream::new(42, 7), shape, Layout::Torch, &mut d, &mut ws).unwrap();
+    (f, d)
 }

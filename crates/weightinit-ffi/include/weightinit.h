@@ -647,8 +647,8 @@ const char *wi_version(void);
 const char *wi_status_str(wi_status status);
 
 // Workspace (`double` elements) that [`wi_init_shard_f32`] / [`wi_init_shard_f64`] need for `spec`,
-// `shape` and the box: for orthogonal the whole QR's workspace plus the whole tensor (orthogonal needs the
-// whole QR: it is computed there and the box copied out); 0 otherwise. Errors as the shard functions'.
+// `shape` and the box: for orthogonal the whole Householder product's workspace plus the whole tensor (orthogonal
+// needs the whole product: it is computed there and the box copied out); 0 otherwise. Errors as the shard functions'.
 wi_status wi_init_shard_workspace_len(const struct wi_init_spec *spec,
                                       const size_t *shape,
                                       size_t ndim,
@@ -661,7 +661,7 @@ wi_status wi_init_shard_workspace_len(const struct wi_init_spec *spec,
 // `wi_init_f32` would produce for the same `spec`, `shape`, `layout`, `seed` and `key`: the same bits, in
 // row-major (C) order over the box. Element-wise schemes fill each contiguous run of the box straight from
 // the stream at its global offset; eye, dirac and sparse compute only what the box needs; orthogonal
-// computes the whole QR in `workspace` ([`wi_init_shard_workspace_len`]) and copies the box.
+// computes the whole Householder product in `workspace` ([`wi_init_shard_workspace_len`]) and copies the box.
 //
 // Statuses: a box past the shape `WI_SHARD_OUT_OF_BOUNDS`, a zero-length box `WI_EMPTY_SHARD`, `out_len`
 // below the box's element count (or a short workspace) `WI_BUFFER_TOO_SMALL`; `out` overlapping

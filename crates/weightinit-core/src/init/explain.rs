@@ -353,7 +353,7 @@ impl Init {
                 // gain^2 min(rows, cols) / (rows cols).
                 e.std = libm::fabs(g) * libm::sqrt(rows.min(cols) as f64 / (rows as f64 * cols as f64));
                 e.bound = Some(libm::fabs(g));
-                e.formula = "Q of the QR of a Gaussian [rows, numel/rows] matrix, Q *= sign(diag R), w = gain Q (torch.nn.init.orthogonal_)";
+                e.formula = "Haar Q from a Gaussian [rows, numel/rows] matrix (its columns' Householder reflectors, blocked; the law of Q of its QR with Q *= sign(diag R)), w = gain Q (torch.nn.init.orthogonal_)";
             }
             Init::Eye | Init::Identity { .. } => {
                 if shape.len() != 2 {
@@ -380,7 +380,7 @@ impl Init {
                 e.values = Values::OrthogonalColumns { gain: g, column_axis: axis };
                 e.std = libm::fabs(g) * libm::sqrt(rows.min(cols) as f64 / (rows as f64 * cols as f64));
                 e.bound = Some(libm::fabs(g));
-                e.formula = "the [numel / shape[axis], shape[axis]] matrix is gain times a semi-orthogonal Q (QR of a Gaussian, Q *= sign(diag R)), its columns along column_axis (jax.nn.initializers.orthogonal, keras.initializers.Orthogonal)";
+                e.formula = "the [numel / shape[axis], shape[axis]] matrix is gain times a semi-orthogonal Q (Haar: a Gaussian's Householder reflectors, the law of QR's Q with Q *= sign(diag R)), its columns along column_axis (jax.nn.initializers.orthogonal, keras.initializers.Orthogonal)";
             }
             Init::DeltaOrthogonal { gain: g, column_axis } => {
                 check_finite("gain", g)?;

@@ -170,7 +170,7 @@ pub fn column_dims(shape: &[usize], column_axis: isize) -> Result<(usize, usize,
 }
 
 /// `f64` workspace elements of [`Init::OrthogonalColumns`](crate::init::Init::OrthogonalColumns): the
-/// `[n_cols, n_rows]` matrix, then its QR workspace.
+/// `[n_cols, n_rows]` matrix, then its Householder product's workspace.
 pub fn columns_workspace_len(shape: &[usize], column_axis: isize) -> Result<usize> {
     let (rows, cols, _) = column_dims(shape, column_axis)?;
     workspace_len(&[cols, rows])?.checked_add(rows * cols).ok_or(Error::SizeOverflow)
@@ -207,7 +207,7 @@ pub(crate) fn delta_centre(shape: &[usize]) -> usize {
 
 /// The orthogonal factor of [`Init::OrthogonalColumns`](crate::init::Init::OrthogonalColumns) on `shape`:
 /// the `[n_cols, n_rows]` matrix `M` of [`fill_orthogonal_f64`] (its Gaussian is `T`'s normal fill of the
-/// stream from index 0, the values `gain * q` before rounding to `T`) in `ws[..numel]` (the rest is the QR's
+/// stream from index 0, the values `gain * q` before rounding to `T`) in `ws[..numel]` (the rest is the product's
 /// workspace, [`columns_workspace_len`] in all). Returns where element `i` of the row-major tensor reads `M`:
 /// with `c` its index along the column axis and `r` its row-major index over the other axes, `M[c][r]`
 /// (element `(r, c)` of `M^T`: JAX's reshape and `moveaxis`).

@@ -2,7 +2,7 @@
 //! of the whole fill holds, bit for bit, with no communication: element-wise schemes fill each contiguous
 //! run of the box straight from the stream at its global offset; eye and dirac decide each element from its
 //! position; sparse draws its normals per run and decides each column of the box from that column's own
-//! selection; orthogonal needs the whole QR, so it computes the whole tensor in the caller's workspace and
+//! selection; orthogonal needs the whole Householder product, so it computes the whole tensor in the caller's workspace and
 //! copies the box.
 //!
 //! ```
@@ -112,7 +112,7 @@ impl Iterator for Runs<'_> {
 }
 
 impl Init {
-    /// `f64` workspace elements [`Init::fill_shard`] needs: orthogonal computes the whole tensor (its QR
+    /// `f64` workspace elements [`Init::fill_shard`] needs: orthogonal computes the whole tensor (its Householder product
     /// workspace plus the tensor in f64); every other scheme needs none.
     pub fn shard_workspace_len(&self, shape: &[usize], start: &[usize], len: &[usize]) -> Result<usize> {
         shard_len(shape, start, len)?;
@@ -127,7 +127,7 @@ impl Init {
 
     /// Fills `out` with the box `start[d] .. start[d] + len[d]` of the tensor [`Init::fill`] would produce,
     /// in row-major order over the box, bit for bit the same values. `workspace` is used by orthogonal only
-    /// ([`Init::shard_workspace_len`]: the whole QR is computed there and the box copied out).
+    /// ([`Init::shard_workspace_len`]: the whole product is computed there and the box copied out).
     ///
     /// Errors: as [`Init::explain`]; a box of another rank ([`Error::InvalidShape`]), with a zero length
     /// ([`Error::EmptyShard`]) or past the shape ([`Error::ShardOutOfBounds`]); `out` shorter than the box
@@ -142,6 +142,23 @@ impl Init {
         len: &[usize],
         out: &mut [T],
         workspace: &mut [f64],
+    ) -> Result<Explanation> {
+        self.fill_shard_threads(stream, shape, layout, start, len, out, workspace, 1)
+    }
+
+    /// [`Init::fill_shard`] with the orthogonal schemes' Householder products on up to `threads` threads
+    /// (feature `std`): the same bits for every `threads`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fill_shard_threads<T: Float>(
+        &self,
+        stream: &Stream,
+        shape: &[usize],
+        layout: Layout,
+        start: &[usize],
+        len: &[usize],
+        out: &mut [T],
+        workspace: &mut [f64],
+        threads: usize,
     ) -> Result<Explanation> {
         let e = self.explain(shape, layout)?;
         check_fits::<T>(&e)?;
@@ -167,7 +184,7 @@ impl Init {
                     return Err(Error::BufferTooSmall { needed, actual: workspace.len() });
                 }
                 let (whole, ws) = workspace[..needed].split_at_mut(total);
-                orthogonal::fill_orthogonal_f64::<T>(stream, shape, gain, whole, ws, 1)?;
+                orthogonal::fill_orthogonal_f64::<T>(stream, shape, gain, whole, ws, threads)?;
                 for_each_run(shape, start, len, |g, o, l| {
                     for (d, &s) in out[o..o + l].iter_mut().zip(&whole[g..g + l]) {
                         *d = T::from_f64(s);
@@ -188,7 +205,8 @@ impl Init {
                 if workspace.len() < needed {
                     return Err(Error::BufferTooSmall { needed, actual: workspace.len() });
                 }
-                let at = orthogonal::columns_matrix::<T>(stream, shape, gain, column_axis as isize, workspace, 1)?;
+                let at =
+                    orthogonal::columns_matrix::<T>(stream, shape, gain, column_axis as isize, workspace, threads)?;
                 for_each_run(shape, start, len, |g, o, l| {
                     for (i, d) in out[o..o + l].iter_mut().enumerate() {
                         *d = T::from_f64(workspace[at(g + i)]);
@@ -202,8 +220,14 @@ impl Init {
                 }
                 let r = shape.len();
                 let mat = shape[r - 2] * shape[r - 1];
-                let at =
-                    orthogonal::columns_matrix::<T>(stream, &shape[r - 2..], gain, column_axis as isize, workspace, 1)?;
+                let at = orthogonal::columns_matrix::<T>(
+                    stream,
+                    &shape[r - 2..],
+                    gain,
+                    column_axis as isize,
+                    workspace,
+                    threads,
+                )?;
                 let centre = orthogonal::delta_centre(shape) * mat;
                 for_each_run(shape, start, len, |g, o, l| {
                     for (i, d) in out[o..o + l].iter_mut().enumerate() {

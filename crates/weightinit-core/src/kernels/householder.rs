@@ -392,7 +392,7 @@ fn block_t<E: Float>(tau: &[E], k0: usize, kb: usize, nb: usize, g: &[E], tw: us
         for i in 0..j {
             let mut z = E::ZERO;
             for p in i..j {
-                z = z + t[i * nb + p] * at(p, j);
+                z += t[i * nb + p] * at(p, j);
             }
             t[i * nb + j] = -(tj * z);
         }

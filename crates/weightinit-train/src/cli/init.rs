@@ -106,7 +106,11 @@ fn prepare(a: &InitArgs) -> Result<Plan, CliError> {
 fn fill<T: weightinit_core::Float>(p: &Plan, stream: &Stream) -> Result<Vec<T>, CliError> {
     let mut out = vec![T::ZERO; p.n];
     let mut ws = vec![0.0f64; p.ws];
-    p.init.fill_shard(stream, &p.shape, p.layout, &p.start, &p.len, &mut out, &mut ws).map_err(core_err)?;
+    // All cores for the orthogonal schemes' Householder products (the bits do not depend on it).
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    p.init
+        .fill_shard_threads(stream, &p.shape, p.layout, &p.start, &p.len, &mut out, &mut ws, threads)
+        .map_err(core_err)?;
     Ok(out)
 }
 
