@@ -77,7 +77,7 @@ def cases(threads):
         "numpy Generator.standard_normal f32",
         lambda: rng.standard_normal((n, n), dtype=np.float32),
     )
-    for shape in [(256, 256), (1024, 1024), (4096, 1024)]:
+    for shape in [(256, 256), (1024, 1024), (4096, 1024), (4096, 4096)]:
         ow = torch.empty(*shape)
         oa = ow.numpy()
         yield (
