@@ -118,7 +118,6 @@ impl Stream {
         threads: usize,
         fill: impl Fn(u64, &mut [T]) -> Result<()> + Sync,
     ) -> Result<()> {
-        use core::sync::atomic::{AtomicUsize, Ordering};
         use std::sync::Mutex;
         Stream::check_range(offset, out.len())?;
         // More threads than pieces of work, or than the OS will start, only cost: at most MAX_THREADS.
@@ -138,33 +137,14 @@ impl Stream {
             let end = offset + len;
             let next = (pos / step + 1).checked_mul(step).map_or(end, |b| b.min(end));
             let (part, tail) = rest.split_at_mut((next - pos) as usize);
-            parts.push(Mutex::new(Some((pos, part))));
+            parts.push((pos, part));
             rest = tail;
             pos = next;
         }
-        let next = AtomicUsize::new(0);
         let failed: Mutex<Option<crate::error::Error>> = Mutex::new(None);
-        let work = || {
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(slot) = parts.get(i) else { break };
-                // A poisoned lock means another thread panicked; that panic is re-raised below.
-                let piece = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
-                if let Some(Err(e)) = piece.map(|(at, part)| fill(at, part)) {
-                    failed.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert(e);
-                }
-            }
-        };
-        std::thread::scope(|s| {
-            // A thread the OS refuses to start is not needed: the others claim its pieces.
-            let helpers: std::vec::Vec<_> = (1..threads.min(parts.len()))
-                .map_while(|_| std::thread::Builder::new().spawn_scoped(s, work).ok())
-                .collect();
-            work();
-            for h in helpers {
-                if let Err(p) = h.join() {
-                    std::panic::resume_unwind(p);
-                }
+        crate::par::for_each_part(threads, parts, |_, (at, part)| {
+            if let Err(e) = fill(at, part) {
+                failed.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert(e);
             }
         });
         match failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
