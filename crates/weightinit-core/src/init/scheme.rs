@@ -280,7 +280,7 @@ impl Init {
     }
 
     /// [`Init::fill`] with the orthogonal schemes' Householder products on up to `threads` threads (feature
-    /// `std`; others fill on the caller's thread, see [`Stream::fill_normal_parallel`] for element-wise
+    /// `std`; others fill on the caller's thread, see `Stream::fill_normal_parallel` for element-wise
     /// schemes): the same bits for every `threads`.
     pub fn fill_threads<T: Float>(
         &self,

@@ -140,8 +140,8 @@ impl<O: LaneOp<f32>> WithSimd for OnIsa<(O, core::marker::PhantomData<f32>)> {
 impl<O: LaneOp<f64>> WithSimd for OnIsa<(O, core::marker::PhantomData<f64>)> {
     type Output = ();
     #[inline(always)]
-    fn with_simd<S: Wide>(self, _: S) {
-        self.0.0.run(F64x8);
+    fn with_simd<S: Wide>(self, s: S) {
+        self.0.0.run(F64x8(s));
     }
 }
 
@@ -267,35 +267,31 @@ impl<S: Wide> Lanes for F32x16<S> {
 }
 
 #[derive(Clone, Copy)]
-struct F64x8;
+struct F64x8<S>(S);
 
-impl Lanes for F64x8 {
+impl<S: Wide> Lanes for F64x8<S> {
     type E = f64;
-    type V = [f64; 8];
+    type V = S::D;
     const N: usize = 8;
     #[inline(always)]
-    fn zero(self) -> [f64; 8] {
-        [0.0; 8]
+    fn zero(self) -> S::D {
+        self.0.splat_d(0.0)
     }
     #[inline(always)]
-    fn splat(self, x: f64) -> [f64; 8] {
-        [x; 8]
+    fn splat(self, x: f64) -> S::D {
+        self.0.splat_d(x)
     }
     #[inline(always)]
-    fn load(self, s: &[f64]) -> [f64; 8] {
-        *s.first_chunk().expect("8 lanes")
+    fn load(self, s: &[f64]) -> S::D {
+        self.0.load_d(s.first_chunk().expect("8 lanes"))
     }
     #[inline(always)]
-    fn store(self, v: [f64; 8], s: &mut [f64]) {
-        *s.first_chunk_mut().expect("8 lanes") = v;
+    fn store(self, v: S::D, s: &mut [f64]) {
+        self.0.store_d(v, s.first_chunk_mut().expect("8 lanes"))
     }
     #[inline(always)]
-    fn mul_add(self, a: [f64; 8], b: [f64; 8], c: [f64; 8]) -> [f64; 8] {
-        let mut r = c;
-        for i in 0..8 {
-            r[i] = a[i] * b[i] + c[i];
-        }
-        r
+    fn mul_add(self, a: S::D, b: S::D, c: S::D) -> S::D {
+        self.0.mul_add_d(a, b, c)
     }
 }
 

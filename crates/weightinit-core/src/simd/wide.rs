@@ -70,11 +70,42 @@ pub trait Wide: Math {
     /// write all 16 slots `out[at..at + 16]` (the ones past the count with unspecified values); requires
     /// `at + 16 <= out.len()`, else writes nothing and returns `None`.
     fn compress_store(self, v: Self::F, m: Self::M, out: &mut [f32], at: usize) -> Option<usize>;
+    /// 8 f64 lanes (the f64 path of [`crate::kernels::householder_q`]).
+    type D: Copy;
+    /// Every f64 lane `x`.
+    fn splat_d(self, x: f64) -> Self::D;
+    /// Loads 8 f64 lanes.
+    fn load_d(self, src: &[f64; 8]) -> Self::D;
+    /// Stores 8 f64 lanes.
+    fn store_d(self, v: Self::D, out: &mut [f64; 8]);
+    /// `a * b + c` per f64 lane, rounded twice (a multiply, then an add; never fused): the same on every path.
+    fn mul_add_d(self, a: Self::D, b: Self::D, c: Self::D) -> Self::D;
 }
 
 impl Wide for Lanes16 {
     type W = [u64; LANES];
     const STREAMING: bool = false;
+    type D = [f64; 8];
+    #[inline(always)]
+    fn splat_d(self, x: f64) -> [f64; 8] {
+        [x; 8]
+    }
+    #[inline(always)]
+    fn load_d(self, src: &[f64; 8]) -> [f64; 8] {
+        *src
+    }
+    #[inline(always)]
+    fn store_d(self, v: [f64; 8], out: &mut [f64; 8]) {
+        *out = v;
+    }
+    #[inline(always)]
+    fn mul_add_d(self, a: [f64; 8], b: [f64; 8], c: [f64; 8]) -> [f64; 8] {
+        let mut r = c;
+        for i in 0..8 {
+            r[i] = a[i] * b[i] + c[i];
+        }
+        r
+    }
     #[inline(always)]
     fn load_state(self, words: &[[u64; LANES]; 4]) -> [[u64; LANES]; 4] {
         *words

@@ -170,6 +170,25 @@ impl Math for Avx512 {
 impl Wide for Avx512 {
     type W = [__m512i; 2];
     const STREAMING: bool = true;
+    type D = __m512d;
+    #[inline(always)]
+    fn splat_d(self, x: f64) -> __m512d {
+        tf!(_mm512_set1_pd(x))
+    }
+    #[inline(always)]
+    fn load_d(self, src: &[f64; 8]) -> __m512d {
+        // SAFETY: `src` holds exactly 8 f64 = one zmm; the token proves AVX-512F.
+        unsafe { _mm512_loadu_pd(src.as_ptr()) }
+    }
+    #[inline(always)]
+    fn store_d(self, v: __m512d, out: &mut [f64; 8]) {
+        // SAFETY: `out` holds exactly 8 f64 = one zmm; the token proves AVX-512F.
+        unsafe { _mm512_storeu_pd(out.as_mut_ptr(), v) }
+    }
+    #[inline(always)]
+    fn mul_add_d(self, a: __m512d, b: __m512d, c: __m512d) -> __m512d {
+        tf!(_mm512_add_pd(_mm512_mul_pd(a, b), c))
+    }
     #[inline(always)]
     fn load_state(self, words: &[[u64; LANES]; 4]) -> [[__m512i; 2]; 4] {
         let w = words;
@@ -453,6 +472,28 @@ macro_rules! rotl64 {
 impl Wide for Avx2 {
     type W = [__m256i; 4];
     const STREAMING: bool = true;
+    type D = [__m256d; 2];
+    #[inline(always)]
+    fn splat_d(self, x: f64) -> [__m256d; 2] {
+        tf!([_mm256_set1_pd(x); 2])
+    }
+    #[inline(always)]
+    fn load_d(self, src: &[f64; 8]) -> [__m256d; 2] {
+        // SAFETY: `src` holds exactly 8 f64 = two ymm; the token proves AVX2.
+        unsafe { [_mm256_loadu_pd(src.as_ptr()), _mm256_loadu_pd(src[4..].as_ptr())] }
+    }
+    #[inline(always)]
+    fn store_d(self, v: [__m256d; 2], out: &mut [f64; 8]) {
+        // SAFETY: `out` holds exactly 8 f64 = two ymm; the token proves AVX2.
+        unsafe {
+            _mm256_storeu_pd(out.as_mut_ptr(), v[0]);
+            _mm256_storeu_pd(out[4..].as_mut_ptr(), v[1]);
+        }
+    }
+    #[inline(always)]
+    fn mul_add_d(self, a: [__m256d; 2], b: [__m256d; 2], c: [__m256d; 2]) -> [__m256d; 2] {
+        tf!([_mm256_add_pd(_mm256_mul_pd(a[0], b[0]), c[0]), _mm256_add_pd(_mm256_mul_pd(a[1], b[1]), c[1])])
+    }
     #[inline(always)]
     fn load_state(self, words: &[[u64; LANES]; 4]) -> [[__m256i; 4]; 4] {
         let w = words;
