@@ -534,8 +534,9 @@ wi_status wi_fans_grouped(const size_t *shape,
 // otherwise; NaN or infinite is `WI_INVALID_PARAMETER` for leaky relu). `gain` must be non-NULL.
 wi_status wi_gain(wi_nonlinearity nonlinearity, float param, float *gain);
 
-// Workspace (`double` elements) that [`wi_init_f32`] / [`wi_init_f64`] need for `spec` and `shape`:
-// `rows * cols + min(rows, cols)` for orthogonal, 0 otherwise.
+// Workspace (`double` elements) that [`wi_init_f32`] / [`wi_init_f64`] need for `spec` and `shape`: for
+// orthogonal the `rows x cols` matrix plus its blocked Householder product's blocks (`V`, `T`, `W`, a factor
+// per column: about `(rows + cols + nb + 48) * nb` more, `nb <= 64`; ask, do not compute), 0 otherwise.
 wi_status wi_init_workspace_len(const struct wi_init_spec *spec,
                                 const size_t *shape,
                                 size_t ndim,

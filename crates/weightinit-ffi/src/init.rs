@@ -247,8 +247,9 @@ pub unsafe extern "C" fn wi_gain(nonlinearity: WiNonlinearityArg, param: f32, ga
     })
 }
 
-/// Workspace (`double` elements) that [`wi_init_f32`] / [`wi_init_f64`] need for `spec` and `shape`:
-/// `rows * cols + min(rows, cols)` for orthogonal, 0 otherwise.
+/// Workspace (`double` elements) that [`wi_init_f32`] / [`wi_init_f64`] need for `spec` and `shape`: for
+/// orthogonal the `rows x cols` matrix plus its blocked Householder product's blocks (`V`, `T`, `W`, a factor
+/// per column: about `(rows + cols + nb + 48) * nb` more, `nb <= 64`; ask, do not compute), 0 otherwise.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn wi_init_workspace_len(
     spec: *const wi_init_spec,
