@@ -10,24 +10,14 @@
 //! `fill_constant_f32` (streaming stores).
 
 use std::hint::black_box;
-use std::time::Instant;
+#[path = "common/timing.rs"]
+mod timing;
+use timing::{median, time};
 
 use rand_core::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use weightinit::{Stream, TruncBounds};
-
-/// Seconds `f` takes.
-fn time(mut f: impl FnMut()) -> f64 {
-    let t = Instant::now();
-    f();
-    t.elapsed().as_secs_f64()
-}
-
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
 
 fn main() {
     let rounds: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(9);

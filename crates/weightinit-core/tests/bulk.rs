@@ -6,7 +6,7 @@ use rand_core::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use weightinit_core::sample::bulk::poly_normal;
 use weightinit_core::simd::math::{ln_unit_f32, sincos_eighth_f32};
-use weightinit_core::simd::wide::step_words;
+use weightinit_core::simd::wide::{step_words, xoshiro_skip2, xoshiro_step};
 use weightinit_core::simd::{Isa, available};
 use weightinit_core::stats::{check_normal, check_truncated_normal, check_uniform};
 use weightinit_core::stream::LaneRng;
@@ -143,6 +143,43 @@ fn lanes_are_xoshiro256plusplus() {
         let w = lanes.step();
         for (l, r) in refs.iter_mut().enumerate() {
             assert_eq!(w[l], r.next_u64());
+        }
+    }
+}
+
+#[test]
+fn two_step_skip_equals_two_steps() {
+    let mut st = LaneRng::new(&Stream::new(3, 4), 5).words().to_owned();
+    for _ in 0..100 {
+        let before: Vec<[u64; 4]> = (0..16).map(|l| [st[0][l], st[1][l], st[2][l], st[3][l]]).collect();
+        xoshiro_step(&mut st);
+        xoshiro_step(&mut st);
+        for (l, b) in before.into_iter().enumerate() {
+            assert_eq!(xoshiro_skip2(b), [st[0][l], st[1][l], st[2][l], st[3][l]], "lane {l}");
+        }
+    }
+}
+
+#[test]
+fn windows_starting_anywhere_in_a_block_equal_the_block_on_every_path() {
+    // A window from `skip` steps the lanes past `skip / 32` groups (two at a time on AVX-512): even and
+    // odd step counts, partial first groups, and short and long windows, normal and uniform.
+    let s = Stream::new(8, 9);
+    let mut whole = vec![0.0f32; 4096];
+    let mut uwhole = vec![0.0f32; 4096];
+    s.fill_normal(3 * 4096, &mut whole, 0.5, 2.0).unwrap();
+    s.fill_uniform(3 * 4096, &mut uwhole, -1.0, 1.0).unwrap();
+    for isa in isas() {
+        let s = s.with_isa(isa);
+        for skip in [1, 31, 32, 33, 64, 95, 96, 100, 1000, 2048, 2080, 4000, 4064, 4095] {
+            for len in [1, 17, 64, 96].into_iter().chain([4096 - skip]) {
+                let len = len.min(4096 - skip);
+                let mut part = vec![0.0f32; len];
+                s.fill_normal(3 * 4096 + skip as u64, &mut part, 0.5, 2.0).unwrap();
+                assert_eq!(bits32(&part), bits32(&whole[skip..skip + len]), "{isa:?} normal from {skip}, {len}");
+                s.fill_uniform(3 * 4096 + skip as u64, &mut part, -1.0, 1.0).unwrap();
+                assert_eq!(bits32(&part), bits32(&uwhole[skip..skip + len]), "{isa:?} uniform from {skip}, {len}");
+            }
         }
     }
 }

@@ -37,6 +37,9 @@ use crate::simd::{Isa, Wide, WithSimd};
 use crate::stream::Stream;
 use store::{BlockGen, fill_blocks, fill_blocks_unfenced};
 
+/// 4 KiB pages of one stream block's f32 values.
+const BLOCK_PAGES: usize = crate::stream::BLOCK_LEN as usize / store::PAGE_F32;
+
 /// Defines a [`WithSimd`] op: a struct of the arguments whose `with_simd` is the fill's loop, run with the
 /// token (`Stream::fill_*` hand these to [`Isa::run`] directly).
 macro_rules! op {
@@ -145,7 +148,15 @@ impl<I: Iterator<Item = (u64, usize, usize)>, K: FillF32> WithSimd for RunsF32<'
         let RunsF32 { stream, runs, out, values } = self;
         let (stream, hint) = (*stream, stream.streaming_stores());
         let mut streamed = false;
-        for (g, o, l) in runs {
+        let mut runs = runs.peekable();
+        while let Some((g, o, l)) = runs.next() {
+            // The next run's pages: their page walks run while this run is computed (the contiguous
+            // fill does the same for its next block).
+            if let Some(&(_, o2, l2)) = runs.peek() {
+                for page in out[o2..o2 + l2].chunks(store::PAGE_F32).take(BLOCK_PAGES) {
+                    s.prefetch(page);
+                }
+            }
             streamed |= values.fill(s, stream, g, &mut out[o..o + l], hint);
         }
         if streamed {

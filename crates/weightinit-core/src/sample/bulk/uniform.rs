@@ -93,11 +93,7 @@ impl<S: Wide> UniformGroups<S> {
 impl<S: Wide> Groups<f32, { 2 * LANES }> for UniformGroups<S> {
     #[inline(always)]
     fn skip(&mut self, n: usize) {
-        let mut st = self.st;
-        for _ in 0..n {
-            self.s.step(&mut st);
-        }
-        self.st = st;
+        self.s.skip(&mut self.st, n);
     }
     #[inline(always)]
     fn next(&mut self, out: &mut [f32; 2 * LANES]) {

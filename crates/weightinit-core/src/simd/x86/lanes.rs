@@ -221,6 +221,31 @@ impl Wide for Avx512 {
         // Lanes 0-7 and 8-15 read as 16 u32 each: the words `a` and `b` of the format, no shuffle.
         (out[0], out[1])
     }
+    /// Two steps at a time in the ten operations of [`xoshiro_skip2`](crate::simd::wide::xoshiro_skip2)
+    /// (64 steps: 100 ns instead of 113 ns).
+    #[inline(always)]
+    fn skip(self, st: &mut [[__m512i; 2]; 4], n: usize) {
+        let mut s = *st;
+        for _ in 0..n / 2 {
+            #[allow(clippy::needless_range_loop)] // one index across the four word-major arrays
+            for h in 0..2 {
+                let [a, b, c, d] = [s[0][h], s[1][h], s[2][h], s[3][h]];
+                tf!({
+                    let x = _mm512_xor_si512(d, b);
+                    let y = _mm512_xor_si512(c, a);
+                    let r = _mm512_rol_epi64::<45>(x);
+                    s[0][h] = _mm512_ternarylogic_epi64::<0x96>(c, d, r);
+                    s[1][h] = _mm512_ternarylogic_epi64::<0x96>(a, d, _mm512_slli_epi64::<17>(b));
+                    s[2][h] = _mm512_ternarylogic_epi64::<0x96>(c, x, _mm512_slli_epi64::<17>(y));
+                    s[3][h] = _mm512_rol_epi64::<45>(_mm512_ternarylogic_epi64::<0x96>(r, b, y));
+                });
+            }
+        }
+        if n % 2 == 1 {
+            self.step(&mut s);
+        }
+        *st = s;
+    }
     #[inline(always)]
     fn store(self, v: __m512, out: &mut [f32; LANES]) {
         // SAFETY: `out` holds exactly 16 f32 = one zmm; the token proves AVX-512F.

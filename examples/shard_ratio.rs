@@ -1,0 +1,58 @@
+//! Interleaved speed ratios of shard fills against the contiguous fill of as many values (the criterion
+//! group "shard of ..." measures the same, each function for seconds in turn; here each round times every
+//! fill back to back, so the ratios do not carry the machine's minute-to-minute drift).
+//!
+//! `cargo run --release --example shard_ratio [rounds]` (default 41): `[4096, 4096]` and `[16384, 1024]`
+//! he_normal f32, 8 Mi values per fill, one thread.
+
+use std::hint::black_box;
+#[path = "common/timing.rs"]
+mod timing;
+use timing::{median, time};
+
+use weightinit::Stream;
+use weightinit::init::{Init, Layout};
+
+/// A box: its start and its length per dimension.
+type Box2 = ([usize; 2], [usize; 2]);
+
+fn main() {
+    let rounds: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(41);
+    let s = Stream::new(1, 0);
+    let init = Init::HE_NORMAL;
+    let half = 8 << 20;
+    let mut w = vec![0.0f32; half];
+    // (label, shape, box start, box len); the first of each shape is the contiguous peer.
+    let cases: [(&str, [usize; 2], Option<Box2>); 6] = [
+        ("[4096, 4096] contiguous", [4096, 4096], None),
+        ("[4096, 4096] [:, 2048:4096]", [4096, 4096], Some(([0, 2048], [4096, 2048]))),
+        ("[4096, 4096] [:, 0:2048]", [4096, 4096], Some(([0, 0], [4096, 2048]))),
+        ("[4096, 4096] [:, 1000:3048]", [4096, 4096], Some(([0, 1000], [4096, 2048]))),
+        ("[16384, 1024] contiguous", [16384, 1024], None),
+        ("[16384, 1024] [:, 512:1024]", [16384, 1024], Some(([0, 512], [16384, 512]))),
+    ];
+    let mut t = vec![Vec::new(); cases.len()];
+    for _ in 0..rounds {
+        for (i, (_, shape, b)) in cases.iter().enumerate() {
+            t[i].push(time(|| match b {
+                None => {
+                    init.fill_range(&s, shape, Layout::Torch, half, &mut w).unwrap();
+                }
+                Some((start, len)) => {
+                    init.fill_shard(&s, shape, Layout::Torch, start, len, &mut w, &mut []).unwrap();
+                }
+            }));
+            black_box(&w);
+        }
+    }
+    // The ratio of each round (peer time / time, the peer timed just before), then its median.
+    let mut peer = 0;
+    for (i, (label, _, b)) in cases.iter().enumerate() {
+        if b.is_none() {
+            peer = i;
+        }
+        let mut r: Vec<f64> = t[peer].iter().zip(&t[i]).map(|(p, x)| p / x).collect();
+        let m = median(&mut t[i]);
+        println!("{label:32} {:8.3} ms  {:.3}x of contiguous (median of rounds)", m * 1e3, median(&mut r));
+    }
+}
