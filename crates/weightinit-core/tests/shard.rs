@@ -85,6 +85,15 @@ fn boxes(shape: &[usize], seed: u64) -> Vec<(Vec<usize>, Vec<usize>)> {
     start[last] = shape[last] / 3;
     len[last] = (shape[last] - start[last]).div_ceil(2);
     v.push((start, len));
+    // A column block missing one value at each end of every row: each run starts in the lane group where
+    // the previous one ended (a block's lanes are not resumed there, but reseeded).
+    if shape[last] > 2 {
+        let mut start = vec![0; shape.len()];
+        let mut len = shape.to_vec();
+        start[last] = 1;
+        len[last] = shape[last] - 2;
+        v.push((start, len));
+    }
     for _ in 0..if cfg!(miri) { 1 } else { 6 } {
         let start: Vec<usize> = shape.iter().map(|&d| next(d)).collect();
         let len: Vec<usize> = shape.iter().zip(&start).map(|(&d, &s)| 1 + next(d - s)).collect();
@@ -167,7 +176,11 @@ fn large_column_blocks_stream_the_same_bits() {
         for init in inits {
             let mut whole = vec![0.0f32; shape[0] * shape[1]];
             init.fill(&s, &shape, Layout::Torch, &mut whole, &mut []).unwrap();
-            for (start, len) in [([0, 0], [1200, 1000]), ([0, 1000], [1200, 1000]), ([3, 777], [1100, 1001])] {
+            // Two rows per block: the second run of a block resumes the first's lanes (gap 1000 values),
+            // or reseeds when the gap is inside one lane group (10 values).
+            let boxes =
+                [([0, 0], [1200, 1000]), ([0, 1000], [1200, 1000]), ([3, 777], [1100, 1001]), ([0, 5], [1200, 1990])];
+            for (start, len) in boxes {
                 assert!(len[0] * len[1] >= STREAMING_MIN_LEN);
                 let mut part = vec![0.0f32; len[0] * len[1]];
                 init.fill_shard(&s, &shape, Layout::Torch, &start, &len, &mut part, &mut []).unwrap();

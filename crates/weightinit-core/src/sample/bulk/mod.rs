@@ -35,7 +35,7 @@ pub use uniform::UniformParams;
 
 use crate::simd::{Isa, Wide, WithSimd};
 use crate::stream::Stream;
-use store::{BlockGen, fill_blocks, fill_blocks_unfenced};
+use store::{BlockGen, PlainBlock, fill_blocks, fill_blocks_resume};
 
 /// 4 KiB pages of one stream block's f32 values.
 const BLOCK_PAGES: usize = crate::stream::BLOCK_LEN as usize / store::PAGE_F32;
@@ -85,40 +85,45 @@ pub(crate) struct RunsF32<'a, I, K> {
     pub(crate) values: K,
 }
 
-/// One of the f32 bulk fills, as [`RunsF32`] runs it.
-pub(crate) trait FillF32: Copy {
-    /// Values `g .. g + out.len()` of `stream` into `out` ([`fill_blocks_unfenced`]); true if streamed.
-    fn fill<S: Wide>(self, s: S, stream: Stream, g: u64, out: &mut [f32], hint: Option<bool>) -> bool;
+/// One of the f32 bulk fills, as [`RunsF32`] runs it: its block generator on a token.
+trait FillF32: Copy {
+    /// The generator.
+    type Gen<S: Wide>: BlockGen<W = S::W>;
+    /// The generator of `stream`'s values on `s`.
+    fn generator<S: Wide>(self, s: S, stream: Stream) -> Self::Gen<S>;
 }
 
 /// The uniform fill of [`FillF32`].
 #[derive(Clone, Copy)]
-pub(crate) struct UniformFill(pub(crate) UniformParams<f32>);
+struct UniformFill(UniformParams<f32>);
 /// The normal fill of [`FillF32`] (`mean`, `std`).
 #[derive(Clone, Copy)]
-pub(crate) struct NormalFill(pub(crate) f32, pub(crate) f32);
+struct NormalFill(f32, f32);
 /// The truncated-normal fill of [`FillF32`].
 #[derive(Clone, Copy)]
-pub(crate) struct TruncatedFill(pub(crate) TruncParams);
+struct TruncatedFill(TruncParams);
 
 impl FillF32 for UniformFill {
+    type Gen<S: Wide> = uniform::UniformWide<S>;
     #[inline(always)]
-    fn fill<S: Wide>(self, s: S, stream: Stream, g: u64, out: &mut [f32], hint: Option<bool>) -> bool {
-        fill_blocks_unfenced(s, g, out, &uniform::UniformWide { s, stream, p: self.0 }, hint)
+    fn generator<S: Wide>(self, s: S, stream: Stream) -> Self::Gen<S> {
+        uniform::UniformWide { s, stream, p: self.0 }
     }
 }
 
 impl FillF32 for NormalFill {
+    type Gen<S: Wide> = normal::NormalWide<S>;
     #[inline(always)]
-    fn fill<S: Wide>(self, s: S, stream: Stream, g: u64, out: &mut [f32], hint: Option<bool>) -> bool {
-        fill_blocks_unfenced(s, g, out, &normal::NormalWide { s, stream, mean: self.0, std: self.1 }, hint)
+    fn generator<S: Wide>(self, s: S, stream: Stream) -> Self::Gen<S> {
+        normal::NormalWide { s, stream, mean: self.0, std: self.1 }
     }
 }
 
 impl FillF32 for TruncatedFill {
+    type Gen<S: Wide> = truncated::TruncWide<S>;
     #[inline(always)]
-    fn fill<S: Wide>(self, s: S, stream: Stream, g: u64, out: &mut [f32], hint: Option<bool>) -> bool {
-        fill_blocks_unfenced(s, g, out, &truncated::TruncWide { s, stream, t: self.0 }, hint)
+    fn generator<S: Wide>(self, s: S, stream: Stream) -> Self::Gen<S> {
+        truncated::TruncWide { s, stream, t: self.0 }
     }
 }
 
@@ -141,13 +146,15 @@ impl BulkF32 {
 
 impl<I: Iterator<Item = (u64, usize, usize)>, K: FillF32> WithSimd for RunsF32<'_, I, K> {
     type Output = ();
-    /// Each run from its block's generators (seeded, then stepped past the values before the run: cheaper
-    /// than generating them, measured on `[16384, 1024]` column blocks), one store fence at the end.
+    /// Each run from its block's generators: seeded and stepped past the values before the run (cheaper
+    /// than generating them), or, for a later run of the same block (the rows of a column block narrower
+    /// than a block), stepped on from where the previous run left them; one store fence at the end.
     #[inline(always)]
     fn with_simd<S: Wide>(self, s: S) {
         let RunsF32 { stream, runs, out, values } = self;
         let (stream, hint) = (*stream, stream.streaming_stores());
         let mut streamed = false;
+        let (blocks, mut saved) = (values.generator(s, stream), None);
         let mut runs = runs.peekable();
         while let Some((g, o, l)) = runs.next() {
             // The next run's pages: their page walks run while this run is computed (the contiguous
@@ -157,7 +164,7 @@ impl<I: Iterator<Item = (u64, usize, usize)>, K: FillF32> WithSimd for RunsF32<'
                     s.prefetch(page);
                 }
             }
-            streamed |= values.fill(s, stream, g, &mut out[o..o + l], hint);
+            streamed |= fill_blocks_resume(s, g, &mut out[o..o + l], &blocks, hint, &mut saved);
         }
         if streamed {
             s.fence();
@@ -167,9 +174,10 @@ impl<I: Iterator<Item = (u64, usize, usize)>, K: FillF32> WithSimd for RunsF32<'
 
 struct ConstWide(f32);
 
-impl BlockGen for ConstWide {
+impl PlainBlock for ConstWide {
+    type W = u64;
     #[inline(always)]
-    fn block(&self, _: u64, _: usize, o: &mut [f32]) {
+    fn plain(&self, _: u64, _: usize, o: &mut [f32]) {
         o.fill(self.0);
     }
 }

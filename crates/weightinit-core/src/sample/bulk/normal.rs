@@ -1,8 +1,8 @@
 //! The f32 polynomial normal (stream format v5): Box-Muller on the lane words with the polynomials of
 //! [`crate::simd::math`], two lane steps interleaved and software-pipelined.
 
-use super::store::{BlockGen, Chunks, Sink, Stage, Vectors, store_all, stream_vectors};
-use super::walk::{Groups, walk};
+use super::store::{BlockGen, Chunks, Saved, Sink, Stage, Vectors, store_all, write_run};
+use super::walk::Groups;
 use crate::simd::math::{neg2_ln_unit, sincos_eighth};
 use crate::simd::{LANES, Math, Scalar, Two, Wide};
 use crate::stream::{LaneRng, Stream};
@@ -94,29 +94,45 @@ pub(super) struct NormalWide<S: Wide> {
 }
 
 impl<S: Wide> BlockGen for NormalWide<S> {
+    type W = S::W;
     #[inline(always)]
-    fn block(&self, block: u64, skip: usize, o: &mut [f32]) {
-        let st = self.s.load_state(LaneRng::new(&self.stream, block).words());
-        let (s, mean, std) = (self.s, self.mean, self.std);
+    fn block<T: Wide>(
+        &self,
+        _: T,
+        block: u64,
+        skip: usize,
+        o: &mut [f32],
+        stage: Option<&mut Stage>,
+        saved: &mut Option<Saved<S::W>>,
+    ) {
         if self.unit() {
-            walk(&mut NormalGroups::<S, true> { s, st, mean, std }, skip, o);
+            self.run::<true>(block, skip, o, stage, saved)
         } else {
-            walk(&mut NormalGroups::<S, false> { s, st, mean, std }, skip, o);
-        }
-    }
-    #[inline(always)]
-    fn block_streamed<T: Wide>(&self, _: T, block: u64, skip: usize, o: &mut [f32], stage: &mut Stage) {
-        let st = self.s.load_state(LaneRng::new(&self.stream, block).words());
-        let (s, mean, std) = (self.s, self.mean, self.std);
-        if self.unit() {
-            stream_vectors(s, &mut NormalGroups::<S, true> { s, st, mean, std }, skip, o, stage);
-        } else {
-            stream_vectors(s, &mut NormalGroups::<S, false> { s, st, mean, std }, skip, o, stage);
+            self.run::<false>(block, skip, o, stage, saved)
         }
     }
 }
 
 impl<S: Wide> NormalWide<S> {
+    /// One run of `block` from `saved`'s lanes where they serve, else from the block's start.
+    #[inline(always)]
+    fn run<const UNIT: bool>(
+        &self,
+        block: u64,
+        skip: usize,
+        o: &mut [f32],
+        stage: Option<&mut Stage>,
+        saved: &mut Option<Saved<S::W>>,
+    ) {
+        const G: usize = 2 * LANES;
+        let (s, mean, std) = (self.s, self.mean, self.std);
+        let (st, at) = match Saved::resume(saved, block, skip, G) {
+            Some(v) => v,
+            None => (s.load_state(LaneRng::new(&self.stream, block).words()), 0),
+        };
+        *saved = write_run(s, &mut NormalGroups::<S, UNIT> { s, st, mean, std }, at, (block, skip), o, stage);
+    }
+
     /// Standard normal: the map `fma(std, z, mean)` is the identity (`z` is never ±0), so it is skipped.
     #[inline(always)]
     fn unit(&self) -> bool {
@@ -154,6 +170,10 @@ impl<S: Wide, const UNIT: bool> Vectors<S> for NormalGroups<S, UNIT> {
     #[inline(always)]
     fn pair(&mut self) -> [S::F; 2] {
         wide_normal_group::<S, UNIT>(self.s, &mut self.st, self.mean, self.std)
+    }
+    #[inline(always)]
+    fn lanes(&self) -> [S::W; 4] {
+        self.st
     }
     /// Software-pipelined: each iteration computes the radii (logarithm and square root, the long
     /// dependency chain) of the next two lane steps before it finishes the current two, so the

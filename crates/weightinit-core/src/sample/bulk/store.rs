@@ -1,7 +1,7 @@
 //! Where the bulk fills' vectors go: plain stores group by group, or, for large fills, streaming stores
 //! straight from the registers (rotated into whole 64-byte lines) or through an L1-resident staging block.
 
-use super::walk::{Cursor, Groups};
+use super::walk::{Cursor, Groups, walk};
 use crate::simd::{LANES, Wide};
 use crate::stream::{BLOCK_LEN, block_spans};
 
@@ -18,6 +18,8 @@ pub(super) fn store_all<S: Wide, const K: usize>(s: S, v: [S::F; K], out: &mut [
 pub(super) trait Vectors<S: Wide> {
     /// The next group (`2 * LANES` values).
     fn pair(&mut self) -> [S::F; 2];
+    /// The lanes' state now.
+    fn lanes(&self) -> [S::W; 4];
     /// The next two groups.
     #[inline(always)]
     fn quad(&mut self) -> [S::F; 4] {
@@ -124,16 +126,102 @@ impl<'a, S: Wide> NtSink<'a, S> {
 /// One block's values `skip .. skip + out.len()` (a trait, not a closure, so `#[inline(always)]` carries the
 /// code into each `#[target_feature]` wrapper).
 pub(super) trait BlockGen {
-    fn block(&self, block: u64, skip: usize, out: &mut [f32]);
-    /// The same values, written to `out` with streaming stores through `stage`. By default the whole
-    /// block is generated into the stage, then copied.
+    /// The lane word type of the state [`BlockGen::block`] saves (unused by generators that do not resume).
+    type W: Copy;
+    /// Writes the values with plain stores, or with `stage` with streaming stores (through the stage where
+    /// needed). Resumes from `saved` when it holds this block's lanes at or before the run's first group
+    /// (several short runs of one block, the rows of a column block narrower than a block, then step
+    /// their lanes from run to run instead of from the block's start) and leaves in `saved` the lanes
+    /// after the run (`None` from a generator that does not resume).
+    fn block<S: Wide>(
+        &self,
+        s: S,
+        block: u64,
+        skip: usize,
+        out: &mut [f32],
+        stage: Option<&mut Stage>,
+        saved: &mut Option<Saved<Self::W>>,
+    );
+}
+
+/// A generator that writes a block with plain stores only and never resumes (the truncated normal, the
+/// constant); as a [`BlockGen`] its streamed blocks are generated into the stage, then copied.
+pub(super) trait PlainBlock {
+    /// The lane word type of [`BlockGen::W`].
+    type W: Copy;
+    /// Values `skip .. skip + out.len()` of `block`, plain stores.
+    fn plain(&self, block: u64, skip: usize, out: &mut [f32]);
+}
+
+impl<P: PlainBlock> BlockGen for P {
+    type W = P::W;
     #[inline(always)]
-    fn block_streamed<S: Wide>(&self, s: S, block: u64, skip: usize, out: &mut [f32], stage: &mut Stage) {
-        let n = out.len();
-        let buf = stage.buf();
-        self.block(block, skip, &mut buf[..n]);
-        stream_copy(s, &buf[..n], out);
+    fn block<S: Wide>(
+        &self,
+        s: S,
+        block: u64,
+        skip: usize,
+        out: &mut [f32],
+        stage: Option<&mut Stage>,
+        saved: &mut Option<Saved<P::W>>,
+    ) {
+        *saved = None;
+        match stage {
+            Some(stage) => {
+                let n = out.len();
+                let buf = stage.buf();
+                self.plain(block, skip, &mut buf[..n]);
+                stream_copy(s, &buf[..n], out);
+            }
+            None => self.plain(block, skip, out),
+        }
     }
+}
+
+/// A block's lanes after a run, kept for the next run of the same block ([`BlockGen::block`]).
+pub(crate) struct Saved<W> {
+    block: u64,
+    /// The group (lane step) the lanes stand at.
+    group: usize,
+    st: [W; 4],
+}
+
+impl<W: Copy> Saved<W> {
+    /// The lanes `saved` holds for a run from value `skip` of `block` (groups of `g` values) and the value
+    /// they stand at, if they are this block's and not past the run's first group.
+    #[inline(always)]
+    pub(super) fn resume(saved: &mut Option<Saved<W>>, block: u64, skip: usize, g: usize) -> Option<([W; 4], usize)> {
+        match saved.take() {
+            Some(v) if v.block == block && v.group <= skip / g => Some((v.st, v.group * g)),
+            _ => None,
+        }
+    }
+
+    /// The lanes `st` after a run of `block` that ended at value `end` (groups of `g` values; a partly
+    /// written last group was generated whole).
+    #[inline(always)]
+    pub(super) fn after(block: u64, end: usize, g: usize, st: [W; 4]) -> Option<Saved<W>> {
+        Some(Saved { block, group: end.div_ceil(g), st })
+    }
+}
+
+/// Writes values `skip .. skip + out.len()` of `block` from its groups `q`, whose lanes stand at value `at`
+/// (a multiple of the group, at most `skip`): plain stores ([`walk`]) or, with `stage`, streaming stores
+/// ([`stream_vectors`]). Returns the lanes after the run for [`Saved`].
+#[inline(always)]
+pub(super) fn write_run<S: Wide, Q: Groups<f32, { 2 * LANES }> + Vectors<S>>(
+    s: S,
+    q: &mut Q,
+    at: usize,
+    (block, skip): (u64, usize),
+    out: &mut [f32],
+    stage: Option<&mut Stage>,
+) -> Option<Saved<S::W>> {
+    match stage {
+        Some(stage) => stream_vectors(s, q, skip - at, out, stage),
+        None => walk(q, skip - at, out),
+    }
+    Saved::after(block, skip + out.len(), 2 * LANES, q.lanes())
 }
 
 /// Values per piece of a streamed block: each piece is generated into the L1-resident stage and copied out
@@ -261,12 +349,26 @@ pub(super) fn fill_blocks_unfenced<S: Wide, B: BlockGen>(
     g: &B,
     streaming: Option<bool>,
 ) -> bool {
+    fill_blocks_resume(s, offset, out, g, streaming, &mut None)
+}
+
+/// [`fill_blocks_unfenced`] starting from the lanes an earlier fill left in `saved` where they serve
+/// ([`BlockGen::block`]), and leaving there the lanes after this fill's last block.
+#[inline(always)]
+pub(super) fn fill_blocks_resume<S: Wide, B: BlockGen>(
+    s: S,
+    offset: u64,
+    out: &mut [f32],
+    g: &B,
+    streaming: Option<bool>,
+    saved: &mut Option<Saved<B::W>>,
+) -> bool {
     let mut rest = out;
     if !S::STREAMING || !streaming.unwrap_or(rest.len() >= STREAMING_MIN_LEN) {
         for (block, skip, n) in block_spans(offset, rest.len()) {
             let (o, tail) = rest.split_at_mut(n);
             rest = tail;
-            g.block(block, skip, o);
+            g.block(s, block, skip, o, None, saved);
         }
         return false;
     }
@@ -279,7 +381,7 @@ pub(super) fn fill_blocks_unfenced<S: Wide, B: BlockGen>(
         }
         let (o, tail) = rest.split_at_mut(n);
         rest = tail;
-        g.block_streamed(s, block, skip, o, &mut stage);
+        g.block(s, block, skip, o, Some(&mut stage), saved);
     }
     true
 }

@@ -2,7 +2,7 @@
 //! (accepted lanes compressed), mapped and clamped.
 
 use super::normal::normal_pair;
-use super::store::BlockGen;
+use super::store::PlainBlock;
 use crate::simd::{LANES, Two, Wide};
 use crate::stream::{LaneRng, Stream};
 
@@ -41,9 +41,11 @@ pub(super) struct TruncWide<S: Wide> {
     pub(super) t: TruncParams,
 }
 
-impl<S: Wide> BlockGen for TruncWide<S> {
+/// Not resumed: a run's position in the block's accepted normals depends on every normal before it.
+impl<S: Wide> PlainBlock for TruncWide<S> {
+    type W = S::W;
     #[inline(always)]
-    fn block(&self, block: u64, skip: usize, o: &mut [f32]) {
+    fn plain(&self, block: u64, skip: usize, o: &mut [f32]) {
         // Both shortcuts give the same bits as the general loop (clamp, two compares).
         match (self.t.clamp_needed(), self.t.alpha == -self.t.beta) {
             (true, true) => self.block_with::<true, true>(block, skip, o),

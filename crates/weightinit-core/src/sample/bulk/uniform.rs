@@ -1,8 +1,8 @@
 //! Uniform bulk fills: f32 from the lane words (two halves of each 64-bit output), f64 from whole
 //! outputs.
 
-use super::store::{BlockGen, Sink, Stage, Vectors, store_all, stream_vectors};
-use super::walk::{Group, Groups, walk};
+use super::store::{BlockGen, Saved, Sink, Stage, Vectors, store_all, write_run};
+use super::walk::{Group, Groups};
 use crate::float::Float;
 use crate::simd::{LANES, Wide};
 use crate::stream::{LaneRng, Stream};
@@ -65,10 +65,14 @@ pub(super) struct UniformGroups<S: Wide> {
 }
 
 impl<S: Wide> UniformGroups<S> {
+    /// The groups of `block` from `from`'s lanes (standing at value `at`), else from the block's start.
     #[inline(always)]
-    fn new(g: &UniformWide<S>, block: u64) -> Self {
+    fn new(g: &UniformWide<S>, block: u64, from: Option<([S::W; 4], usize)>) -> Self {
         let s = g.s;
-        let st = s.load_state(LaneRng::new(&g.stream, block).words());
+        let st = match from {
+            Some((st, _)) => st,
+            None => s.load_state(LaneRng::new(&g.stream, block).words()),
+        };
         let p = &g.p;
         UniformGroups {
             s,
@@ -107,6 +111,10 @@ impl<S: Wide> Vectors<S> for UniformGroups<S> {
         let (h, l) = self.s.step(&mut self.st);
         [self.half(h), self.half(l)]
     }
+    #[inline(always)]
+    fn lanes(&self) -> [S::W; 4] {
+        self.st
+    }
     /// The generator state in a local across the loop, so it stays in registers (as a field behind
     /// `&mut self` LLVM stored it back every step: 17% slower at 16 Mi values).
     #[inline(always)]
@@ -122,12 +130,20 @@ impl<S: Wide> Vectors<S> for UniformGroups<S> {
 }
 
 impl<S: Wide> BlockGen for UniformWide<S> {
+    type W = S::W;
     #[inline(always)]
-    fn block(&self, block: u64, skip: usize, o: &mut [f32]) {
-        walk(&mut UniformGroups::new(self, block), skip, o);
-    }
-    #[inline(always)]
-    fn block_streamed<T: Wide>(&self, _: T, block: u64, skip: usize, o: &mut [f32], stage: &mut Stage) {
-        stream_vectors(self.s, &mut UniformGroups::new(self, block), skip, o, stage);
+    fn block<T: Wide>(
+        &self,
+        _: T,
+        block: u64,
+        skip: usize,
+        o: &mut [f32],
+        stage: Option<&mut Stage>,
+        saved: &mut Option<Saved<S::W>>,
+    ) {
+        const G: usize = 2 * LANES;
+        let from = Saved::resume(saved, block, skip, G);
+        let at = from.as_ref().map_or(0, |v| v.1);
+        *saved = write_run(self.s, &mut UniformGroups::new(self, block, from), at, (block, skip), o, stage);
     }
 }
