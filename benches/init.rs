@@ -77,6 +77,9 @@ fn shards(c: &mut Criterion) {
     g.bench_function("column block [:, 2048:4096] (runs start mid-block: 64 lane steps skipped per row)", |b| {
         b.iter(|| init.fill_shard(&s, &shape, Layout::Torch, &[0, 2048], &[4096, 2048], &mut w, &mut []).unwrap())
     });
+    g.bench_function("column block [:, 1000:3048] (runs start mid-group: partial lines at both ends)", |b| {
+        b.iter(|| init.fill_shard(&s, &shape, Layout::Torch, &[0, 1000], &[4096, 2048], &mut w, &mut []).unwrap())
+    });
     g.bench_function("column block [:, 0:2048] (runs start on 4096-value stream blocks)", |b| {
         b.iter(|| init.fill_shard(&s, &shape, Layout::Torch, &[0, 0], &[4096, 2048], &mut w, &mut []).unwrap())
     });

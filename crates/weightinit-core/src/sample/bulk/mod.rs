@@ -40,6 +40,9 @@ use store::{BlockGen, PlainBlock, fill_blocks, fill_blocks_resume};
 /// 4 KiB pages of one stream block's f32 values.
 const BLOCK_PAGES: usize = crate::stream::BLOCK_LEN as usize / store::PAGE_F32;
 
+/// f32 values per 64-byte cache line.
+const LINE_F32: usize = 16;
+
 /// Defines a [`WithSimd`] op: a struct of the arguments whose `with_simd` is the fill's loop, run with the
 /// token (`Stream::fill_*` hand these to [`Isa::run`] directly).
 macro_rules! op {
@@ -160,8 +163,14 @@ impl<I: Iterator<Item = (u64, usize, usize)>, K: FillF32> WithSimd for RunsF32<'
             // The next run's pages: their page walks run while this run is computed (the contiguous
             // fill does the same for its next block).
             if let Some(&(_, o2, l2)) = runs.peek() {
-                for page in out[o2..o2 + l2].chunks(store::PAGE_F32).take(BLOCK_PAGES) {
+                let next = &out[o2..o2 + l2];
+                for page in next.chunks(store::PAGE_F32).take(BLOCK_PAGES) {
                     s.prefetch(page);
+                }
+                // The partial lines at both ends get plain stores (a store missing the cache holds
+                // back the streaming stores behind it until the line arrives): fetch them now.
+                for at in [LINE_F32, l2.saturating_sub(2 * LINE_F32), l2.saturating_sub(LINE_F32)] {
+                    s.prefetch(&next[at.min(l2 - 1)..]);
                 }
             }
             streamed |= fill_blocks_resume(s, g, &mut out[o..o + l], &blocks, hint, &mut saved);
