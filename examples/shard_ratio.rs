@@ -59,4 +59,33 @@ fn main() {
         let m = median(&mut t[i]);
         println!("{label:32} {:8.3} ms  {:.3}x of contiguous (median of rounds)", m * 1e3, median(&mut r));
     }
+    skip_cost(&s, rounds);
+}
+
+/// What a run starting mid-block pays: 32 normals from the start of each of 100k blocks against 32 from
+/// value 2048 of each (the lanes stepped past 2048 values first), and the time of 2048 normals for scale.
+fn skip_cost(s: &Stream, rounds: usize) {
+    const BLOCKS: u64 = 100_000;
+    let mut out = [0.0f32; 32];
+    let mut per = |skip: u64| {
+        time(|| {
+            for b in 0..BLOCKS {
+                s.fill_normal(b * 4096 + skip, &mut out, 0.0, 1.0).unwrap();
+                black_box(&out);
+            }
+        }) / BLOCKS as f64
+    };
+    let mut row = vec![0.0f32; 2048];
+    let (mut d, mut g) = (Vec::new(), Vec::new());
+    for _ in 0..rounds.div_ceil(4) {
+        d.push(per(2048) - per(0));
+        g.push(time(|| s.fill_normal(0, black_box(&mut row), 0.0, 1.0).unwrap()));
+    }
+    let (d, g) = (median(&mut d), median(&mut g));
+    println!(
+        "stepping a block's lanes past 2048 values: {:.0} ns; generating 2048 normals: {:.0} ns ({:.2}x)",
+        d * 1e9,
+        g * 1e9,
+        d / g
+    );
 }

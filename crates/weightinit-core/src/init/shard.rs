@@ -285,8 +285,8 @@ impl Init {
             values => {
                 if let (Some(o), Some(v)) = (T::f32s_mut(out), super::scheme::bulk_f32(values)?) {
                     // Every run in one call of the ISA's code.
-                    let runs = Runs::new(shape, start, len).map(|(g, o, l)| (g as u64, o, l));
-                    v.run_runs(stream.isa(), stream, runs, o);
+                    let mut runs = Runs::new(shape, start, len).map(|(g, o, l)| (g as u64, o, l));
+                    v.run_runs(stream.isa(), stream, &mut runs, o);
                     return Ok(e);
                 }
                 let mut result = Ok(());

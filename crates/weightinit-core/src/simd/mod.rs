@@ -138,6 +138,14 @@ impl Isa {
             Isa::Avx2 if available(Isa::Avx2) => return unsafe { x86::run_avx2(op) },
             _ => {}
         }
-        op.with_simd(Lanes16)
+        run_portable(op)
     }
+}
+
+/// `op` on the portable path. Out of line on x86-64, where it is the fallback: inlined into [`Isa::run`],
+/// its frame (1.3 MB in an unoptimized build, which keeps every inlined local in its own slot) was taken
+/// on every call, whichever path ran, from a spawned thread's 2 MiB stack.
+#[cfg_attr(target_arch = "x86_64", inline(never))]
+fn run_portable<O: WithSimd>(op: O) -> O::Output {
+    op.with_simd(Lanes16)
 }

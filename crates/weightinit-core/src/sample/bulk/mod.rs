@@ -131,12 +131,14 @@ impl FillF32 for TruncatedFill {
 }
 
 impl BulkF32 {
-    /// Runs `runs` of this fill on `isa` ([`RunsF32`]).
-    pub(crate) fn run_runs<I: Iterator<Item = (u64, usize, usize)>>(
+    /// Runs `runs` of this fill on `isa` ([`RunsF32`]). The iterator is a trait object so that the fill
+    /// is compiled once, here, with this crate's optimization level: instantiated in a caller's
+    /// unoptimized build, the inlined generators' frame outgrew a spawned thread's 2 MiB stack.
+    pub(crate) fn run_runs(
         self,
         isa: Isa,
         stream: &Stream,
-        runs: I,
+        runs: &mut dyn Iterator<Item = (u64, usize, usize)>,
         out: &mut [f32],
     ) {
         match self {

@@ -364,24 +364,22 @@ pub(super) fn fill_blocks_resume<S: Wide, B: BlockGen>(
     saved: &mut Option<Saved<B::W>>,
 ) -> bool {
     let mut rest = out;
-    if !S::STREAMING || !streaming.unwrap_or(rest.len() >= STREAMING_MIN_LEN) {
-        for (block, skip, n) in block_spans(offset, rest.len()) {
-            let (o, tail) = rest.split_at_mut(n);
-            rest = tail;
-            g.block(s, block, skip, o, None, saved);
-        }
-        return false;
-    }
+    let streaming = S::STREAMING && streaming.unwrap_or(rest.len() >= STREAMING_MIN_LEN);
     let mut stage = Stage::new();
+    // One call site of `g.block` (an unoptimized build inlines the generator once per site, and its frame
+    // must fit a spawned thread's 2 MiB stack).
     for (block, skip, n) in block_spans(offset, rest.len()) {
-        // One prefetch per 4 KiB page of the next block: its page walks (costly in a VM) run while this
-        // block is computed, instead of stalling its first streaming stores (about 2% on 16 Mi values).
-        for page in rest[n..].chunks(PAGE_F32).take(BLOCK_LEN as usize / PAGE_F32) {
-            s.prefetch(page);
+        if streaming {
+            // One prefetch per 4 KiB page of the next block: its page walks (costly in a VM) run while
+            // this block is computed, instead of stalling its first streaming stores (about 2% on 16 Mi
+            // values).
+            for page in rest[n..].chunks(PAGE_F32).take(BLOCK_LEN as usize / PAGE_F32) {
+                s.prefetch(page);
+            }
         }
         let (o, tail) = rest.split_at_mut(n);
         rest = tail;
-        g.block(s, block, skip, o, Some(&mut stage), saved);
+        g.block(s, block, skip, o, if streaming { Some(&mut stage) } else { None }, saved);
     }
-    true
+    streaming
 }
