@@ -334,25 +334,13 @@ pub(super) fn stream_copy<S: Wide>(s: S, src: &[f32], dst: &mut [f32]) {
 /// the fill is large.
 #[inline(always)]
 pub(super) fn fill_blocks<S: Wide, B: BlockGen>(s: S, offset: u64, out: &mut [f32], g: &B, streaming: Option<bool>) {
-    if fill_blocks_unfenced(s, offset, out, g, streaming) {
+    if fill_blocks_resume(s, offset, out, g, streaming, &mut None) {
         s.fence();
     }
 }
 
 /// [`fill_blocks`] without the store fence after streaming stores (the caller fences once after several
-/// fills); true if it streamed.
-#[inline(always)]
-pub(super) fn fill_blocks_unfenced<S: Wide, B: BlockGen>(
-    s: S,
-    offset: u64,
-    out: &mut [f32],
-    g: &B,
-    streaming: Option<bool>,
-) -> bool {
-    fill_blocks_resume(s, offset, out, g, streaming, &mut None)
-}
-
-/// [`fill_blocks_unfenced`] starting from the lanes an earlier fill left in `saved` where they serve
+/// fills; true if it streamed), starting from the lanes an earlier fill left in `saved` where they serve
 /// ([`BlockGen::block`]), and leaving there the lanes after this fill's last block.
 #[inline(always)]
 pub(super) fn fill_blocks_resume<S: Wide, B: BlockGen>(
