@@ -74,8 +74,12 @@ fn shards(c: &mut Criterion) {
     g.bench_function("contiguous fill (peer)", |b| {
         b.iter(|| init.fill_range(&s, &shape, Layout::Torch, half, &mut w).unwrap())
     });
-    g.bench_function("column block [:, 2048:4096] (runs start mid-block: 64 lane steps skipped per row)", |b| {
+    g.bench_function("column block [:, 2048:4096] (runs start at a block's second half)", |b| {
         b.iter(|| init.fill_shard(&s, &shape, Layout::Torch, &[0, 2048], &[4096, 2048], &mut w, &mut []).unwrap())
+    });
+    g.bench_function("column block [:, 1024:2048] of [8192, 4096] (4-way split: runs start mid-half)", |b| {
+        let tall = [8192usize, 4096];
+        b.iter(|| init.fill_shard(&s, &tall, Layout::Torch, &[0, 1024], &[8192, 1024], &mut w, &mut []).unwrap())
     });
     g.bench_function("column block [:, 1000:3048] (runs start mid-group: partial lines at both ends)", |b| {
         b.iter(|| init.fill_shard(&s, &shape, Layout::Torch, &[0, 1000], &[4096, 2048], &mut w, &mut []).unwrap())

@@ -26,12 +26,15 @@ fn main() {
     let a = if std::env::var("ALIGN").is_ok() { wbuf.as_ptr().align_offset(64) } else { 0 };
     let w = &mut wbuf[a..a + half];
     // (label, shape, box start, box len); the first of each shape is the contiguous peer.
-    let cases: [(&str, [usize; 2], Option<Box2>); 7] = [
+    let cases: [(&str, [usize; 2], Option<Box2>); 10] = [
         ("[4096, 4096] contiguous", [4096, 4096], None),
         ("[4096, 4096] [:, 2048:4096]", [4096, 4096], Some(([0, 2048], [4096, 2048]))),
         ("[4096, 4096] [:, 0:2048]", [4096, 4096], Some(([0, 0], [4096, 2048]))),
         ("[4096, 4096] [:, 1024:3072]", [4096, 4096], Some(([0, 1024], [4096, 2048]))),
         ("[4096, 4096] [:, 1000:3048]", [4096, 4096], Some(([0, 1000], [4096, 2048]))),
+        ("[8192, 4096] contiguous", [8192, 4096], None),
+        ("[8192, 4096] [:, 1024:2048]", [8192, 4096], Some(([0, 1024], [8192, 1024]))),
+        ("[8192, 4096] [:, 2048:3072]", [8192, 4096], Some(([0, 2048], [8192, 1024]))),
         ("[16384, 1024] contiguous", [16384, 1024], None),
         ("[16384, 1024] [:, 512:1024]", [16384, 1024], Some(([0, 512], [16384, 512]))),
     ];
@@ -62,8 +65,9 @@ fn main() {
     skip_cost(&s, rounds);
 }
 
-/// What a run starting mid-block pays: 32 normals from the start of each of 100k blocks against 32 from
-/// value 2048 of each (the lanes stepped past 2048 values first), and the time of 2048 normals for scale.
+/// What a run starting inside a half block pays: 32 normals from the start of each of 100k blocks against
+/// 32 from value 1024 of each (the first half's lanes stepped past 1024 values first), and the time of
+/// 1024 normals for scale.
 fn skip_cost(s: &Stream, rounds: usize) {
     const BLOCKS: u64 = 100_000;
     let mut out = [0.0f32; 32];
@@ -75,15 +79,15 @@ fn skip_cost(s: &Stream, rounds: usize) {
             }
         }) / BLOCKS as f64
     };
-    let mut row = vec![0.0f32; 2048];
+    let mut row = vec![0.0f32; 1024];
     let (mut d, mut g) = (Vec::new(), Vec::new());
     for _ in 0..rounds.div_ceil(4) {
-        d.push(per(2048) - per(0));
+        d.push(per(1024) - per(0));
         g.push(time(|| s.fill_normal(0, black_box(&mut row), 0.0, 1.0).unwrap()));
     }
     let (d, g) = (median(&mut d), median(&mut g));
     println!(
-        "stepping a block's lanes past 2048 values: {:.0} ns; generating 2048 normals: {:.0} ns ({:.2}x)",
+        "stepping a half block's lanes past 1024 values: {:.0} ns; generating 1024 normals: {:.0} ns ({:.2}x)",
         d * 1e9,
         g * 1e9,
         d / g

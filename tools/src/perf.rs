@@ -141,9 +141,9 @@ pub const SUMMARY: &[(&str, &str, &str, &str)] = &[
         "contiguous fill (peer)",
     ),
     (
-        "shard: column block `[:, 2048:4096]` (rows start mid-block)",
+        "shard: column block `[:, 2048:4096]` (rows start at a half block)",
         "shard of [4096, 4096] f32, 8 Mi values",
-        "column block [:, 2048:4096] (runs start mid-block: 64 lane steps skipped per row)",
+        "column block [:, 2048:4096] (runs start at a block's second half)",
         "contiguous fill (peer)",
     ),
     ("training epoch, 2 threads", "train epoch 784-100-100-10 b128 sgd (16384 examples)", "2 thread(s)", "1 thread(s)"),

@@ -30,10 +30,13 @@
 //!    values are produced in order from its start.
 //! 3. **Lane generators** (uniform, the `f32` polynomial normal, the `f32` truncated bulk path): 16
 //!    Xoshiro256++ lanes, lane `l` with state words `mix64(hl + (w + 1) G)`, `hl = mix64(h ^ (l + 1) K)`,
-//!    `K = 0xd1b54a32d192ed03` ([`stream::LaneRng`]), stepped in lockstep. Step `g` gives one word
-//!    `x[l]` per lane, read as two sets of 16 u32 words ([`simd::wide::step_words`]): `a[l]` is the low
-//!    (`l` even) or high (`l` odd) half of `x[l / 2]`, `b[l]` the same half of `x[8 + l / 2]`. f32 values
-//!    `32 g + l` and `32 g + 16 + l` come from `(a[l], b[l])`; f64 values `16 g + l` from `x[l]`.
+//!    `K = 0xd1b54a32d192ed03` ([`stream::LaneRng`]), in two halves: lanes 0-7 generate the block's
+//!    values `0..2048`, lanes 8-15 its values `2048..4096` (so a run starting in the second half never
+//!    steps through the first). A half step `k` of half `h` gives one word `x[j]` per lane `8 h + j`, read
+//!    as 16 u32 words ([`simd::wide::half_words`]): word `j` is the low (`j` even) or high (`j` odd) half
+//!    of `x[j / 2]`. f32 group `g` of half `h` (values `2048 h + 32 g ..`) takes `a` from half step `2 g` and
+//!    `b` from half step `2 g + 1`; its values `32 g + l` and `32 g + 16 + l` (within the half) come from
+//!    `(a[l], b[l])`. f64 values `2048 h + 8 k + j` come from `x[j]` of half step `k`.
 //! 4. **Values.**
 //!    * uniform `[low, high)`: f32 `low + (high - low) * (w >> 8) 2^-24` with `w = a[l]` for value
 //!      `32 g + l` and `w = b[l]` for `32 g + 16 + l`; f64 the same with `(x64 >> 11) 2^-53`; a result
@@ -50,7 +53,7 @@
 //!    * normal, libm Box-Muller: values `2k, 2k + 1` are the cosine and sine of pair `k`
 //!      ([`sample::box_muller`]);
 //!    * truncated normal, f32 when the interval keeps >= 25% of the mass within ±6 std: the block's standard
-//!      normals above, in order, filtered by `alpha <= z <= beta`; position `p` of the block holds the
+//!      normals above, in order (the second half's lanes going on past the block's end), filtered by `alpha <= z <= beta`; position `p` of the block holds the
 //!      `p`-th accepted one as `fma(std, z, mean)`, clamped; otherwise the exact samplers of
 //!      [`sample::truncated`] on the sequential generator; always rounded and clamped.
 //! 5. **Orthogonal** ([`init::orthogonal::fill_orthogonal`]): the `rows x cols` matrix `F` is the stream's
@@ -69,8 +72,11 @@
 //! quadrant bits; version 5 computes the radius's logarithm from a 16-entry table and a cubic
 //! instead of Cephes' degree-8 polynomial (the f32 polynomial normal, its truncated bulk path and the
 //! sequential `BoxMullerPoly` sampler changed; f64 values and the other samplers are unchanged); version 6
-//! (this one) changed orthogonal only: a blocked product of the Gaussian columns' own reflectors in the
-//! output's type (Stewart 1980; half the flops of QR-then-Q, same Haar law) instead of an unblocked f64 QR.
+//! changed orthogonal only: a blocked product of the Gaussian columns' own reflectors in the output's type
+//! (Stewart 1980; half the flops of QR-then-Q, same Haar law) instead of an unblocked f64 QR; version 7
+//! (this one) splits each block's lanes into two halves, one per half block (the lane-generated fills
+//! changed; the sequential generator's samplers are unchanged), so that the second column block of a
+//! row-major matrix with rows of 4096 values fills without stepping through the first.
 //!
 //! ## Layout
 //!

@@ -6,7 +6,7 @@ use rand_core::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use weightinit_core::sample::bulk::poly_normal;
 use weightinit_core::simd::math::{ln_unit_f32, sincos_eighth_f32};
-use weightinit_core::simd::wide::{step_words, xoshiro_skip2, xoshiro_step};
+use weightinit_core::simd::wide::{half_words, xoshiro_skip2, xoshiro_step};
 use weightinit_core::simd::{Isa, available};
 use weightinit_core::stats::{check_normal, check_truncated_normal, check_uniform};
 use weightinit_core::stream::LaneRng;
@@ -257,17 +257,31 @@ fn small_fills_agree_across_paths_and_offsets() {
     }
 }
 
+/// The words `(a, b)` of a block's f32 groups in order, straight from the format (v7): group `g < 64` is
+/// half steps `2 g`, `2 g + 1` of lanes 0-7, group `64 + g` the same of lanes 8-15 (which go on past the
+/// block for the truncated normal).
+fn spec_words(seed: u64, key: u64, block: u64) -> impl FnMut() -> ([u32; 16], [u32; 16]) {
+    let mut lanes = LaneRng::new(&Stream::new(seed, key), block);
+    let mut g = 0usize;
+    move || {
+        let h = usize::from(g >= 64);
+        g += 1;
+        let a = half_words(&lanes.step_half(h));
+        (a, half_words(&lanes.step_half(h)))
+    }
+}
+
 /// The stream format's f32 normal and truncated normal written straight from its specification (one lane
 /// word at a time, scalar polynomials): every path must equal it.
 /// Only the first `len` values of the block (all 4096 natively; Miri checks the start of one block).
 fn spec_block(seed: u64, key: u64, block: u64, truncate: Option<(f32, f32)>) -> Vec<f32> {
     let len = if cfg!(miri) { 256 } else { 4096 };
-    let mut lanes = LaneRng::new(&Stream::new(seed, key), block);
+    let mut words = spec_words(seed, key, block);
     let mut out = Vec::with_capacity(len + 32);
     while out.len() < len {
-        let (a, b) = step_words(&lanes.step());
+        let (a, b) = words();
         let pairs: Vec<(f32, f32)> = (0..16).map(|l| poly_normal(a[l], b[l])).collect();
-        // Step g: values 32g + l are the first branch of words (a[l], b[l]), 32g + 16 + l the second.
+        // Group g: values 32g + l are the first branch of words (a[l], b[l]), 32g + 16 + l the second.
         let step: Vec<f32> = pairs.iter().map(|p| p.0).chain(pairs.iter().map(|p| p.1)).collect();
         match truncate {
             None => out.extend(step),
@@ -276,6 +290,53 @@ fn spec_block(seed: u64, key: u64, block: u64, truncate: Option<(f32, f32)>) -> 
     }
     out.truncate(len);
     out
+}
+
+/// The uniform fills straight from the format: f32 value `32 g + l` of a block from `a[l]`, `32 g + 16 + l`
+/// from `b[l]` (`low + scale * (w >> 8) 2^-24`); f64 value `2048 h + 8 k + j` from lane `8 h + j`'s output of
+/// half step `k` (`(x >> 11) 2^-53`). Every path, from several starts around the half and block boundaries.
+#[test]
+fn uniform_fills_follow_the_format_specification() {
+    let (seed, key) = (21, 43);
+    let blocks = if cfg!(miri) { 1 } else { 2 };
+    let (low, high) = (-0.5f32, 1.5f32);
+    let mut f32s = Vec::new();
+    let mut f64s = Vec::new();
+    for block in 0..blocks {
+        let mut words = spec_words(seed, key, block);
+        for _ in 0..128 {
+            let (a, b) = words();
+            for w in a.iter().chain(&b) {
+                let u = (w >> 8) as f32 * (1.0 / 16_777_216.0);
+                let v = low + (high - low) * u;
+                f32s.push(if v < high { v } else { high.next_down() });
+            }
+        }
+        let mut lanes = LaneRng::new(&Stream::new(seed, key), block);
+        for h in 0..2 {
+            for _ in 0..256 {
+                for x in lanes.step_half(h) {
+                    f64s.push(-0.5 + 2.0 * ((x >> 11) as f64 * (1.0 / 9_007_199_254_740_992.0)));
+                }
+            }
+        }
+    }
+    let len = if cfg!(miri) { 300 } else { f32s.len() };
+    let starts: &[usize] = if cfg!(miri) { &[0, 33] } else { &[0, 5, 2047, 2048, 2049, 3000, 4095, 4096, 6200] };
+    for isa in isas() {
+        let s = Stream::new(seed, key).with_isa(isa);
+        for &start in starts {
+            let mut v = vec![0.0f32; len - start];
+            s.fill_uniform(start as u64, &mut v, low, high).unwrap();
+            assert_eq!(bits32(&v), bits32(&f32s[start..len]), "{isa:?} f32 uniform from {start}");
+        }
+    }
+    for &start in starts {
+        let mut v = vec![0.0f64; len - start];
+        Stream::new(seed, key).fill_uniform(start as u64, &mut v, -0.5, 1.5).unwrap();
+        let want: Vec<u64> = f64s[start..len].iter().map(|x| x.to_bits()).collect();
+        assert_eq!(v.iter().map(|x| x.to_bits()).collect::<Vec<_>>(), want, "f64 uniform from {start}");
+    }
 }
 
 #[test]
@@ -291,7 +352,8 @@ fn every_path_follows_the_format_specification() {
     let len = normal.len();
     for isa in isas() {
         let s = Stream::new(seed, key).with_isa(isa);
-        let starts: &[usize] = if cfg!(miri) { &[0, 33] } else { &[0, 1, 31, 33, 4095, 4097] };
+        let starts: &[usize] =
+            if cfg!(miri) { &[0, 33] } else { &[0, 1, 31, 33, 2047, 2048, 2050, 2081, 4095, 4097, 6144, 8000] };
         for &start in starts {
             let start = start.min(len - 1);
             let end = if cfg!(miri) { start + 100 } else { len };

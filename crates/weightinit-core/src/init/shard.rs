@@ -5,10 +5,11 @@
 //! selection; orthogonal needs the whole Householder product, so it computes the whole tensor in the caller's workspace and
 //! copies the box.
 //!
-//! Cost of the element-wise runs: a run that starts inside a 4096-value stream block steps the block's
-//! lane generators past the values before it (an eighth or so of generating them: the start of a column
-//! block `[:, 2048:4096]` of a `[4096, 4096]` matrix costs about a tenth of its fill), and a later run of
-//! the same block (rows narrower than a block) steps on from where the previous run stopped. Boxes of at
+//! Cost of the element-wise runs: each half of a 4096-value stream block has its own lane generators, so a
+//! run that starts at a half block (the column blocks `[:, 0:2048]` and `[:, 2048:4096]` of a `[n, 4096]`
+//! matrix) steps nothing; one that starts inside a half steps that half's lanes past the values before
+//! it (an eighth or so of generating them: `[:, 1024:3072]` costs about 6% more than its fill), and a
+//! later run of the same block (rows narrower than a block) steps on from where the previous run stopped. Boxes of at
 //! least [`STREAMING_MIN_LEN`](crate::sample::bulk::STREAMING_MIN_LEN) values stream their runs past the
 //! cache; the partial cache lines at the ends of each run are fetched one run ahead. `docs/performance.md`
 //! has the measured ratios against a contiguous fill.

@@ -23,7 +23,7 @@ pub(crate) mod x86;
 pub use fma::fmaf;
 pub use ftz::{flushing_subnormals, set_flush_subnormals};
 pub use math::{Lanes16, Math, Scalar, Two};
-pub use wide::{LANES, Wide};
+pub use wide::{HALF_LANES, LANES, Wide};
 
 /// An instruction set a kernel can use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

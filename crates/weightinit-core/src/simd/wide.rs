@@ -1,6 +1,7 @@
 //! The 16-lane operations the bulk samplers are written in, beyond [`Math`]: Xoshiro256++ generators
-//! held in registers ([`Wide::step`]), plain, streaming and compressed stores. Implemented by the portable
-//! [`Lanes16`] here and by the x86-64 tokens in `x86`; every implementation gives the same bits.
+//! held in registers ([`Wide::step_half`]: one half of a block's 16 lanes at a time), plain, streaming and
+//! compressed stores. Implemented by the portable [`Lanes16`] here and by the x86-64 tokens in `x86`;
+//! every implementation gives the same bits.
 
 use super::math::{Lanes16, Mask16, Math};
 
@@ -10,19 +11,8 @@ pub const LANES: usize = 16;
 /// One Xoshiro256++ step (Blackman & Vigna 2018) of 16 word-major lane states `st[w][l]`: the outputs.
 #[inline(always)]
 pub fn xoshiro_step(st: &mut [[u64; LANES]; 4]) -> [u64; LANES] {
-    let [s0, s1, s2, s3] = st;
-    let mut out = [0u64; LANES];
-    for l in 0..LANES {
-        out[l] = s0[l].wrapping_add(s3[l]).rotate_left(23).wrapping_add(s0[l]);
-        let t = s1[l] << 17;
-        s2[l] ^= s0[l];
-        s3[l] ^= s1[l];
-        s1[l] ^= s2[l];
-        s0[l] ^= s3[l];
-        s2[l] ^= t;
-        s3[l] = s3[l].rotate_left(45);
-    }
-    out
+    let (lo, hi) = (xoshiro_step_half::<0>(st), xoshiro_step_half::<1>(st));
+    core::array::from_fn(|l| if l < HALF_LANES { lo[l] } else { hi[l - HALF_LANES] })
 }
 
 /// Two Xoshiro256++ state updates of one lane's words `[a, b, c, d]` at once (outputs discarded), in the
@@ -36,12 +26,34 @@ pub fn xoshiro_skip2([a, b, c, d]: [u64; 4]) -> [u64; 4] {
     [c ^ d ^ r, a ^ d ^ (b << 17), c ^ x ^ (y << 17), (r ^ b ^ y).rotate_left(45)]
 }
 
-/// The 32-bit words `(a, b)` of one lane step's outputs `x`: `a[l]` is the low (`l` even) or high (`l` odd)
-/// half of `x[l / 2]`, `b[l]` the same half of `x[8 + l / 2]`.
+/// Lanes per half of a block: lanes `0..8` generate a block's first half, lanes `8..16` its second.
+pub const HALF_LANES: usize = LANES / 2;
+
+/// One Xoshiro256++ step of the lanes `8 H .. 8 H + 8` of 16 word-major lane states (the other half
+/// untouched): the outputs.
 #[inline(always)]
-pub fn step_words(x: &[u64; LANES]) -> ([u32; LANES], [u32; LANES]) {
-    let half = |w: u64, l: usize| (w >> (32 * (l & 1))) as u32;
-    (core::array::from_fn(|l| half(x[l / 2], l)), core::array::from_fn(|l| half(x[8 + l / 2], l)))
+pub fn xoshiro_step_half<const H: usize>(st: &mut [[u64; LANES]; 4]) -> [u64; HALF_LANES] {
+    let [s0, s1, s2, s3] = st;
+    let mut out = [0u64; HALF_LANES];
+    for (j, o) in out.iter_mut().enumerate() {
+        let l = H * HALF_LANES + j;
+        *o = s0[l].wrapping_add(s3[l]).rotate_left(23).wrapping_add(s0[l]);
+        let t = s1[l] << 17;
+        s2[l] ^= s0[l];
+        s3[l] ^= s1[l];
+        s1[l] ^= s2[l];
+        s0[l] ^= s3[l];
+        s2[l] ^= t;
+        s3[l] = s3[l].rotate_left(45);
+    }
+    out
+}
+
+/// The 16 u32 words of one half step's outputs `x` (8 lanes): word `j` is the low (`j` even) or high
+/// (`j` odd) half of `x[j / 2]` (a 512-bit register of 8 lanes read as 16 words as it stands).
+#[inline(always)]
+pub fn half_words(x: &[u64; HALF_LANES]) -> [u32; LANES] {
+    core::array::from_fn(|j| (x[j / 2] >> (32 * (j & 1))) as u32)
 }
 
 /// What the explicit SIMD bulk bodies need beyond [`Math`]: the 16 lane generators in registers, stores
@@ -54,18 +66,19 @@ pub trait Wide: Math {
     const STREAMING: bool;
     /// The lanes' state words.
     fn load_state(self, words: &[[u64; LANES]; 4]) -> [Self::W; 4];
-    /// One Xoshiro256++ step of every lane: the outputs as the words `(a, b)` of [`step_words`].
-    fn step(self, st: &mut [Self::W; 4]) -> (Self::U, Self::U);
-    /// `n` Xoshiro256++ steps of every lane, outputs discarded (a run that starts inside a block steps
-    /// its lanes past the values before it). By default `n` calls of [`Wide::step`]; a token may take two
-    /// steps at once in fewer operations ([`xoshiro_skip2`]).
+    /// One Xoshiro256++ step of the lanes of half `H` (`8 H .. 8 H + 8`; the other half untouched): the
+    /// outputs as the 16 words of [`half_words`].
+    fn step_half<const H: usize>(self, st: &mut [Self::W; 4]) -> Self::U;
+    /// `n` Xoshiro256++ steps of the lanes of half `H`, outputs discarded (a run that starts inside a
+    /// block steps its lanes past the values before it). By default `n` calls of [`Wide::step_half`]; a
+    /// token may take two steps at once in fewer operations ([`xoshiro_skip2`]).
     #[inline(always)]
-    fn skip(self, st: &mut [Self::W; 4], n: usize) {
+    fn skip_half<const H: usize>(self, st: &mut [Self::W; 4], n: usize) {
         // The state in registers for the whole loop (stepping it through a struct field made a
         // store-to-load round trip per step: 0.12 us per row of a column block starting mid-block).
         let mut s = *st;
         for _ in 0..n {
-            self.step(&mut s);
+            self.step_half::<H>(&mut s);
         }
         *st = s;
     }
@@ -135,8 +148,8 @@ impl Wide for Lanes16 {
         *words
     }
     #[inline(always)]
-    fn step(self, st: &mut [[u64; LANES]; 4]) -> ([u32; LANES], [u32; LANES]) {
-        step_words(&xoshiro_step(st))
+    fn step_half<const H: usize>(self, st: &mut [[u64; LANES]; 4]) -> [u32; LANES] {
+        half_words(&xoshiro_step_half::<H>(st))
     }
     #[inline(always)]
     fn store(self, v: [f32; LANES], out: &mut [f32; LANES]) {

@@ -2,7 +2,7 @@
 //! block hash, stepped in lockstep.
 
 use super::{GAMMA, Stream, mix64};
-use crate::simd::wide::{LANES, xoshiro_step};
+use crate::simd::wide::{HALF_LANES, LANES, xoshiro_step, xoshiro_step_half};
 
 /// Odd constant separating the lanes' seeds.
 const LANE_KEY: u64 = 0xd1b5_4a32_d192_ed03;
@@ -46,5 +46,12 @@ impl LaneRng {
     #[inline(always)]
     pub fn step(&mut self) -> [u64; LANES] {
         xoshiro_step(&mut self.s)
+    }
+
+    /// One Xoshiro256++ step of the lanes of half `h` (`8 h .. 8 h + 8`, `h` 0 or 1; the others untouched):
+    /// the outputs.
+    #[inline(always)]
+    pub fn step_half(&mut self, h: usize) -> [u64; HALF_LANES] {
+        if h == 0 { xoshiro_step_half::<0>(&mut self.s) } else { xoshiro_step_half::<1>(&mut self.s) }
     }
 }

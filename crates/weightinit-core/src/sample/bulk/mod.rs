@@ -1,27 +1,28 @@
-//! Bulk fills (stream format v5): each block's values come from [`LANES`](crate::simd::LANES) independent Xoshiro256++
-//! generators ("lanes") stepped in lockstep, so one block is one SIMD problem; the per-value math is the
+//! Bulk fills (stream format v7): each block's values come from [`LANES`](crate::simd::LANES) independent Xoshiro256++
+//! generators ("lanes"), eight per half block, so one half block is one SIMD problem; the per-value math is the
 //! polynomials of [`crate::simd::math`], written once over its `Math` trait. One set of bodies (the
 //! `Wide` trait: lane generators, stores, in-order compaction) serves every path: the portable one on
 //! 16-lane arrays ([`Lanes16`](crate::simd::Lanes16), vectorized by the compiler where the target allows, scalar on a Cortex-M)
-//! and the x86-64 ones with the AVX2 / AVX-512 tokens of [`crate::simd`] (16 lanes per instruction, two lane steps
+//! and the x86-64 ones with the AVX2 / AVX-512 tokens of [`crate::simd`] (16 words per instruction, two groups
 //! interleaved, streaming stores for large fills). Identical bits on every path: only IEEE add,
 //! subtract, multiply, fused multiply-add, square root, conversions and integer operations.
 //!
-//! Layout of a block (see the crate docs, "Stream format"): step `g` of the 16 lanes yields one 64-bit word
-//! per lane, `x[l]`, read as two sets of 16 u32 words ([`step_words`](crate::simd::wide::step_words)): `a[l]` is the low (`l` even) or high
-//! (`l` odd) half of `x[l / 2]`, `b[l]` the same half of `x[8 + l / 2]` (so a 512-bit register of 8 lanes
-//! is 16 words as it stands). The f32 values `32 g + l` and `32 g + 16 + l` are, for the uniform, from
-//! `a[l]` and `b[l]`; for the normal, the two branches of Box-Muller on `(a[l], b[l])`. An f64 uniform
-//! takes the 16 values `16 g + l` from `x[l]`. The truncated normal keeps the block's normals that fall
-//! inside its bounds, in order.
-
+//! Layout of a block (see the crate docs, "Stream format"): lanes 0-7 generate values `0..2048`, lanes 8-15
+//! values `2048..4096` (`halves`). A half step of 8 lanes yields one 64-bit word per lane, read as 16 u32
+//! words ([`half_words`](crate::simd::wide::half_words); a 512-bit register of 8 lanes is 16 words as it
+//! stands); group `g` of a half takes `a` from half step `2 g` and `b` from half step `2 g + 1`. Its values
+//! `32 g + l` and `32 g + 16 + l` are, for the uniform, from `a[l]` and `b[l]`; for the normal, the two
+//! branches of Box-Muller on `(a[l], b[l])`. An f64 uniform takes the 8 values `8 k + j` of a half from
+//! `x[j]` of its half step `k`. The truncated normal keeps the block's normals that fall inside its bounds,
+//! in order.
 //!
 //! A public fill reaches its loop in three calls: the entry point here hands an op to [`Isa::run`], which
 //! calls the op's `with_simd` inside the ISA's `#[target_feature]` function, whose body is the loop.
 //!
-//! Files: `walk` (a block's groups: skip, resume, write), `store` (plain, streaming and staged stores),
+//! Files: `halves` (a block's lanes by half), `walk` (a block's groups: skip, resume, write), `store` (plain, streaming and staged stores),
 //! `normal`, `truncated`, `uniform` (the per-value math of each fill).
 
+mod halves;
 mod normal;
 mod store;
 mod truncated;

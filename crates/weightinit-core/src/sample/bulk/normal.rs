@@ -1,11 +1,12 @@
 //! The f32 polynomial normal (stream format v5): Box-Muller on the lane words with the polynomials of
-//! [`crate::simd::math`], two lane steps interleaved and software-pipelined.
+//! [`crate::simd::math`], two groups interleaved and software-pipelined.
 
+use super::halves::BlockLanes;
 use super::store::{BlockGen, Chunks, Saved, Sink, Stage, Vectors, store_all, write_run};
 use super::walk::Groups;
 use crate::simd::math::{neg2_ln_unit, sincos_eighth};
 use crate::simd::{LANES, Math, Scalar, Two, Wide};
-use crate::stream::{LaneRng, Stream};
+use crate::stream::Stream;
 
 /// Two standard normals from two 32-bit words `a`, `b` (Box-Muller with these polynomials):
 /// `(r u, r v)` with `r = sqrt(-2 ln u1)`, `u1 = x 2^-31`, `x = ((a >> 1) | 1)` rounded to f32 and capped at
@@ -41,7 +42,7 @@ pub fn place<S: Math>(s: S, r: S::F, b: S::U) -> (S::F, S::F) {
 pub const X_CAP: f32 = 2_147_483_520.0;
 
 /// The two standard normals of the bulk path from the words `(a, b)`: `(value 32 g + l, value 32 g + 16 + l)`
-/// of a step whose lane words are `a[l]`, `b[l]` ([`step_words`](crate::simd::wide::step_words)).
+/// of a group whose two half steps give the words `a[l]`, `b[l]` ([`half_words`](crate::simd::wide::half_words)).
 #[inline(always)]
 pub fn poly_normal(a: u32, b: u32) -> (f32, f32) {
     normal_pair(Scalar, a, b)
@@ -55,10 +56,10 @@ pub fn poly_normal_pair(w: u64) -> (f32, f32) {
     (v, u)
 }
 
-/// The 32 values `fma(std, z, mean)` of one lane step, SIMD: values `0..16` and `16..32` of the group.
+/// The 32 values `fma(std, z, mean)` of one group, SIMD: values `0..16` and `16..32` of the group.
 #[inline(always)]
-pub(super) fn wide_normal_group<S: Wide, const UNIT: bool>(s: S, st: &mut [S::W; 4], mean: f32, std: f32) -> [S::F; 2] {
-    let (hi, lo) = s.step(st);
+fn wide_normal_group<S: Wide, const UNIT: bool>(s: S, ln: &mut BlockLanes<S>, mean: f32, std: f32) -> [S::F; 2] {
+    let (hi, lo) = ln.words(s);
     let (c, sn) = normal_pair(s, hi, lo);
     if UNIT {
         // fma(1, z, ±0) = z: the polynomial normal is never ±0.
@@ -67,7 +68,7 @@ pub(super) fn wide_normal_group<S: Wide, const UNIT: bool>(s: S, st: &mut [S::W;
     [s.fma(s.splat(std), c, s.splat(mean)), s.fma(s.splat(std), sn, s.splat(mean))]
 }
 
-/// The four vectors of two lane steps (their math interleaved, [`Two`]) from their radii `r` ([`radius`]) and angle words `b`:
+/// The four vectors of two groups (their math interleaved, [`Two`]) from their radii `r` ([`radius`]) and angle words `b`:
 /// `fma(std, z, mean)` of [`place`]'s normals (the normals themselves when `UNIT`).
 #[inline(always)]
 pub(super) fn finish2<S: Wide, const UNIT: bool>(
@@ -126,11 +127,11 @@ impl<S: Wide> NormalWide<S> {
     ) {
         const G: usize = 2 * LANES;
         let (s, mean, std) = (self.s, self.mean, self.std);
-        let (st, at) = match Saved::resume(saved, block, skip, G) {
-            Some(v) => v,
-            None => (s.load_state(LaneRng::new(&self.stream, block).words()), 0),
+        let (ln, at) = match Saved::resume(saved, block, skip, G) {
+            Some((st, at)) => (BlockLanes::at(st, at / G), at),
+            None => (BlockLanes::new(s, &self.stream, block), 0),
         };
-        *saved = write_run(s, &mut NormalGroups::<S, UNIT> { s, st, mean, std }, at, (block, skip), o, stage);
+        *saved = write_run(s, &mut NormalGroups::<S, UNIT> { s, ln, mean, std }, at, (block, skip), o, stage);
     }
 
     /// Standard normal: the map `fma(std, z, mean)` is the identity (`z` is never ±0), so it is skipped.
@@ -140,10 +141,10 @@ impl<S: Wide> NormalWide<S> {
     }
 }
 
-/// A block's normals, 32 per lane step (`UNIT`: mean 0, std 1).
+/// A block's normals, 32 per group (`UNIT`: mean 0, std 1).
 pub(super) struct NormalGroups<S: Wide, const UNIT: bool> {
     s: S,
-    st: [S::W; 4],
+    ln: BlockLanes<S>,
     mean: f32,
     std: f32,
 }
@@ -151,13 +152,13 @@ pub(super) struct NormalGroups<S: Wide, const UNIT: bool> {
 impl<S: Wide, const UNIT: bool> Groups<f32, { 2 * LANES }> for NormalGroups<S, UNIT> {
     #[inline(always)]
     fn skip(&mut self, n: usize) {
-        self.s.skip(&mut self.st, n);
+        self.ln.skip(self.s, n);
     }
     #[inline(always)]
     fn next(&mut self, out: &mut [f32; 2 * LANES]) {
         store_all(self.s, self.pair(), out)
     }
-    /// Two lane steps at a time, their math interleaved ([`Vectors::quads`]).
+    /// Two groups at a time, their math interleaved ([`Vectors::quads`]).
     #[inline(always)]
     fn run(&mut self, out: &mut [f32]) -> usize {
         let n = out.len() / (4 * LANES);
@@ -169,33 +170,39 @@ impl<S: Wide, const UNIT: bool> Groups<f32, { 2 * LANES }> for NormalGroups<S, U
 impl<S: Wide, const UNIT: bool> Vectors<S> for NormalGroups<S, UNIT> {
     #[inline(always)]
     fn pair(&mut self) -> [S::F; 2] {
-        wide_normal_group::<S, UNIT>(self.s, &mut self.st, self.mean, self.std)
+        wide_normal_group::<S, UNIT>(self.s, &mut self.ln, self.mean, self.std)
     }
     #[inline(always)]
     fn lanes(&self) -> [S::W; 4] {
-        self.st
+        self.ln.st
     }
     /// Software-pipelined: each iteration computes the radii (logarithm and square root, the long
-    /// dependency chain) of the next two lane steps before it finishes the current two, so the
+    /// dependency chain) of the next two groups before it finishes the current two, so the
     /// out-of-order core always has independent work queued behind that chain (same values; 0-10%,
     /// typically about 3%, faster than the same interleaved steps unpipelined, measured in-process on
     /// AVX-512).
+    ///
+    /// One loop whatever the half (a branch per group picks the lanes): a loop per half, as the uniform
+    /// has, tripled the loop's code and made the short runs of shards 3-4% slower.
     #[inline(always)]
     fn quads<K: Sink<S>>(&mut self, n: usize, sink: &mut K) {
         if n == 0 {
             return;
         }
         let (s, t, mean, std) = (self.s, Two(self.s), self.mean, self.std);
-        let (h1, l1) = s.step(&mut self.st);
-        let (h2, l2) = s.step(&mut self.st);
+        // The lanes in a local across the loop, so they stay in registers.
+        let mut ln = self.ln;
+        let (h1, l1) = ln.words(s);
+        let (h2, l2) = ln.words(s);
         let (mut r, mut b) = (radius(t, (h1, h2)), (l1, l2));
         for _ in 1..n {
-            let (h1, l1) = s.step(&mut self.st);
-            let (h2, l2) = s.step(&mut self.st);
+            let (h1, l1) = ln.words(s);
+            let (h2, l2) = ln.words(s);
             let next = radius(t, (h1, h2));
             sink.put4(finish2::<S, UNIT>(t, r, b, mean, std));
             (r, b) = (next, (l1, l2));
         }
         sink.put4(finish2::<S, UNIT>(t, r, b, mean, std));
+        self.ln = ln;
     }
 }

@@ -181,7 +181,7 @@ impl<P: PlainBlock> BlockGen for P {
 /// A block's lanes after a run, kept for the next run of the same block ([`BlockGen::block`]).
 pub(crate) struct Saved<W> {
     block: u64,
-    /// The group (lane step) the lanes stand at.
+    /// The group (two half steps) the lanes stand at.
     group: usize,
     st: [W; 4],
 }

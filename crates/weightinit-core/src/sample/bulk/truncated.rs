@@ -1,10 +1,11 @@
 //! The f32 truncated normal's bulk path: the block's polynomial normals, filtered in order by the bounds
 //! (accepted lanes compressed), mapped and clamped.
 
+use super::halves::BlockLanes;
 use super::normal::normal_pair;
 use super::store::PlainBlock;
 use crate::simd::{LANES, Two, Wide};
-use crate::stream::{LaneRng, Stream};
+use crate::stream::Stream;
 
 /// Parameters of the bulk truncated normal: standardized bounds, the affine map, the clamp.
 #[derive(Debug, Clone, Copy)]
@@ -64,12 +65,12 @@ impl<S: Wide> TruncWide<S> {
         let (alpha, beta) = (s.splat(t.alpha), s.splat(t.beta));
         let (mean, std, lo, hi) = (s.splat(t.mean), s.splat(t.std), s.splat(t.lo), s.splat(t.hi));
         let end = skip + o.len();
-        let mut st = s.load_state(LaneRng::new(&self.stream, block).words());
+        let mut ln = BlockLanes::new(s, &self.stream, block);
         let mut cur = 0usize;
         while cur < end {
-            // Two steps at a time (their math interleaved); a step past the block's need is discarded.
-            let (h1, l1) = s.step(&mut st);
-            let (h2, l2) = s.step(&mut st);
+            // Two groups at a time (their math interleaved); a group past the block's need is discarded.
+            let (h1, l1) = ln.words(s);
+            let (h2, l2) = ln.words(s);
             let (zc, zs) = normal_pair(Two(s), (h1, h2), (l1, l2));
             // The accepted candidates of `z`, mapped to `fma(std, z, mean)` and clamped: `v < lo ? lo :
             // (hi < v ? hi : v)` (lo <= hi) as two instructions instead of two compares and two blends.

@@ -1,11 +1,12 @@
 //! Uniform bulk fills: f32 from the lane words (two halves of each 64-bit output), f64 from whole
 //! outputs.
 
+use super::halves::{BlockLanes, EITHER};
 use super::store::{BlockGen, Saved, Sink, Stage, Vectors, store_all, write_run};
 use super::walk::{Group, Groups};
 use crate::float::Float;
-use crate::simd::{LANES, Wide};
-use crate::stream::{LaneRng, Stream};
+use crate::simd::{HALF_LANES, LANES, Wide};
+use crate::stream::Stream;
 
 /// Parameters of a uniform `[low, high)` fill: `low + scale * u`, results `>= high` become `below_high`.
 #[derive(Debug, Clone, Copy)]
@@ -28,21 +29,21 @@ impl<T: Float> UniformParams<T> {
     }
 }
 
-/// The 16 f64 uniforms of one lane step.
+/// The 8 f64 uniforms of one half step.
 #[inline(always)]
-pub(super) fn uniform_group_f64(w: &[u64; LANES], p: &UniformParams<f64>, out: &mut [f64; LANES]) {
-    for l in 0..LANES {
+pub(super) fn uniform_group_f64(w: &[u64; HALF_LANES], p: &UniformParams<f64>, out: &mut [f64; HALF_LANES]) {
+    for l in 0..HALF_LANES {
         let a = p.low + p.scale * ((w[l] >> 11) as f64 * (1.0 / 9_007_199_254_740_992.0));
         out[l] = if a < p.high { a } else { p.below_high };
     }
 }
 
-/// The 16 f64 uniforms of a lane step, one per lane's 64-bit output (plain Rust, vectorized by the
+/// The 8 f64 uniforms of a half step, one per lane's 64-bit output (plain Rust, vectorized by the
 /// compiler for the ISA it is compiled for).
 pub(super) struct UniformF64<'a>(pub(super) &'a UniformParams<f64>);
-impl Group<f64, LANES> for UniformF64<'_> {
+impl Group<f64, HALF_LANES> for UniformF64<'_> {
     #[inline(always)]
-    fn fill(&self, w: &[u64; LANES], out: &mut [f64; LANES]) {
+    fn fill(&self, w: &[u64; HALF_LANES], out: &mut [f64; HALF_LANES]) {
         uniform_group_f64(w, self.0, out)
     }
 }
@@ -53,11 +54,11 @@ pub(super) struct UniformWide<S: Wide> {
     pub(super) p: UniformParams<f32>,
 }
 
-/// A block's uniforms, 32 per lane step: `low + scale * ((x >> 8) 2^-24)`, `below_high` for a result
+/// A block's uniforms, 32 per group: `low + scale * ((x >> 8) 2^-24)`, `below_high` for a result
 /// `>= high`, with the parameters splatted once per block (so they stay in registers).
 pub(super) struct UniformGroups<S: Wide> {
     s: S,
-    st: [S::W; 4],
+    ln: BlockLanes<S>,
     low: S::F,
     scale: S::F,
     high: S::F,
@@ -69,14 +70,14 @@ impl<S: Wide> UniformGroups<S> {
     #[inline(always)]
     fn new(g: &UniformWide<S>, block: u64, from: Option<([S::W; 4], usize)>) -> Self {
         let s = g.s;
-        let st = match from {
-            Some((st, _)) => st,
-            None => s.load_state(LaneRng::new(&g.stream, block).words()),
+        let ln = match from {
+            Some((st, at)) => BlockLanes::at(st, at / (2 * LANES)),
+            None => BlockLanes::new(s, &g.stream, block),
         };
         let p = &g.p;
         UniformGroups {
             s,
-            st,
+            ln,
             low: s.splat(p.low),
             scale: s.splat(p.scale),
             high: s.splat(p.high),
@@ -84,7 +85,7 @@ impl<S: Wide> UniformGroups<S> {
         }
     }
 
-    /// The 16 uniforms of one half of a lane step.
+    /// The 16 uniforms of one half step's words.
     #[inline(always)]
     fn half(&self, x: S::U) -> S::F {
         let s = self.s;
@@ -97,7 +98,7 @@ impl<S: Wide> UniformGroups<S> {
 impl<S: Wide> Groups<f32, { 2 * LANES }> for UniformGroups<S> {
     #[inline(always)]
     fn skip(&mut self, n: usize) {
-        self.s.skip(&mut self.st, n);
+        self.ln.skip(self.s, n);
     }
     #[inline(always)]
     fn next(&mut self, out: &mut [f32; 2 * LANES]) {
@@ -108,24 +109,36 @@ impl<S: Wide> Groups<f32, { 2 * LANES }> for UniformGroups<S> {
 impl<S: Wide> Vectors<S> for UniformGroups<S> {
     #[inline(always)]
     fn pair(&mut self) -> [S::F; 2] {
-        let (h, l) = self.s.step(&mut self.st);
+        let (h, l) = self.ln.words(self.s);
         [self.half(h), self.half(l)]
     }
     #[inline(always)]
     fn lanes(&self) -> [S::W; 4] {
-        self.st
+        self.ln.st
     }
     /// The generator state in a local across the loop, so it stays in registers (as a field behind
-    /// `&mut self` LLVM stored it back every step: 17% slower at 16 Mi values).
+    /// `&mut self` LLVM stored it back every step: 17% slower at 16 Mi values); each half's groups in a
+    /// loop of their own (a branch per group on the half cost 8%).
     #[inline(always)]
     fn quads<K: Sink<S>>(&mut self, n: usize, sink: &mut K) {
-        let mut st = self.st;
+        let mut ln = self.ln;
+        let [a, c, b] = ln.pair_phases(n);
+        self.quads_in::<0, K>(&mut ln, a, sink);
+        self.quads_in::<EITHER, K>(&mut ln, c, sink);
+        self.quads_in::<1, K>(&mut ln, b, sink);
+        self.ln = ln;
+    }
+}
+
+impl<S: Wide> UniformGroups<S> {
+    /// `n` pairs of groups of half `H` ([`BlockLanes::words_in`]).
+    #[inline(always)]
+    fn quads_in<const H: usize, K: Sink<S>>(&self, ln: &mut BlockLanes<S>, n: usize, sink: &mut K) {
         for _ in 0..n {
-            let (h1, l1) = self.s.step(&mut st);
-            let (h2, l2) = self.s.step(&mut st);
+            let (h1, l1) = ln.words_in::<H>(self.s);
+            let (h2, l2) = ln.words_in::<H>(self.s);
             sink.put4([self.half(h1), self.half(l1), self.half(h2), self.half(l2)]);
         }
-        self.st = st;
     }
 }
 

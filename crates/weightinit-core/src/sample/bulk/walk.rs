@@ -1,13 +1,13 @@
 //! Walking a block's values group by group: skip whole groups before the first value wanted, resume
 //! inside a group, write whole groups, keep the rest of a partly used group for later.
 
-use crate::simd::LANES;
-use crate::stream::{LaneRng, Stream, block_spans};
+use crate::simd::HALF_LANES;
+use crate::stream::{BLOCK_LEN, LaneRng, Stream, block_spans};
 
-/// Produces the `G` values of one lane step (a trait, not a closure, so `#[inline(always)]` carries the
+/// Produces the `G` values of one half step (a trait, not a closure, so `#[inline(always)]` carries the
 /// code into each `#[target_feature]` wrapper).
 pub(super) trait Group<T, const G: usize> {
-    fn fill(&self, w: &[u64; LANES], out: &mut [T; G]);
+    fn fill(&self, w: &[u64; HALF_LANES], out: &mut [T; G]);
 }
 
 /// A block's values as consecutive groups of `G` (a trait, not a closure, so `#[inline(always)]` carries
@@ -79,22 +79,32 @@ impl<'a, T: Copy + Default, const G: usize, Q: Groups<T, G>> Cursor<'a, T, G, Q>
     }
 }
 
-/// A [`Group`] over a block's lane generator.
+/// Half steps per half block of the scalar [`LaneGroups`] (one 64-bit word per lane and half step).
+const HALF_STEPS: usize = BLOCK_LEN as usize / 2 / HALF_LANES;
+
+/// A [`Group`] over a block's lane generator: half steps of lanes 0-7 for the block's first half, of
+/// lanes 8-15 for its second (`done` counts the groups walked).
 pub(super) struct LaneGroups<'a, Q> {
     rng: LaneRng,
     q: &'a Q,
+    done: usize,
 }
 
 impl<T, const G: usize, Q: Group<T, G>> Groups<T, G> for LaneGroups<'_, Q> {
     #[inline(always)]
     fn skip(&mut self, n: usize) {
-        for _ in 0..n {
-            self.rng.step();
+        let (from, to) = (self.done, self.done + n);
+        let (h, steps) = if to < HALF_STEPS { (0, n) } else { (1, to - from.max(HALF_STEPS)) };
+        for _ in 0..steps {
+            self.rng.step_half(h);
         }
+        self.done = to;
     }
     #[inline(always)]
     fn next(&mut self, out: &mut [T; G]) {
-        self.q.fill(&self.rng.step(), out)
+        let h = usize::from(self.done >= HALF_STEPS);
+        self.done += 1;
+        self.q.fill(&self.rng.step_half(h), out)
     }
 }
 
@@ -109,7 +119,7 @@ pub(super) fn fill_all<T: Copy + Default, const G: usize, Q: Group<T, G>>(
     let mut rest = out;
     for (block, skip, n) in block_spans(offset, rest.len()) {
         let (head, tail) = rest.split_at_mut(n);
-        walk(&mut LaneGroups { rng: LaneRng::new(stream, block), q }, skip, head);
+        walk(&mut LaneGroups { rng: LaneRng::new(stream, block), q, done: 0 }, skip, head);
         rest = tail;
     }
 }
