@@ -53,8 +53,9 @@
 //!    * normal, libm Box-Muller: values `2k, 2k + 1` are the cosine and sine of pair `k`
 //!      ([`sample::box_muller`]);
 //!    * truncated normal, f32 when the interval keeps >= 25% of the mass within ±6 std: the block's standard
-//!      normals above, in order (the second half's lanes going on past the block's end), filtered by `alpha <= z <= beta`; position `p` of the block holds the
-//!      `p`-th accepted one as `fma(std, z, mean)`, clamped; otherwise the exact samplers of
+//!      normals above, in order (the second half's lanes going on past the block's end), filtered by
+//!      `alpha <= z <= beta`; position `p` of the block holds the `p`-th accepted one as
+//!      `fma(std, z, mean)`, clamped; otherwise the exact samplers of
 //!      [`sample::truncated`] on the sequential generator; always rounded and clamped.
 //! 5. **Orthogonal** ([`init::orthogonal::fill_orthogonal`]): the `rows x cols` matrix `F` is the stream's
 //!    normal fill in the output's type; `Q` is the blocked product of the Householder reflectors of the

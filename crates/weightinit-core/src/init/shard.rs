@@ -9,10 +9,10 @@
 //! run that starts at a half block (the column blocks `[:, 0:2048]` and `[:, 2048:4096]` of a `[n, 4096]`
 //! matrix) steps nothing; one that starts inside a half steps that half's lanes past the values before
 //! it (an eighth or so of generating them: `[:, 1024:3072]` costs about 6% more than its fill), and a
-//! later run of the same block (rows narrower than a block) steps on from where the previous run stopped. Boxes of at
-//! least [`STREAMING_MIN_LEN`](crate::sample::bulk::STREAMING_MIN_LEN) values stream their runs past the
-//! cache; the partial cache lines at the ends of each run are fetched one run ahead. `docs/performance.md`
-//! has the measured ratios against a contiguous fill.
+//! later run of the same block (rows narrower than a block) steps on from where the previous run stopped.
+//! Boxes of at least [`STREAMING_MIN_LEN`](crate::sample::bulk::STREAMING_MIN_LEN) values stream their
+//! runs past the cache; the partial cache lines at the ends of each run are fetched one run ahead.
+//! `docs/performance.md` has the measured ratios against a contiguous fill.
 //!
 //! ```
 //! use weightinit_core::{Stream, init::{Init, Layout}};

@@ -27,10 +27,13 @@ impl<S: Wide> BlockLanes<S> {
         BlockLanes { st: s.load_state(LaneRng::new(stream, block).words()), group: 0 }
     }
 
-    /// Lanes saved at `group` ([`super::store::Saved`]).
+    /// The lanes of `block` saved at a group (`from`, [`super::store::Saved::resume`]), else [`BlockLanes::new`].
     #[inline(always)]
-    pub(super) fn at(st: [S::W; 4], group: usize) -> Self {
-        BlockLanes { st, group }
+    pub(super) fn resume(s: S, stream: &Stream, block: u64, from: Option<([S::W; 4], usize)>) -> Self {
+        match from {
+            Some((st, group)) => BlockLanes { st, group },
+            None => BlockLanes::new(s, stream, block),
+        }
     }
 
     /// The words `(a, b)` of the next group: two half steps of its half.

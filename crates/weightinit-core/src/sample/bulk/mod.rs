@@ -19,8 +19,9 @@
 //! A public fill reaches its loop in three calls: the entry point here hands an op to [`Isa::run`], which
 //! calls the op's `with_simd` inside the ISA's `#[target_feature]` function, whose body is the loop.
 //!
-//! Files: `halves` (a block's lanes by half), `walk` (a block's groups: skip, resume, write), `store` (plain, streaming and staged stores),
-//! `normal`, `truncated`, `uniform` (the per-value math of each fill).
+//! Files: `halves` (a block's lanes by half), `walk` (a block's groups: skip, resume, write), `store`
+//! (plain, streaming and staged stores), `normal`, `truncated`, `uniform` (the per-value math of each
+//! fill).
 
 mod halves;
 mod normal;

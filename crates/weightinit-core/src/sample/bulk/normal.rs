@@ -127,11 +127,8 @@ impl<S: Wide> NormalWide<S> {
     ) {
         const G: usize = 2 * LANES;
         let (s, mean, std) = (self.s, self.mean, self.std);
-        let (ln, at) = match Saved::resume(saved, block, skip, G) {
-            Some((st, at)) => (BlockLanes::at(st, at / G), at),
-            None => (BlockLanes::new(s, &self.stream, block), 0),
-        };
-        *saved = write_run(s, &mut NormalGroups::<S, UNIT> { s, ln, mean, std }, at, (block, skip), o, stage);
+        let ln = BlockLanes::resume(s, &self.stream, block, Saved::resume(saved, block, skip, G));
+        *saved = write_run(s, &mut NormalGroups::<S, UNIT> { s, ln, mean, std }, (block, skip), o, stage);
     }
 
     /// Standard normal: the map `fma(std, z, mean)` is the identity (`z` is never ±0), so it is skipped.
@@ -173,8 +170,8 @@ impl<S: Wide, const UNIT: bool> Vectors<S> for NormalGroups<S, UNIT> {
         wide_normal_group::<S, UNIT>(self.s, &mut self.ln, self.mean, self.std)
     }
     #[inline(always)]
-    fn lanes(&self) -> [S::W; 4] {
-        self.ln.st
+    fn lanes(&self) -> BlockLanes<S> {
+        self.ln
     }
     /// Software-pipelined: each iteration computes the radii (logarithm and square root, the long
     /// dependency chain) of the next two groups before it finishes the current two, so the

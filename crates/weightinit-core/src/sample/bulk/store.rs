@@ -1,6 +1,7 @@
 //! Where the bulk fills' vectors go: plain stores group by group, or, for large fills, streaming stores
 //! straight from the registers (rotated into whole 64-byte lines) or through an L1-resident staging block.
 
+use super::halves::BlockLanes;
 use super::walk::{Cursor, Groups, walk};
 use crate::simd::{LANES, Wide};
 use crate::stream::{BLOCK_LEN, block_spans};
@@ -18,8 +19,8 @@ pub(super) fn store_all<S: Wide, const K: usize>(s: S, v: [S::F; K], out: &mut [
 pub(super) trait Vectors<S: Wide> {
     /// The next group (`2 * LANES` values).
     fn pair(&mut self) -> [S::F; 2];
-    /// The lanes' state now.
-    fn lanes(&self) -> [S::W; 4];
+    /// The lanes now.
+    fn lanes(&self) -> BlockLanes<S>;
     /// The next two groups.
     #[inline(always)]
     fn quad(&mut self) -> [S::F; 4] {
@@ -187,41 +188,37 @@ pub(crate) struct Saved<W> {
 }
 
 impl<W: Copy> Saved<W> {
-    /// The lanes `saved` holds for a run from value `skip` of `block` (groups of `g` values) and the value
+    /// The lanes `saved` holds for a run from value `skip` of `block` (groups of `g` values) and the group
     /// they stand at, if they are this block's and not past the run's first group.
     #[inline(always)]
     pub(super) fn resume(saved: &mut Option<Saved<W>>, block: u64, skip: usize, g: usize) -> Option<([W; 4], usize)> {
         match saved.take() {
-            Some(v) if v.block == block && v.group <= skip / g => Some((v.st, v.group * g)),
+            Some(v) if v.block == block && v.group <= skip / g => Some((v.st, v.group)),
             _ => None,
         }
     }
-
-    /// The lanes `st` after a run of `block` that ended at value `end` (groups of `g` values; a partly
-    /// written last group was generated whole).
-    #[inline(always)]
-    pub(super) fn after(block: u64, end: usize, g: usize, st: [W; 4]) -> Option<Saved<W>> {
-        Some(Saved { block, group: end.div_ceil(g), st })
-    }
 }
 
-/// Writes values `skip .. skip + out.len()` of `block` from its groups `q`, whose lanes stand at value `at`
-/// (a multiple of the group, at most `skip`): plain stores ([`walk`]) or, with `stage`, streaming stores
+/// Writes values `skip .. skip + out.len()` of `block` from its groups `q`, whose lanes stand at a group
+/// at or before the one holding `skip`: plain stores ([`walk`]) or, with `stage`, streaming stores
 /// ([`stream_vectors`]). Returns the lanes after the run for [`Saved`].
 #[inline(always)]
 pub(super) fn write_run<S: Wide, Q: Groups<f32, { 2 * LANES }> + Vectors<S>>(
     s: S,
     q: &mut Q,
-    at: usize,
     (block, skip): (u64, usize),
     out: &mut [f32],
     stage: Option<&mut Stage>,
 ) -> Option<Saved<S::W>> {
+    let at = q.lanes().group * 2 * LANES;
     match stage {
         Some(stage) => stream_vectors(s, q, skip - at, out, stage),
         None => walk(q, skip - at, out),
     }
-    Saved::after(block, skip + out.len(), 2 * LANES, q.lanes())
+    // A partly written last group was generated whole.
+    let BlockLanes { st, group } = q.lanes();
+    debug_assert_eq!(group, (skip + out.len()).div_ceil(2 * LANES));
+    Some(Saved { block, group, st })
 }
 
 /// Values per piece of a streamed block: each piece is generated into the L1-resident stage and copied out

@@ -66,14 +66,11 @@ pub(super) struct UniformGroups<S: Wide> {
 }
 
 impl<S: Wide> UniformGroups<S> {
-    /// The groups of `block` from `from`'s lanes (standing at value `at`), else from the block's start.
+    /// The groups of `block` from `from`'s lanes ([`BlockLanes::resume`]).
     #[inline(always)]
     fn new(g: &UniformWide<S>, block: u64, from: Option<([S::W; 4], usize)>) -> Self {
         let s = g.s;
-        let ln = match from {
-            Some((st, at)) => BlockLanes::at(st, at / (2 * LANES)),
-            None => BlockLanes::new(s, &g.stream, block),
-        };
+        let ln = BlockLanes::resume(s, &g.stream, block, from);
         let p = &g.p;
         UniformGroups {
             s,
@@ -113,8 +110,8 @@ impl<S: Wide> Vectors<S> for UniformGroups<S> {
         [self.half(h), self.half(l)]
     }
     #[inline(always)]
-    fn lanes(&self) -> [S::W; 4] {
-        self.ln.st
+    fn lanes(&self) -> BlockLanes<S> {
+        self.ln
     }
     /// The generator state in a local across the loop, so it stays in registers (as a field behind
     /// `&mut self` LLVM stored it back every step: 17% slower at 16 Mi values); each half's groups in a
@@ -156,7 +153,6 @@ impl<S: Wide> BlockGen for UniformWide<S> {
     ) {
         const G: usize = 2 * LANES;
         let from = Saved::resume(saved, block, skip, G);
-        let at = from.as_ref().map_or(0, |v| v.1);
-        *saved = write_run(self.s, &mut UniformGroups::new(self, block, from), at, (block, skip), o, stage);
+        *saved = write_run(self.s, &mut UniformGroups::new(self, block, from), (block, skip), o, stage);
     }
 }
